@@ -1,0 +1,1 @@
+// Benchmark harness: placeholder until it lands.

@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+// SiteStream: event-streaming replication between business sites.
+// Modules by layer (see docs/ARCHITECTURE.md): JSON and DocumentModel know nothing of files;
+// EventLog knows nothing of documents; Site puts log, store and lifecycle together.
+import PackageDescription
+
+let package = Package(
+    name: "SiteStream",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sitestream", targets: ["sitestream"]),
+        .library(name: "SiteStreamJSON", targets: ["SiteStreamJSON"]),
+        .library(name: "DocumentModel", targets: ["DocumentModel"]),
+        .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "SnapshotStore", targets: ["SnapshotStore"]),
+        .library(name: "Site", targets: ["Site"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "SiteStreamJSON"),
+        .target(name: "DocumentModel", dependencies: ["SiteStreamJSON"]),
+        .target(name: "ERPFixtures", dependencies: ["SiteStreamJSON", "DocumentModel"]),
+        .target(
+            name: "EventLog",
+            dependencies: [
+                "CZlib",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SnapshotStore",
+            dependencies: [
+                "CZlib",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Site",
+            dependencies: [
+                "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "ERPFixtures",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SiteStreamBench",
+            dependencies: ["SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "Site", "ERPFixtures", "CZlib"],
+            path: "Benchmarks/Sources/SiteStreamBench"
+        ),
+        .executableTarget(
+            name: "sitestream",
+            dependencies: [
+                "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "Site", "ERPFixtures", "SiteStreamBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A child process for crash tests: tests spawn it, let it write, and SIGKILL it.
+        .executableTarget(
+            name: "sitestream-crash-child",
+            dependencies: ["EventLog", "SnapshotStore", "Site", "SiteStreamJSON", "DocumentModel"],
+            path: "Tests/CrashChild"
+        ),
+        .testTarget(name: "SiteStreamJSONTests", dependencies: ["SiteStreamJSON"]),
+        .testTarget(name: "DocumentModelTests", dependencies: ["DocumentModel", "SiteStreamJSON", "ERPFixtures"]),
+        .testTarget(name: "ERPFixturesTests", dependencies: ["ERPFixtures", "DocumentModel", "SiteStreamJSON"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CZlib"]),
+        .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore"]),
+        .testTarget(name: "SiteTests", dependencies: ["Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// DocumentModel: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// ERPFixtures: placeholder until the module lands.

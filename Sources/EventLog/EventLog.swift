@@ -1,0 +1,1 @@
+// EventLog: placeholder until the module lands.

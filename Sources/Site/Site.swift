@@ -1,0 +1,1 @@
+// Site: placeholder until the module lands.

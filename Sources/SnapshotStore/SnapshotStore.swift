@@ -1,0 +1,1 @@
+// SnapshotStore: placeholder until the module lands.
