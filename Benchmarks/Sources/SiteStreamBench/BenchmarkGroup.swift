@@ -1,0 +1,57 @@
+import Foundation
+
+/// What every benchmark group is given: how hard to try and where it may write.
+public struct BenchContext: Sendable {
+    /// `--quick`: fewer runs and smaller workloads (the whole harness under 3 minutes).
+    public var quick: Bool
+    /// Runs per figure; the median is reported.
+    public var runs: Int
+    /// `--emit-workload DIR`: where a group writes the exact inputs it measured, if set.
+    public var workloadDirectory: URL?
+    /// A scratch directory the group may fill; removed after the run.
+    public var scratchDirectory: URL
+
+    public init(quick: Bool, runs: Int, workloadDirectory: URL?, scratchDirectory: URL) {
+        self.quick = quick
+        self.runs = runs
+        self.workloadDirectory = workloadDirectory
+        self.scratchDirectory = scratchDirectory
+    }
+
+    /// A fresh, empty directory under the scratch directory for one measurement.
+    public func freshDirectory(_ name: String) throws -> URL {
+        let url = scratchDirectory.appendingPathComponent(name, isDirectory: true)
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// A set of related figures (JSON, diff, log append, …). Each group lives in its own file,
+/// named for what it measures, and is listed in `BenchmarkGroups.all`.
+public protocol BenchmarkGroup: Sendable {
+    /// Short name used by `--only` and in progress lines.
+    var name: String { get }
+    /// Measures and hands each figure to `report` as soon as it is known.
+    func run(_ context: BenchContext, report: (Figure) -> Void) throws
+}
+
+/// The clock every group uses: monotonic, nanoseconds.
+@inline(__always)
+public func monotonicNanoseconds() -> UInt64 {
+    DispatchTime.now().uptimeNanoseconds
+}
+
+/// Runs `body` `runs` times and returns the rate of each run: `work / seconds`, where `body`
+/// returns the amount of work it did (bytes, documents, entries).
+public func measureRates(runs: Int, _ body: () throws -> Double) rethrows -> [Double] {
+    var rates: [Double] = []
+    rates.reserveCapacity(runs)
+    for _ in 0..<runs {
+        let start = monotonicNanoseconds()
+        let work = try body()
+        let seconds = Double(monotonicNanoseconds() - start) / 1e9
+        rates.append(work / max(seconds, 1e-9))
+    }
+    return rates
+}
