@@ -14,11 +14,15 @@ let package = Package(
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "SnapshotStore", targets: ["SnapshotStore"]),
         .library(name: "Site", targets: ["Site"]),
+        .library(name: "DocumentQuery", targets: ["DocumentQuery"]),
+        .library(name: "SiteServer", targets: ["SiteServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -48,6 +52,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Frappe list queries (fields, filters, order_by, paging) parsed and evaluated on documents.
+        .target(name: "DocumentQuery", dependencies: ["SiteStreamJSON"]),
+        // HTTP: the only library module that may import Hummingbird.
+        .target(
+            name: "SiteServer",
+            dependencies: [
+                "SiteStreamJSON", "DocumentQuery",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "SiteStreamBench",
             dependencies: ["SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "Site", "ERPFixtures", "CZlib"],
@@ -72,6 +88,8 @@ let package = Package(
         .testTarget(name: "ERPFixturesTests", dependencies: ["ERPFixtures", "DocumentModel", "SiteStreamJSON"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CZlib"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore"]),
+        .testTarget(name: "DocumentQueryTests", dependencies: ["DocumentQuery", "SiteStreamJSON"]),
+        .testTarget(name: "SiteServerTests", dependencies: ["SiteServer", "DocumentQuery", "SiteStreamJSON"]),
         .testTarget(name: "SiteTests", dependencies: ["Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore"]),
     ]
 )

@@ -1,0 +1,61 @@
+import Hummingbird
+import Logging
+
+/// The HTTP server of one site: Frappe's REST and method APIs over a `SiteBackend`.
+///
+/// ```swift
+/// let server = SiteServer(backend: site, configuration: configuration, logger: logger)
+/// let app = server.application(onServerRunning: { port in print("listening on \(port)") })
+/// try await app.runService()   // until SIGINT/SIGTERM, then a graceful shutdown
+/// ```
+public struct SiteServer: Sendable {
+    public var backend: any SiteBackend
+    public var configuration: SiteServerConfiguration
+    public var logger: Logger
+
+    public init(backend: any SiteBackend, configuration: SiteServerConfiguration = .init(), logger: Logger) {
+        self.backend = backend
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The router with every route and middleware: request log (outermost), Frappe-shaped
+    /// errors, authentication, then the routes of each area.
+    public func makeRouter() -> Router<SiteRequestContext> {
+        let router = Router(context: SiteRequestContext.self)
+        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthenticationMiddleware(backend: backend))
+        addRESTRoutes(to: router)
+        addMethodRoutes(to: router)
+        return router
+    }
+
+    /// The application, ready for `runService()` (which shuts down gracefully on SIGINT and
+    /// SIGTERM) or `run()`. `onServerRunning` receives the bound port, useful with port 0.
+    public func application(
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let idle = configuration.idleTimeout.components
+        let idleNanos = idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000
+        return Application(
+            router: makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(idleNanos))),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: configuration.serverName),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+}
+
+/// The application for `backend` under `configuration`; see `SiteServer.application`.
+public func buildApplication(
+    backend: any SiteBackend,
+    configuration: SiteServerConfiguration = .init(),
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    SiteServer(backend: backend, configuration: configuration, logger: logger)
+        .application(onServerRunning: onServerRunning)
+}
