@@ -1,0 +1,85 @@
+import Hummingbird
+import Logging
+import SiteStreamJSON
+import Synchronization
+
+@testable import SiteServer
+
+/// Runs the real application on a free loopback port for the duration of `body`.
+struct TestServer: Sendable {
+    let backend: InMemoryBackend
+    let client: RawHTTPClient
+    /// A key of the Administrator.
+    let admin: APIKeyPair
+    /// A key of a user who may read but not write.
+    let reader: APIKeyPair
+    let logs: CapturedLogs
+
+    var port: Int { client.port }
+
+    var adminToken: (String, String) { ("Authorization", "token \(admin.apiKey):\(admin.apiSecret)") }
+
+    /// Starts a server with `configure` applied to a test configuration (port 0, small
+    /// limits), runs `body`, and shuts the server down, whatever `body` does.
+    static func with(
+        configure: (inout SiteServerConfiguration) -> Void = { _ in },
+        _ body: (TestServer) async throws -> Void
+    ) async throws {
+        let backend = InMemoryBackend()
+        let admin = backend.addKey(for: "Administrator")
+        let reader = backend.addKey(for: "reader@example.com")
+        var configuration = SiteServerConfiguration()
+        configuration.port = 0
+        configuration.maxBodyBytes = 64 << 10
+        configuration.maxPageLength = 50
+        configure(&configuration)
+        let logs = CapturedLogs()
+        var logger = Logger(label: "test.server") { _ in CapturingLogHandler(sink: logs) }
+        logger.logLevel = .debug
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let app = buildApplication(backend: backend, configuration: configuration, logger: logger) { port in
+            portSink.yield(port)
+            portSink.finish()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next(), port > 0 else {
+                group.cancelAll()
+                throw RawHTTPClient.ClientError.socket("server did not report a port")
+            }
+            let server = TestServer(
+                backend: backend, client: RawHTTPClient(port: port), admin: admin, reader: reader, logs: logs)
+            do {
+                try await body(server)
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            group.cancelAll()
+        }
+    }
+}
+
+/// Everything the server logged, for checking the request log and that secrets stay out.
+final class CapturedLogs: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let sink: CapturedLogs
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        let merged = self.metadata.merging(metadata ?? [:]) { $1 }
+        sink.append("\(level) \(message) \(merged)")
+    }
+}
