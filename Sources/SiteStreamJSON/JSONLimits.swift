@@ -23,7 +23,7 @@ public struct JSONLimits: Sendable, Equatable {
 
     /// The ceiling on `maxDepth`, whatever a caller sets: deeper recursion could exhaust a
     /// thread's stack.
-    public static let hardMaxDepth = 2_000
+    public static let hardMaxDepth = 1_000
 
     public init(
         maxDepth: Int = 128,
