@@ -1,1 +1,0 @@
-// Site: placeholder until the module lands.
