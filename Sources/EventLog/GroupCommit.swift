@@ -86,6 +86,7 @@ extension EventLog {
                 for request in group { request.completion(.failure(refusal)) }
                 continue
             }
+            lock.withLock { statistics.appendCalls += UInt64(group.count); statistics.groups += 1 }
             writeGroup(group)
         }
         // Closing: make everything written durable, whatever the setting.
@@ -183,6 +184,8 @@ extension EventLog {
         let last = w.nextSequence - 1
         let cursor = LogCursor(segment: w.active.base, offset: w.writeOffset)
         lock.lock()
+        statistics.writes += 1
+        statistics.entries = last
         w.active.writtenEnd = w.writeOffset
         w.active.lastSequence = last
         w.active.index.entries.append(contentsOf: entries)
@@ -277,6 +280,7 @@ extension EventLog {
             }
             lastSync = monotonicNanos()
             lock.lock()
+            statistics.syncs += 1
             advanceDurable(sequence: sequence, cursor: cursor, segment: segment)
             let acks = takeReadyAcks()
             let ready = takeReadyWaiters()
