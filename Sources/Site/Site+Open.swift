@@ -86,7 +86,7 @@ extension Site {
     func ensureSystemDocuments() async throws {
         try await write(as: SystemDocTypes.administrator) { tx in
             for role in ["Administrator", "System Manager", "Guest", "All"] where !tx.exists(SystemDocTypes.role, role) {
-                try tx.insert(Document(doctype: SystemDocTypes.role, name: role, ["role_name": .string(role)]))
+                try tx.insert(Document(doctype: SystemDocTypes.role, name: role, ["role_name": .string(role)]), keepingName: true)
             }
             let users: [(String, String, String)] = [
                 (SystemDocTypes.administrator, "admin@localhost", "Administrator"),
@@ -96,7 +96,7 @@ extension Site {
                 try tx.insert(Document(doctype: SystemDocTypes.user, name: name, [
                     "email": .string(email), "first_name": .string(name), "full_name": .string(name), "enabled": 1,
                     "roles": [["role": .string(role)]],
-                ]))
+                ]), keepingName: true)
             }
         }
     }

@@ -8,11 +8,15 @@ extension SiteTransaction {
     /// coercion and validation, the controller's `validate`, link and unique checks, then
     /// `after_insert` and `on_update` (and `on_submit` when inserted with docstatus 1).
     ///
+    /// As in Frappe, a `name` in `input` is ignored and the DocType's naming rule decides,
+    /// unless the rule is `prompt` or `keepingName` is true (a replicated document keeping the
+    /// producer's name).
+    ///
     /// Returns the document as stored. Throws `SiteError` (`.duplicate` for a name that is
     /// taken, `.validation`, `.linkValidation`, `.notFound` for an unknown DocType); nothing of
     /// the transaction is written when it throws out of `Site.write`.
     @discardableResult
-    public func insert(_ input: Document) throws -> Document {
+    public func insert(_ input: Document, keepingName: Bool = false) throws -> Document {
         try enterHook()
         defer { leaveHook() }
         let doctype = try installedDocType(input.doctype)
@@ -22,6 +26,9 @@ extension SiteTransaction {
         var document = input
         if document.docstatus == 2 {
             throw SiteError(.validation, "a new \(doctype.name) cannot be inserted cancelled (docstatus 2)", doctype: doctype.name)
+        }
+        if !keepingName, doctype.namingRule != .prompt {
+            document.object["name"] = nil
         }
         applyDefaults(&document, doctype: doctype)
         let controller = site.controllers.controller(for: doctype.name)
