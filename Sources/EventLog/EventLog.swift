@@ -34,6 +34,8 @@ public final class EventLog: @unchecked Sendable {
     var durableSequence: UInt64
     var durableCursor: LogCursor
     var closing = false
+    /// True while some thread (the writer thread, or a synchronous appender leading) writes.
+    var writerBusy = false
     var closed = false
     var threadsRunning = 0
     /// A write or sync failure after which nothing more is accepted (the file state is unknown).
