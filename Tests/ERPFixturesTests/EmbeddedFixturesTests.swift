@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+@testable import ERPFixtures
+
+/// The binary carries the fixtures; these tests hold the embedded copy to the files on disk.
+/// When one fails, run `Fixtures/embed.sh` and commit the regenerated Swift file.
+@Suite struct EmbeddedFixturesTests {
+    @Test(arguments: ["doctypes", "mappings"])
+    func embeddedTextsEqualTheFilesByteForByte(folder: String) throws {
+        let embedded = folder == "doctypes" ? ERPFixtures.docTypeFiles : ERPFixtures.mappingFiles
+        let disk = try filesOnDisk(folder)
+        #expect(!disk.isEmpty, "no JSON files found in Fixtures/\(folder)")
+        #expect(embedded.map(\.name) == disk.map(\.name), "Fixtures/\(folder) and the embedded list name different files; run Fixtures/embed.sh")
+        for file in disk {
+            let copy = embedded.first { $0.name == file.name }
+            #expect(copy.map { Array($0.json.utf8) } == file.bytes, "Fixtures/\(folder)/\(file.name) differs from its embedded copy; run Fixtures/embed.sh")
+        }
+    }
+
+    @Test func lookupByFileNameAndDocTypeName() {
+        #expect(ERPFixtures.fileName(forDocType: "Sales Invoice Item") == "sales_invoice_item.json")
+        for file in ERPFixtures.docTypeFiles {
+            #expect(ERPFixtures.docTypeJSON(file: file.name) == file.json)
+        }
+        #expect(ERPFixtures.docTypeJSON(file: "no_such_doctype.json") == nil)
+    }
+}
