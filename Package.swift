@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "SiteServer",
             dependencies: [
-                "SiteStreamJSON", "DocumentQuery",
+                "SiteStreamJSON", "DocumentQuery", "DocumentModel", "Site",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CZlib"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore"]),
         .testTarget(name: "DocumentQueryTests", dependencies: ["DocumentQuery", "SiteStreamJSON"]),
-        .testTarget(name: "SiteServerTests", dependencies: ["SiteServer", "DocumentQuery", "SiteStreamJSON"]),
+        .testTarget(name: "SiteServerTests", dependencies: ["SiteServer", "DocumentQuery", "SiteStreamJSON", "Site", "DocumentModel"]),
         .testTarget(name: "SiteTests", dependencies: ["Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore"]),
     ]
 )

@@ -34,6 +34,17 @@ struct TestServer: Sendable {
         configuration.maxPageLength = 50
         configure(&configuration)
         let logs = CapturedLogs()
+        try await serve(backend: backend, configuration: configuration, logs: logs) { port in
+            try await body(TestServer(
+                backend: backend, client: RawHTTPClient(port: port), admin: admin, reader: reader, logs: logs))
+        }
+    }
+
+    /// Runs the application for `backend` until `body` (given the bound port) returns.
+    static func serve(
+        backend: any SiteBackend, configuration: SiteServerConfiguration, logs: CapturedLogs = CapturedLogs(),
+        _ body: (Int) async throws -> Void
+    ) async throws {
         var logger = Logger(label: "test.server") { _ in CapturingLogHandler(sink: logs) }
         logger.logLevel = .debug
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
@@ -48,10 +59,8 @@ struct TestServer: Sendable {
                 group.cancelAll()
                 throw RawHTTPClient.ClientError.socket("server did not report a port")
             }
-            let server = TestServer(
-                backend: backend, client: RawHTTPClient(port: port), admin: admin, reader: reader, logs: logs)
             do {
-                try await body(server)
+                try await body(port)
             } catch {
                 group.cancelAll()
                 throw error

@@ -1,0 +1,19 @@
+/// Where API keys are looked up: the key's stored secret hash and the user it acts as.
+public protocol CredentialStore: Sendable {
+    /// The hash and user of `apiKey`, or `nil` when no enabled user has that key.
+    func lookup(apiKey: String) async throws -> (hash: APISecretHash, user: SiteUser)?
+}
+
+extension CredentialStore {
+    /// The user whose key and secret these are, or `nil`. An unknown key costs one hash
+    /// verification too, so response times do not tell which keys exist.
+    public func authenticate(apiKey: String, apiSecret: String) async throws -> SiteUser? {
+        guard let (hash, user) = try await lookup(apiKey: apiKey) else {
+            _ = Self.decoy.verify(secret: apiSecret)
+            return nil
+        }
+        return hash.verify(secret: apiSecret) ? user : nil
+    }
+
+    private static var decoy: APISecretHash { APISecretHash(salt: Array(repeating: 0, count: 16), digest: Array(repeating: 0, count: 32)) }
+}

@@ -1,0 +1,110 @@
+import DocumentModel
+import Foundation
+import Site
+import SiteStreamJSON
+import Testing
+
+@testable import SiteServer
+
+/// The server over a real site on disk: the adapter's error mapping, secrets kept in, keys
+/// from User documents.
+@Suite("SiteDocumentBackend over HTTP")
+struct SiteDocumentBackendTests {
+    /// A fresh site in a temporary directory, served for the duration of `body`.
+    static func withSiteServer(_ body: (Site, RawHTTPClient, (String, String)) async throws -> Void) async throws {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("sitestream-server-\(getpid())-\(UInt64.random(in: 0...UInt64.max))", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let layout = SiteLayout(root: dir)
+        var settings = SiteSettings()
+        settings.durability = .none
+        try await Site.create(at: layout, name: "head-office", url: nil, settings: settings)
+        let site = try Site.open(at: layout)
+        defer { try? site.close() }
+        let pair = try await UserCredentialStore(site: site).createKey(for: "Administrator")
+        var configuration = SiteServerConfiguration()
+        configuration.port = 0
+        try await TestServer.serve(backend: SiteDocumentBackend(site: site), configuration: configuration) { port in
+            try await body(site, RawHTTPClient(port: port), ("Authorization", "token \(pair.apiKey):\(pair.apiSecret)"))
+        }
+    }
+
+    @Test func documentLifecycleThroughTheRealSite() async throws {
+        try await Self.withSiteServer { site, client, token in
+            let json = [("Content-Type", "application/json")]
+            let group = try await client.send("POST", "/api/resource/Customer%20Group", headers: [token] + json,
+                                              body: JSON.object(["customer_group_name": "Retail"]).serialized())
+            #expect(group.status == 200, "\(group)")
+            #expect(group.json?["data"]?["name"] == "Retail")
+
+            let customer = try await client.send("POST", "/api/resource/Customer", headers: [token] + json,
+                                                 body: JSON.object(["customer_name": "Ada", "customer_type": "Company", "customer_group": "Retail"]).serialized())
+            #expect(customer.status == 200, "\(customer)")
+
+            let list = try await client.send("GET", "/api/resource/Customer?fields=\(q(#"["name","customer_group"]"#))&filters=\(q(#"[["Customer","customer_group","=","Retail"]]"#))", headers: [token])
+            #expect(list.json == ["data": [["name": "Ada", "customer_group": "Retail"]]], "\(list)")
+
+            let put = try await client.send("PUT", "/api/resource/Customer/Ada", headers: [token] + json,
+                                            body: JSON.object(["customer_type": "Individual"]).serialized())
+            #expect(put.json?["data"]?["customer_type"] == "Individual", "\(put)")
+            #expect(try site.get("Customer", "Ada")?["customer_type"] == "Individual")
+
+            let duplicate = try await client.send("POST", "/api/resource/Customer%20Group", headers: [token] + json,
+                                                  body: JSON.object(["customer_group_name": "Retail"]).serialized())
+            expectError(duplicate, status: 409, excType: "DuplicateEntryError")
+
+            let badLink = try await client.send("POST", "/api/resource/Customer", headers: [token] + json,
+                                                body: JSON.object(["customer_name": "Bob", "customer_type": "Company", "customer_group": "Nope"]).serialized())
+            expectError(badLink, status: 417, excType: "LinkValidationError")
+
+            let missing = try await client.send("POST", "/api/resource/Customer", headers: [token] + json,
+                                                body: JSON.object(["customer_type": "Company"]).serialized())
+            #expect(missing.status == 417, "\(missing)")
+
+            let unknown = try await client.send("GET", "/api/resource/Customerr", headers: [token])
+            expectError(unknown, status: 404, excType: "DoesNotExistError", contains: "DocType Customerr not found")
+
+            let deleted = try await client.send("DELETE", "/api/resource/Customer/Ada", headers: [token])
+            #expect(deleted.status == 202, "\(deleted)")
+            #expect(try site.get("Customer", "Ada") == nil)
+        }
+    }
+
+    @Test func secretsAreNeverReadAndCannotBeProbed() async throws {
+        try await Self.withSiteServer { site, client, token in
+            let stored = try #require(try site.get("User", "Administrator"))
+            #expect(stored["api_secret"]?.stringValue?.hasPrefix("sha256$") == true)
+
+            let user = try await client.send("GET", "/api/resource/User/Administrator", headers: [token])
+            #expect(user.status == 200, "\(user)")
+            #expect(user.json?["data"]?["api_key"] != nil)
+            #expect(user.json?["data"]?["api_secret"] == nil)
+            #expect(!user.text.contains("sha256$"))
+
+            let all = try await client.send("GET", "/api/resource/User?fields=\(q(#"["*"]"#))", headers: [token])
+            #expect(all.status == 200)
+            #expect(!all.text.contains("sha256$"))
+
+            for query in ["filters=\(q(#"[["api_secret","like","sha256$%"]]"#))", "order_by=api_secret", "fields=\(q(#"["api_secret"]"#))"] {
+                let probe = try await client.send("GET", "/api/resource/User?\(query)", headers: [token])
+                expectError(probe, status: 403, excType: "PermissionError", contains: "secret")
+            }
+        }
+    }
+
+    @Test func keysComeFromUserDocumentsAndWrongSecretsAreRefused() async throws {
+        try await Self.withSiteServer { site, client, token in
+            let ok = try await client.send("GET", "/api/method/frappe.auth.get_logged_user", headers: [token])
+            #expect(ok.json == ["message": "Administrator"])
+            let key = String(token.1.dropFirst(6).prefix(while: { $0 != ":" }))
+            let wrong = try await client.send("GET", "/api/method/frappe.auth.get_logged_user", headers: [("Authorization", "token \(key):nope")])
+            expectError(wrong, status: 401, excType: "AuthenticationError")
+            // A new key replaces the old one.
+            let fresh = try await UserCredentialStore(site: site).createKey(for: "Administrator")
+            let old = try await client.send("GET", "/api/method/frappe.auth.get_logged_user", headers: [token])
+            #expect(old.status == 401)
+            let new = try await client.send("GET", "/api/method/frappe.auth.get_logged_user", headers: [("Authorization", "token \(fresh.apiKey):\(fresh.apiSecret)")])
+            #expect(new.status == 200)
+        }
+    }
+}
