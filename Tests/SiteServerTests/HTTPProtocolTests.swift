@@ -23,6 +23,25 @@ struct HTTPProtocolTests {
         }
     }
 
+    @Test func keepAliveConnectionsServeSeveralRequestsInOrder() async throws {
+        try await TestServer.with { server in
+            server.seedCustomers(3)
+            let auth = "Authorization: token \(server.admin.apiKey):\(server.admin.apiSecret)\r\n"
+            var raw = ""
+            for name in ["C-001", "C-404", "C-003"] {
+                raw += "GET /api/resource/Customer/\(name) HTTP/1.1\r\nHost: x\r\n\(auth)\r\n"
+            }
+            let body = #"{"customer_name":"Kept Alive"}"#
+            raw += "POST /api/resource/Customer HTTP/1.1\r\nHost: x\r\n\(auth)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            let bytes = try await server.client.exchangeRaw(Array(raw.utf8))
+            let replies = try RawHTTPClient.parseAll(bytes)
+            #expect(replies.map(\.status) == [200, 404, 200, 200])
+            #expect(replies[0].json?["data"]?["name"] == "C-001")
+            #expect(replies[2].json?["data"]?["name"] == "C-003")
+            #expect(replies[3].json?["data"]?["customer_name"] == "Kept Alive")
+        }
+    }
+
     @Test func aBodyThatNeverArrivesGets408() async throws {
         try await TestServer.with(configure: { $0.bodyReadTimeout = .milliseconds(200) }) { server in
             var raw = "POST /api/resource/Customer HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"

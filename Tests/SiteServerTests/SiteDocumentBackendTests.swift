@@ -57,9 +57,9 @@ struct SiteDocumentBackendTests {
                                                 body: JSON.object(["customer_name": "Bob", "customer_type": "Company", "customer_group": "Nope"]).serialized())
             expectError(badLink, status: 417, excType: "LinkValidationError")
 
-            let missing = try await client.send("POST", "/api/resource/Customer", headers: [token] + json,
-                                                body: JSON.object(["customer_type": "Company"]).serialized())
-            #expect(missing.status == 417, "\(missing)")
+            let missing = try await client.send("POST", "/api/resource/Contact", headers: [token] + json,
+                                                body: JSON.object(["last_name": "Nofirst"]).serialized())
+            expectError(missing, status: 417, excType: "MandatoryError", contains: "first_name")
 
             let unknown = try await client.send("GET", "/api/resource/Customerr", headers: [token])
             expectError(unknown, status: 404, excType: "DoesNotExistError", contains: "DocType Customerr not found")

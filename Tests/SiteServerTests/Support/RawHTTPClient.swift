@@ -53,7 +53,12 @@ struct RawHTTPClient: Sendable {
     }
 
     /// Sends `bytes` as they are and reads the reply to end of stream.
-    func sendRaw(_ bytes: [UInt8], thenWaitBeforeClosingWrite: Bool = true) async throws -> Reply {
+    func sendRaw(_ bytes: [UInt8]) async throws -> Reply {
+        try Self.parse(try await exchangeRaw(bytes))
+    }
+
+    /// Sends `bytes` as they are and returns every byte received until the server closes.
+    func exchangeRaw(_ bytes: [UInt8]) async throws -> [UInt8] {
         let port = self.port
         let timeout = readTimeoutSeconds
         let raw = try await withCheckedThrowingContinuation { (cont: CheckedContinuation<[UInt8], any Error>) in
@@ -62,7 +67,7 @@ struct RawHTTPClient: Sendable {
             }
             thread.start()
         }
-        return try Self.parse(raw)
+        return raw
     }
 
     private static func exchange(_ bytes: [UInt8], port: Int, timeoutSeconds: Int) throws -> [UInt8] {
@@ -132,6 +137,27 @@ struct RawHTTPClient: Sendable {
             body = try dechunk(body)
         }
         return Reply(status: status, headers: headers, body: body)
+    }
+
+    /// Splits a stream of several responses (keep-alive, pipelined) that all carry
+    /// `Content-Length`.
+    static func parseAll(_ raw: [UInt8]) throws -> [Reply] {
+        var replies: [Reply] = []
+        var rest = raw[...]
+        let separator: [UInt8] = [13, 10, 13, 10]
+        while !rest.isEmpty {
+            guard let headEnd = rest.indices.first(where: { rest[$0...].starts(with: separator) }) else {
+                throw ClientError.badReply("truncated response after \(replies.count) complete ones")
+            }
+            let head = String(decoding: rest[rest.startIndex..<headEnd], as: UTF8.self).lowercased()
+            guard let line = head.components(separatedByCRLF: ()).first(where: { $0.hasPrefix("content-length:") }),
+                let length = Int(String(line.dropFirst("content-length:".count)).trimmed())
+            else { throw ClientError.badReply("response without content-length") }
+            let end = headEnd + 4 + length
+            replies.append(try parse(Array(rest[rest.startIndex..<end])))
+            rest = rest[end...]
+        }
+        return replies
     }
 
     private static func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {
