@@ -51,7 +51,15 @@ extension JSONParser {
         let length = end - open - 1
         if length > limits.maxStringBytes { throw stringTooLong(at: open) }
         position = end + 1
-        return String(decoding: UnsafeBufferPointer(start: start + open + 1, count: length), as: UTF8.self)
+        let bytes = start + open + 1
+        // Short strings live inside the String value (no allocation), so only longer ones are
+        // worth interning.
+        if length >= 16 && length <= JSONStringTable.maxBytes,
+            let slot = cache.values.slot(for: bytes, length: length, readable: count - open - 1)
+        {
+            return cache.values.strings[slot]
+        }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self)
     }
 
     /// Parses an object key at `position`. An interned key comes with its key-table slot; a key
@@ -64,8 +72,8 @@ extension JSONParser {
         if length > limits.maxStringBytes { throw stringTooLong(at: open) }
         position = end + 1
         let bytes = start + open + 1
-        if length <= JSONKeyTable.maxKeyBytes, let hash = JSONKeyTable.asciiHash(bytes, length),
-            let slot = keyTable.slot(for: bytes, length: length, hash: hash)
+        if length <= JSONStringTable.maxBytes,
+            let slot = keyTable.slot(for: bytes, length: length, readable: count - open - 1)
         {
             return (keyTable.strings[slot], slot)
         }
