@@ -12,13 +12,24 @@ final class JSONParseCache {
     /// even): rows of a table have the same shape, so the next one reserves that much room.
     let counters: UnsafeMutablePointer<Int>
     static let hintDepths = 16
+    /// The key slot of member k of the last object at each depth (-1: none), for the first
+    /// `predictedMembers` members: the next object at that depth, a row of the same table,
+    /// most likely has the same keys in the same order, and checking a guess is cheaper than
+    /// hashing.
+    let predictedKeys: UnsafeMutablePointer<Int>
+    static let predictedMembers = 64
 
     init() {
         counters = .allocate(capacity: 1 + 2 * Self.hintDepths)
         counters.initialize(repeating: 0, count: 1 + 2 * Self.hintDepths)
+        predictedKeys = .allocate(capacity: Self.hintDepths * Self.predictedMembers)
+        predictedKeys.initialize(repeating: -1, count: Self.hintDepths * Self.predictedMembers)
     }
 
-    deinit { counters.deallocate() }
+    deinit {
+        counters.deallocate()
+        predictedKeys.deallocate()
+    }
 
     @inline(__always)
     func nextObjectSerial() -> Int {

@@ -173,6 +173,8 @@ struct JSONParser {
         let serial = cache.nextObjectSerial()
         let slotBase = keySlots.count
         var compareStrings = false
+        let guesses = cache.predictedKeys + min(depth, JSONParseCache.hintDepths - 1) * JSONParseCache.predictedMembers
+        var member = 0
         /// Built once an object that compares strings grows large, so that a hostile object
         /// with a million escaped or uninterned keys costs O(n), not O(n²).
         var keyIndex: [String: Int]? = nil
@@ -185,7 +187,10 @@ struct JSONParser {
                 }
                 throw error("expected '\"' to begin an object key, found \(describe(b))", at: position)
             }
-            let (key, slot) = try parseKey()
+            let guessed = member < JSONParseCache.predictedMembers
+            let (key, slot) = try parseKey(guess: guessed ? guesses[member] : -1)
+            if guessed { guesses[member] = slot }
+            member += 1
             skipWhitespace()
             guard position < count else { throw endOfInput("expected ':' after object key") }
             guard start[position] == UInt8(ascii: ":") else {

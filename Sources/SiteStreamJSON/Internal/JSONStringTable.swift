@@ -82,6 +82,14 @@ final class JSONStringTable {
         }
     }
 
+    /// Whether `slot` holds exactly these bytes: the check of a guessed slot.
+    @inline(__always)
+    func holds(_ slot: Int, _ bytes: UnsafePointer<UInt8>, length: Int, readable: Int) -> Bool {
+        let s = slots[slot]
+        return s.hash != 0 && Int(s.length) == length
+            && Self.equalBytes(arena + Int(s.arenaOffset), bytes, length, readable)
+    }
+
     @inline(never)
     func insert(_ bytes: UnsafePointer<UInt8>, length: Int, hash: UInt64, at i: Int) -> Int? {
         guard counters[0] < Self.maxEntries else { return nil }
