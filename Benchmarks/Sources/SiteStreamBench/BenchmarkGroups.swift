@@ -2,5 +2,6 @@
 public enum BenchmarkGroups {
     public static let all: [any BenchmarkGroup] = [
         JSONBenchmarks(),
+        DiffBenchmarks(),
     ]
 }
