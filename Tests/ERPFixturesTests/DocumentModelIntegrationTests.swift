@@ -27,6 +27,8 @@ import DocumentModel
 
     @Test func everyFixtureDocTypeLoads() throws {
         let schema = try Self.schema()
+        #expect(try ERPFixtures.schema().names == schema.names, "the convenience loader must load the same set")
+        #expect(try ERPFixtures.mappingDocuments().count == ERPFixtures.mappingFiles.count)
         for name in DocTypeShapeTests.expectedDocTypes {
             #expect(schema[name] != nil, "\(name) did not load")
         }
