@@ -14,7 +14,8 @@ import Testing
         for file in disk {
             let copy = Array((embedded.first { $0.name == file.name }?.json ?? "").utf8)
             let same = copy == file.bytes
-            let firstDifference = zip(copy, file.bytes).firstIndex { $0 != $1 } ?? min(copy.count, file.bytes.count)
+            let common = min(copy.count, file.bytes.count)
+            let firstDifference = (0..<common).first { copy[$0] != file.bytes[$0] } ?? common
             #expect(same, "Fixtures/\(folder)/\(file.name) differs from its embedded copy at byte \(firstDifference) (\(file.bytes.count) bytes on disk, \(copy.count) embedded); run Fixtures/embed.sh")
         }
     }
