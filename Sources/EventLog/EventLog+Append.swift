@@ -32,7 +32,7 @@ extension EventLog {
         enqueue(AppendRequest(frames: frames, count: entries.count) { result in
             box.set(result)
             done.signal()
-        })
+        }, lead: true)
         done.wait()
         return try box.get()
     }

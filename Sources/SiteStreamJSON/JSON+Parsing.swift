@@ -40,8 +40,10 @@ extension JSON {
         guard let base = buffer.baseAddress, buffer.count > 0 else {
             throw JSONParseError(message: "unexpected end of input: expected a value", offset: 0, line: 1, column: 1)
         }
+        let keyTable = JSONKeyTable.take()
+        defer { JSONKeyTable.giveBack(keyTable) }
         var parser = JSONParser(
-            start: base.assumingMemoryBound(to: UInt8.self), count: buffer.count, limits: limits)
+            start: base.assumingMemoryBound(to: UInt8.self), count: buffer.count, limits: limits, keyTable: keyTable)
         return try parser.parseDocument()
     }
 }

@@ -1,24 +1,38 @@
-/// String literals: the clean case (no escapes) becomes a `String` straight from the input
-/// bytes; escapes go through the reusable scratch buffer. UTF-8 is validated here, byte by
-/// byte, so an error can say exactly where the bad byte is.
+/// String literals. The scan for the closing quote looks at eight bytes at a time; a string
+/// without escapes becomes a `String` straight from the input bytes (object keys through the
+/// key table), and escapes go through the reusable scratch buffer. UTF-8 is validated here, so
+/// an error can say exactly where the bad byte is.
 extension JSONParser {
-    /// Parses the string whose opening quote is at `position`; leaves `position` after the
-    /// closing quote.
-    mutating func parseString() throws -> String {
-        let open = position
-        let contentStart = position + 1
-        var i = contentStart
-        while i < count {
+    /// High bit set in each byte of `w` that is '"', '\', a control character or non-ASCII.
+    /// Exact for the lowest flagged byte, which is all the scan uses.
+    @inline(__always)
+    static func specialByteMask(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let quote = w ^ (ones &* 0x22)
+        let backslash = w ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote
+        let hasBackslash = (backslash &- ones) & ~backslash
+        let hasControl = (w &- ones &* 0x20) & ~w
+        return (hasQuote | hasBackslash | hasControl | w) & (ones &* 0x80)
+    }
+
+    /// The index of the first '"' or '\' at or after `i`, checking UTF-8 and control characters
+    /// on the way.
+    @inline(__always)
+    func findQuoteOrEscape(from i: Int, open: Int) throws -> Int {
+        var i = i
+        while true {
+            while i + 8 <= count {
+                let special = Self.specialByteMask(UnsafeRawPointer(start + i).loadUnaligned(as: UInt64.self))
+                if special != 0 {
+                    i += special.trailingZeroBitCount >> 3
+                    break
+                }
+                i += 8
+            }
+            guard i < count else { throw endOfInput("unterminated string (opened at byte \(open))") }
             let b = start[i]
-            if b == UInt8(ascii: "\"") {
-                let length = i - contentStart
-                if length > limits.maxStringBytes { throw stringTooLong(at: open) }
-                position = i + 1
-                return String(decoding: UnsafeBufferPointer(start: start + contentStart, count: length), as: UTF8.self)
-            }
-            if b == UInt8(ascii: "\\") {
-                return try parseEscapedString(open: open, firstEscape: i)
-            }
+            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return i }
             if b < 0x20 { throw controlCharacter(b, at: i) }
             if b >= 0x80 {
                 i = try skipUTF8Sequence(at: i)
@@ -26,36 +40,55 @@ extension JSONParser {
                 i += 1
             }
         }
-        throw endOfInput("unterminated string (opened at byte \(open))")
+    }
+
+    /// Parses the string whose opening quote is at `position`; leaves `position` after the
+    /// closing quote.
+    mutating func parseString() throws -> String {
+        let open = position
+        let end = try findQuoteOrEscape(from: open + 1, open: open)
+        if start[end] == UInt8(ascii: "\\") { return try parseEscapedString(open: open, firstEscape: end) }
+        let length = end - open - 1
+        if length > limits.maxStringBytes { throw stringTooLong(at: open) }
+        position = end + 1
+        return String(decoding: UnsafeBufferPointer(start: start + open + 1, count: length), as: UTF8.self)
+    }
+
+    /// Parses an object key at `position`. An interned key comes with its key-table slot; a key
+    /// with escapes or non-ASCII characters, or one the table cannot take, comes with -1.
+    mutating func parseKey() throws -> (key: String, slot: Int) {
+        let open = position
+        let end = try findQuoteOrEscape(from: open + 1, open: open)
+        if start[end] == UInt8(ascii: "\\") { return (try parseEscapedString(open: open, firstEscape: end), -1) }
+        let length = end - open - 1
+        if length > limits.maxStringBytes { throw stringTooLong(at: open) }
+        position = end + 1
+        let bytes = start + open + 1
+        if length <= JSONKeyTable.maxKeyBytes, let hash = JSONKeyTable.asciiHash(bytes, length),
+            let slot = keyTable.slot(for: bytes, length: length, hash: hash)
+        {
+            return (keyTable.strings[slot], slot)
+        }
+        return (String(decoding: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self), -1)
     }
 
     /// The slow path: copies clean runs and decoded escapes into `scratch`.
     mutating func parseEscapedString(open: Int, firstEscape: Int) throws -> String {
         scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: UnsafeBufferPointer(start: start + open + 1, count: firstEscape - open - 1))
+        var runStart = open + 1
         var i = firstEscape
-        while i < count {
-            let b = start[i]
-            if b == UInt8(ascii: "\"") {
+        while true {
+            scratch.append(contentsOf: UnsafeBufferPointer(start: start + runStart, count: i - runStart))
+            if start[i] == UInt8(ascii: "\"") {
                 if scratch.count > limits.maxStringBytes { throw stringTooLong(at: open) }
                 position = i + 1
                 return String(decoding: scratch, as: UTF8.self)
             }
-            if b == UInt8(ascii: "\\") {
-                i = try decodeEscape(at: i)
-            } else if b < 0x20 {
-                throw controlCharacter(b, at: i)
-            } else if b >= 0x80 {
-                let end = try skipUTF8Sequence(at: i)
-                scratch.append(contentsOf: UnsafeBufferPointer(start: start + i, count: end - i))
-                i = end
-            } else {
-                scratch.append(b)
-                i += 1
-            }
+            i = try decodeEscape(at: i)
             if scratch.count > limits.maxStringBytes { throw stringTooLong(at: open) }
+            runStart = i
+            i = try findQuoteOrEscape(from: i, open: open)
         }
-        throw endOfInput("unterminated string (opened at byte \(open))")
     }
 
     /// Decodes the escape whose backslash is at `i` into `scratch`; returns the index after it.

@@ -11,12 +11,19 @@ struct JSONParser {
     var depth = 0
     /// Reused for strings that contain escapes, so unescaping allocates only the result.
     var scratch: [UInt8] = []
+    /// Interned object keys, their ids for duplicate detection, and capacity hints.
+    let keyTable: JSONKeyTable
+    /// The key-table slots of the keys of the objects being parsed, innermost last (-1 for a
+    /// key that is not interned).
+    var keySlots: [Int] = []
 
-    init(start: UnsafePointer<UInt8>, count: Int, limits: JSONLimits) {
+    init(start: UnsafePointer<UInt8>, count: Int, limits: JSONLimits, keyTable: JSONKeyTable) {
         self.start = start
         self.count = count
         self.limits = limits
         self.maxDepth = min(limits.maxDepth, JSONLimits.hardMaxDepth)
+        self.keyTable = keyTable
+        keySlots.reserveCapacity(64)
     }
 
     mutating func parseDocument() throws -> JSON {
@@ -113,6 +120,8 @@ struct JSONParser {
             depth -= 1
             return .array(elements)
         }
+        let hintIndex = 2 * min(depth, JSONKeyTable.hintDepths - 1)
+        elements.reserveCapacity(keyTable.capacityHints[hintIndex])
         while true {
             if position < count && start[position] == UInt8(ascii: "]") && !elements.isEmpty {
                 throw error("trailing comma before ']'", at: position)
@@ -134,21 +143,37 @@ struct JSONParser {
                 throw error("expected ',' or ']' after array element, found \(describe(b))", at: position)
             }
         }
+        keyTable.capacityHints[hintIndex] = min(elements.count, 256)
         depth -= 1
         return .array(elements)
     }
 
+    /// Objects. Duplicate keys: the last value wins in the first key's place. Interned keys
+    /// find duplicates through the key table's stamps: a slot stamped with this object's serial
+    /// was seen here; a higher stamp means a nested object used the key since, so this object's
+    /// own slots are searched; a lower one means the key is new here. Once an object has a key
+    /// that is not interned (it had escapes), it compares strings for the rest of its keys.
     mutating func parseObject() throws -> JSON {
         try enterContainer()
         position += 1  // '{'
         skipWhitespace()
-        var keys: [String] = []
-        var values: [JSON] = []
         if position < count && start[position] == UInt8(ascii: "}") {
             position += 1
             depth -= 1
             return .object(JSONObject())
         }
+        let hintIndex = 2 * min(depth, JSONKeyTable.hintDepths - 1) + 1
+        var keys: [String] = []
+        var values: [JSON] = []
+        let hint = keyTable.capacityHints[hintIndex]
+        keys.reserveCapacity(hint)
+        values.reserveCapacity(hint)
+        let serial = keyTable.nextObjectSerial()
+        let slotBase = keySlots.count
+        var compareStrings = false
+        /// Built once an object that compares strings grows large, so that a hostile object
+        /// with a million escaped or uninterned keys costs O(n), not O(n²).
+        var keyIndex: [String: Int]? = nil
         while true {
             guard position < count else { throw endOfInput("expected '\"' to begin an object key") }
             let b = start[position]
@@ -158,7 +183,7 @@ struct JSONParser {
                 }
                 throw error("expected '\"' to begin an object key, found \(describe(b))", at: position)
             }
-            let key = try parseString()
+            let (key, slot) = try parseKey()
             skipWhitespace()
             guard position < count else { throw endOfInput("expected ':' after object key") }
             guard start[position] == UInt8(ascii: ":") else {
@@ -167,7 +192,27 @@ struct JSONParser {
             position += 1
             skipWhitespace()
             let value = try parseValue()
-            if let existing = keys.firstIndex(of: key) {
+
+            var existing: Int? = nil
+            if slot >= 0 && !compareStrings {
+                let stamp = keyTable.slots[slot].stamp
+                if stamp >= serial {
+                    existing = ownSlotIndex(of: slot, from: slotBase)
+                }
+                keyTable.slots[slot].stamp = serial
+            } else {
+                compareStrings = true
+                if keyIndex == nil && keys.count >= 16 {
+                    keyIndex = Dictionary(keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+                }
+                if keyIndex != nil {
+                    existing = keyIndex![key]
+                    if existing == nil { keyIndex![key] = keys.count }
+                } else {
+                    existing = keys.firstIndex(of: key)
+                }
+            }
+            if let existing {
                 values[existing] = value  // last one wins, first position kept
             } else {
                 if keys.count == limits.maxContainerCount {
@@ -175,6 +220,7 @@ struct JSONParser {
                 }
                 keys.append(key)
                 values.append(value)
+                keySlots.append(slot)
             }
             skipWhitespace()
             guard position < count else { throw endOfInput("expected ',' or '}' after object member") }
@@ -189,7 +235,20 @@ struct JSONParser {
                 throw error("expected ',' or '}' after object member, found \(describe(next))", at: position)
             }
         }
+        keySlots.removeSubrange(slotBase...)
+        keyTable.capacityHints[hintIndex] = min(keys.count, 256)
         depth -= 1
         return .object(JSONObject(uncheckedKeys: keys, values: values))
+    }
+
+    /// The member index of `slot` among the current object's keys, if it is there.
+    func ownSlotIndex(of slot: Int, from base: Int) -> Int? {
+        var i = base
+        let end = keySlots.count
+        while i < end {
+            if keySlots[i] == slot { return i - base }
+            i += 1
+        }
+        return nil
     }
 }
