@@ -3,5 +3,7 @@ public enum BenchmarkGroups {
     public static let all: [any BenchmarkGroup] = [
         JSONBenchmarks(),
         DiffBenchmarks(),
+        LogBenchmarks(),
+        StoreBenchmarks(),
     ]
 }
