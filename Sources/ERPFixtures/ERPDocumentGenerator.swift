@@ -5,7 +5,7 @@ import SiteStreamJSON
 /// Promises:
 /// - **Deterministic.** Two generators made with the same seed and configuration, asked the same
 ///   calls in the same order, return equal documents — on every machine and Swift version (the
-///   generator uses only its own integer PRNG, ``SplitMix64``, and its own text formatting; no
+///   generator uses only its own integer PRNG (SplitMix64) and its own text formatting; no
 ///   clock, no locale, no `Hasher`). Different seeds give different documents.
 /// - **Valid.** Documents carry `doctype`, `name`, `owner`, `creation`, `modified`,
 ///   `modified_by`, `docstatus`, `idx` and the DocType's fields with values of the field's type:
