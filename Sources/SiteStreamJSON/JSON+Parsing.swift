@@ -40,10 +40,10 @@ extension JSON {
         guard let base = buffer.baseAddress, buffer.count > 0 else {
             throw JSONParseError(message: "unexpected end of input: expected a value", offset: 0, line: 1, column: 1)
         }
-        let keyTable = JSONKeyTable.take()
-        defer { JSONKeyTable.giveBack(keyTable) }
+        let cache = JSONParseCache.take()
+        defer { JSONParseCache.giveBack(cache) }
         var parser = JSONParser(
-            start: base.assumingMemoryBound(to: UInt8.self), count: buffer.count, limits: limits, keyTable: keyTable)
+            start: base.assumingMemoryBound(to: UInt8.self), count: buffer.count, limits: limits, cache: cache)
         return try parser.parseDocument()
     }
 }

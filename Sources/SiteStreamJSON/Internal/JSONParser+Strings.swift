@@ -51,12 +51,21 @@ extension JSONParser {
         let length = end - open - 1
         if length > limits.maxStringBytes { throw stringTooLong(at: open) }
         position = end + 1
-        return String(decoding: UnsafeBufferPointer(start: start + open + 1, count: length), as: UTF8.self)
+        let bytes = start + open + 1
+        // Short strings live inside the String value (no allocation), so only longer ones are
+        // worth interning.
+        if length >= 16 && length <= JSONStringTable.maxBytes,
+            let slot = cache.values.slot(for: bytes, length: length, readable: count - open - 1)
+        {
+            return cache.values.strings[slot]
+        }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: length), as: UTF8.self)
     }
 
     /// Parses an object key at `position`. An interned key comes with its key-table slot; a key
     /// with escapes or non-ASCII characters, or one the table cannot take, comes with -1.
-    mutating func parseKey() throws -> (key: String, slot: Int) {
+    /// `guess` is the slot the key probably has (-1 for no guess); it is checked, not trusted.
+    mutating func parseKey(guess: Int) throws -> (key: String, slot: Int) {
         let open = position
         let end = try findQuoteOrEscape(from: open + 1, open: open)
         if start[end] == UInt8(ascii: "\\") { return (try parseEscapedString(open: open, firstEscape: end), -1) }
@@ -64,8 +73,11 @@ extension JSONParser {
         if length > limits.maxStringBytes { throw stringTooLong(at: open) }
         position = end + 1
         let bytes = start + open + 1
-        if length <= JSONKeyTable.maxKeyBytes, let hash = JSONKeyTable.asciiHash(bytes, length),
-            let slot = keyTable.slot(for: bytes, length: length, hash: hash)
+        if guess >= 0 && keyTable.holds(guess, bytes, length: length, readable: count - open - 1) {
+            return (keyTable.strings[guess], guess)
+        }
+        if length <= JSONStringTable.maxBytes,
+            let slot = keyTable.slot(for: bytes, length: length, readable: count - open - 1)
         {
             return (keyTable.strings[slot], slot)
         }

@@ -11,18 +11,20 @@ struct JSONParser {
     var depth = 0
     /// Reused for strings that contain escapes, so unescaping allocates only the result.
     var scratch: [UInt8] = []
-    /// Interned object keys, their ids for duplicate detection, and capacity hints.
-    let keyTable: JSONKeyTable
+    /// Interned keys and values, object serials for duplicate detection, capacity hints.
+    let cache: JSONParseCache
+    let keyTable: JSONStringTable
     /// The key-table slots of the keys of the objects being parsed, innermost last (-1 for a
     /// key that is not interned).
     var keySlots: [Int] = []
 
-    init(start: UnsafePointer<UInt8>, count: Int, limits: JSONLimits, keyTable: JSONKeyTable) {
+    init(start: UnsafePointer<UInt8>, count: Int, limits: JSONLimits, cache: JSONParseCache) {
         self.start = start
         self.count = count
         self.limits = limits
         self.maxDepth = min(limits.maxDepth, JSONLimits.hardMaxDepth)
-        self.keyTable = keyTable
+        self.cache = cache
+        self.keyTable = cache.keys
         keySlots.reserveCapacity(64)
     }
 
@@ -120,8 +122,8 @@ struct JSONParser {
             depth -= 1
             return .array(elements)
         }
-        let hintIndex = 2 * min(depth, JSONKeyTable.hintDepths - 1)
-        elements.reserveCapacity(keyTable.capacityHints[hintIndex])
+        let hintIndex = cache.hintIndex(depth: depth, object: false)
+        elements.reserveCapacity(cache.counters[hintIndex])
         while true {
             if position < count && start[position] == UInt8(ascii: "]") && !elements.isEmpty {
                 throw error("trailing comma before ']'", at: position)
@@ -143,7 +145,7 @@ struct JSONParser {
                 throw error("expected ',' or ']' after array element, found \(describe(b))", at: position)
             }
         }
-        keyTable.capacityHints[hintIndex] = min(elements.count, 256)
+        cache.counters[hintIndex] = min(elements.count, 256)
         depth -= 1
         return .array(elements)
     }
@@ -162,15 +164,17 @@ struct JSONParser {
             depth -= 1
             return .object(JSONObject())
         }
-        let hintIndex = 2 * min(depth, JSONKeyTable.hintDepths - 1) + 1
+        let hintIndex = cache.hintIndex(depth: depth, object: true)
         var keys: [String] = []
         var values: [JSON] = []
-        let hint = keyTable.capacityHints[hintIndex]
+        let hint = cache.counters[hintIndex]
         keys.reserveCapacity(hint)
         values.reserveCapacity(hint)
-        let serial = keyTable.nextObjectSerial()
+        let serial = cache.nextObjectSerial()
         let slotBase = keySlots.count
         var compareStrings = false
+        let guesses = cache.predictedKeys + min(depth, JSONParseCache.hintDepths - 1) * JSONParseCache.predictedMembers
+        var member = 0
         /// Built once an object that compares strings grows large, so that a hostile object
         /// with a million escaped or uninterned keys costs O(n), not O(n²).
         var keyIndex: [String: Int]? = nil
@@ -183,7 +187,10 @@ struct JSONParser {
                 }
                 throw error("expected '\"' to begin an object key, found \(describe(b))", at: position)
             }
-            let (key, slot) = try parseKey()
+            let guessed = member < JSONParseCache.predictedMembers
+            let (key, slot) = try parseKey(guess: guessed ? guesses[member] : -1)
+            if guessed { guesses[member] = slot }
+            member += 1
             skipWhitespace()
             guard position < count else { throw endOfInput("expected ':' after object key") }
             guard start[position] == UInt8(ascii: ":") else {
@@ -236,7 +243,7 @@ struct JSONParser {
             }
         }
         keySlots.removeSubrange(slotBase...)
-        keyTable.capacityHints[hintIndex] = min(keys.count, 256)
+        cache.counters[hintIndex] = min(keys.count, 256)
         depth -= 1
         return .object(JSONObject(uncheckedKeys: keys, values: values))
     }
