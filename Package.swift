@@ -66,7 +66,7 @@ let package = Package(
         ),
         .target(
             name: "SiteStreamBench",
-            dependencies: ["SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "Site", "ERPFixtures", "CZlib"],
+            dependencies: ["SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "Site", "ERPFixtures", "CZlib", "SiteServer"],
             path: "Benchmarks/Sources/SiteStreamBench"
         ),
         .executableTarget(
