@@ -47,8 +47,14 @@ struct RequestInput: Sendable {
     }
 
     private static func collectBody(_ request: Request, limits: ServerLimits) async throws -> [UInt8] {
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limits.maxBodyBytes {
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > limits.maxBodyBytes {
             throw BackendError.tooLarge(message: "request body of \(declared) bytes is over the limit of \(limits.maxBodyBytes) bytes")
+        }
+        // HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body;
+        // skip the timed collection (two child tasks) for it, as for an empty one.
+        if declared == 0 || (declared == nil && request.headers[.transferEncoding] == nil) {
+            return []
         }
         let body = request.body
         let max = limits.maxBodyBytes
