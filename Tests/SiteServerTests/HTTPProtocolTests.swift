@@ -65,6 +65,39 @@ struct HTTPProtocolTests {
         }
     }
 
+    @Test func unplannedBackendFailuresAre500WithoutDetails() async throws {
+        try await TestServer.with { server in
+            let reply = try await server.get("/api/resource/Broken/x")
+            expectError(reply, status: 500, excType: "ServerError", contains: "internal error")
+            #expect(!reply.text.contains("disk on fire"))
+            #expect(server.logs.all.contains { $0.contains("disk on fire") })
+            let ping = try await server.get("/api/method/ping", auth: false)
+            #expect(ping.status == 200)
+        }
+    }
+
+    @Test func stoppingTheServerReleasesItsPort() async throws {
+        var port = 0
+        try await TestServer.with { server in
+            port = server.port
+            let ping = try await server.get("/api/method/ping", auth: false)
+            #expect(ping.status == 200)
+        }
+        // After shutdown nothing listens there: a connection is refused (polled, since the
+        // listening socket closes as the service group winds down).
+        var refused = false
+        for _ in 0..<200 {
+            do {
+                _ = try await RawHTTPClient(port: port).send("GET", "/api/method/ping")
+                try await Task.sleep(for: .milliseconds(50))
+            } catch {
+                refused = true
+                break
+            }
+        }
+        #expect(refused)
+    }
+
     @Test func unsupportedMethodsOnKnownPaths() async throws {
         try await TestServer.with { server in
             let reply = try await server.client.send("PATCH", "/api/resource/Customer/C-1", headers: [server.adminToken])

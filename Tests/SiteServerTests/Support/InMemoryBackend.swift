@@ -66,7 +66,13 @@ final class InMemoryBackend: SiteBackend {
         .string("2026-11-29 12:00:\(clock < 10 ? "0" : "")\(clock).000000")
     }
 
+    /// What a backend failing in an unplanned way throws (the server must not leak it).
+    struct InternalFailure: Error, CustomStringConvertible {
+        var description: String { "disk on fire at /var/secret/path" }
+    }
+
     func get(doctype: String, name: String, user: SiteUser) async throws -> JSONObject {
+        if doctype == "Broken" { throw InternalFailure() }
         try checkDocType(doctype)
         guard let doc = state.withLock({ $0.documents[doctype]?[name] }) else {
             throw BackendError.notFound(doctype: doctype, name: name)
