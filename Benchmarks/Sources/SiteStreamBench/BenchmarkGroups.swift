@@ -2,5 +2,8 @@
 public enum BenchmarkGroups {
     public static let all: [any BenchmarkGroup] = [
         JSONBenchmarks(),
+        DiffBenchmarks(),
+        LogBenchmarks(),
+        StoreBenchmarks(),
     ]
 }
