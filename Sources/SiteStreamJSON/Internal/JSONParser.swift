@@ -36,17 +36,17 @@ struct JSONParser {
 
     // MARK: - Errors
 
-    func error(_ message: String, at offset: Int) -> JSONParseError {
+    mutating func error(_ message: String, at offset: Int) -> JSONParseError {
         JSONParseError(message, at: offset, in: UnsafeRawBufferPointer(start: start, count: count))
     }
 
     /// The error for input that stops where `expectation` was due.
-    func endOfInput(_ expectation: String) -> JSONParseError {
+    mutating func endOfInput(_ expectation: String) -> JSONParseError {
         error("unexpected end of input: \(expectation)", at: count)
     }
 
     /// A byte as a person would want it named in a message.
-    func describe(_ byte: UInt8) -> String {
+    mutating func describe(_ byte: UInt8) -> String {
         if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
         switch byte {
         case UInt8(ascii: " "): return "space"
