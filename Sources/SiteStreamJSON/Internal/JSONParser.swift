@@ -175,8 +175,9 @@ struct JSONParser {
         var compareStrings = false
         let guesses = cache.predictedKeys + min(depth, JSONParseCache.hintDepths - 1) * JSONParseCache.predictedMembers
         var member = 0
-        /// Built once an object that compares strings grows large, so that a hostile object
-        /// with a million escaped or uninterned keys costs O(n), not O(n²).
+        /// Every key so far and its member index, built the first time an object of 16 or more
+        /// members has to search its keys, so that hostile input (a million escaped keys, or
+        /// keys that each reappear in a nested object) costs O(n), not O(n²).
         var keyIndex: [String: Int]? = nil
         while true {
             guard position < count else { throw endOfInput("expected '\"' to begin an object key") }
@@ -203,21 +204,13 @@ struct JSONParser {
             var existing: Int? = nil
             if slot >= 0 && !compareStrings {
                 let stamp = keyTable.slots[slot].stamp
-                if stamp >= serial {  // rare: seen here, or in an object nested here since
-                    existing = keys.firstIndex(of: key)
-                }
                 keyTable.slots[slot].stamp = serial
+                if stamp >= serial {  // rare: seen here, or in an object nested here since
+                    existing = index(of: key, in: keys, keyIndex: &keyIndex)
+                }
             } else {
                 compareStrings = true
-                if keyIndex == nil && keys.count >= 16 {
-                    keyIndex = Dictionary(keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-                }
-                if keyIndex != nil {
-                    existing = keyIndex![key]
-                    if existing == nil { keyIndex![key] = keys.count }
-                } else {
-                    existing = keys.firstIndex(of: key)
-                }
+                existing = index(of: key, in: keys, keyIndex: &keyIndex)
             }
             if let existing {
                 values[existing] = value  // last one wins, first position kept
@@ -225,6 +218,7 @@ struct JSONParser {
                 if keys.count == limits.maxContainerCount {
                     throw error("object has more than the maxContainerCount limit of \(limits.maxContainerCount) members", at: position)
                 }
+                keyIndex?[key] = keys.count
                 keys.append(key)
                 values.append(value)
             }
@@ -244,5 +238,18 @@ struct JSONParser {
         cache.counters[hintIndex] = min(keys.count, 256)
         depth -= 1
         return .object(JSONObject(uncheckedKeys: keys, values: values))
+    }
+
+    /// The member index of `key` among `keys`: a linear search while the object is small, a
+    /// dictionary (seeded hashing, so no crafted collisions) once it has 16 members.
+    mutating func index(of key: String, in keys: [String], keyIndex: inout [String: Int]?) -> Int? {
+        if keyIndex == nil && keys.count >= 16 {
+            var index: [String: Int] = [:]
+            index.reserveCapacity(keys.count * 2)
+            for (i, k) in keys.enumerated() where index[k] == nil { index[k] = i }
+            keyIndex = index
+        }
+        if let keyIndex { return keyIndex[key] }
+        return keys.firstIndex(of: key)
     }
 }
