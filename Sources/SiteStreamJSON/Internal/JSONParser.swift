@@ -19,6 +19,8 @@ struct JSONParser {
     /// Interned keys and values, object serials for duplicate detection, capacity hints.
     let cache: JSONParseCache
     let keyTable: JSONStringTable
+    /// `keyTable.slots`, held here to save two dependent loads per object member.
+    let keySlots: UnsafeMutablePointer<JSONStringTable.Slot>
 
     init(start: UnsafePointer<UInt8>, count: Int, limits: JSONLimits, cache: JSONParseCache) {
         self.start = start
@@ -27,6 +29,7 @@ struct JSONParser {
         self.maxDepth = min(limits.maxDepth, JSONLimits.hardMaxDepth)
         self.cache = cache
         self.keyTable = cache.keys
+        self.keySlots = cache.keys.slots
     }
 
     mutating func parseDocument() throws -> JSON {
@@ -203,8 +206,8 @@ struct JSONParser {
 
             var existing: Int? = nil
             if slot >= 0 && !compareStrings {
-                let stamp = keyTable.slots[slot].stamp
-                keyTable.slots[slot].stamp = serial
+                let stamp = keySlots[slot].stamp
+                keySlots[slot].stamp = serial
                 if stamp >= serial {  // rare: seen here, or in an object nested here since
                     existing = index(of: key, in: keys, keyIndex: &keyIndex)
                 }
