@@ -177,3 +177,40 @@ import Testing
         try log.close()
     }
 }
+
+@Suite struct DurabilityTests {
+    /// With `interval`, appends are acknowledged before they are synced, and readers are served
+    /// only what is synced: with a long interval nothing is visible until the sync (here: close).
+    @Test func readersOnlySeeDurableEntries() async throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let log = try EventLog(directory: dir.logPath, configuration: smallConfiguration(.interval(milliseconds: 600_000)))
+        let result = try await log.append((0..<5).map { draft($0) })
+        #expect(result.lastSequence == 5)
+        #expect(log.lastWrittenSequence == 5)
+        #expect(log.lastSequence == 0)
+        let batch = try log.read(after: nil, maxEntries: 10, maxBytes: 1 << 20)
+        #expect(batch.count == 0)
+        #expect((try? log.record(at: 1)) == nil)
+        // The append's cursor is written but not durable: reading after it is empty, not an error.
+        #expect(try log.read(after: result.cursor, maxEntries: 10, maxBytes: 100).count == 0)
+        try log.close()
+        let reopened = try EventLog(directory: dir.logPath, configuration: smallConfiguration(.always))
+        #expect(reopened.lastSequence == 5)
+        #expect(try readAll(reopened).0.count == 5)
+        try reopened.close()
+    }
+
+    @Test(arguments: [EventLog.Durability.always, .none])
+    func acknowledgedEntriesAreReadableAtOnce(durability: EventLog.Durability) async throws {
+        let dir = TempDirectory("ack\(durability)")
+        defer { dir.remove() }
+        let log = try EventLog(directory: dir.logPath, configuration: smallConfiguration(durability))
+        for i in 0..<20 {
+            let result = try await log.append(draft(i))
+            #expect(log.lastSequence >= result.lastSequence)
+            #expect(matches(try log.record(at: result.lastSequence), key: i))
+        }
+        try log.close()
+    }
+}
