@@ -1,0 +1,153 @@
+/// The durable copy of the in-memory index (`index.ssi`), so opening a store loads it and
+/// replays only the data written after it instead of reading every document. It is a cache:
+/// when it is missing, damaged or names another data file, the index is rebuilt from the data.
+/// Layout (little endian):
+///
+///     0  magic               u64  "SSINDEX1"
+///     8  formatVersion       u32  1
+///     12 reserved            u32  0
+///     16 dataGeneration      u64  the data file it describes
+///     24 dataPosition        u64  data-file bytes it covers; replay starts here
+///     32 lastAppliedSequence u64
+///     40 doctypeCount        u32
+///     44 termIndexCount      u32
+///     48 documentCount       u64
+///     56 per DocType: nameLength u16, name, entryCount u32,
+///        entryCount × (nameLength u16, name, offset u64, length u32, flags u8), in name order
+///        per term index: nameLength u16, name, valueCount u32,
+///        valueCount × (valueLength u32, value, postingCount u32, postingCount × ordinal u32)
+///        where an ordinal counts documents in the order they appear above
+///     end-4 crc32            u32  over every byte before it
+enum IndexSnapshot {
+    static let magic: UInt64 = 0x3158_4544_4E49_5353 // "SSINDEX1" in file order
+    static let formatVersion: UInt32 = 1
+    static let headerSize = 56
+    static let fileName = "index.ssi"
+
+    struct Loaded {
+        var index: StoreIndex
+        var generation: UInt64
+        var position: UInt64
+        var lastAppliedSequence: UInt64
+    }
+
+    /// Serializes the index; `index` must be merged (names in order) first.
+    static func encode(_ index: StoreIndex, generation: UInt64, position: UInt64, lastAppliedSequence: UInt64) -> [UInt8] {
+        var writer = ByteWriter(capacity: headerSize + index.liveCount * 40)
+        writer.write(magic)
+        writer.write(formatVersion)
+        writer.write(UInt32(0))
+        writer.write(generation)
+        writer.write(position)
+        writer.write(lastAppliedSequence)
+        writer.write(UInt32(index.doctypeNames.count))
+        writer.write(UInt32(index.terms.count))
+        writer.write(UInt64(index.liveCount))
+        var ordinals = [UInt32](repeating: UInt32.max, count: index.entries.count)
+        var next: UInt32 = 0
+        for (doctype, name) in index.doctypeNames.enumerated() {
+            let table = index.tables[doctype]
+            writer.write(UInt16(name.utf8.count))
+            writer.write(utf8: name)
+            writer.write(UInt32(table.sorted.count))
+            for id in table.sorted {
+                let entry = index.entries[Int(id)]
+                writer.write(UInt16(entry.name.utf8.count))
+                writer.write(utf8: entry.name)
+                writer.write(entry.offset)
+                writer.write(entry.length)
+                writer.write(entry.flags)
+                ordinals[Int(id)] = next
+                next += 1
+            }
+        }
+        for (indexName, table) in index.terms {
+            writer.write(UInt16(indexName.utf8.count))
+            writer.write(utf8: indexName)
+            writer.write(UInt32(table.count))
+            table.forEach { value, ids in
+                writer.write(UInt32(value.utf8.count))
+                writer.write(utf8: value)
+                writer.write(UInt32(ids.count))
+                for id in ids { writer.write(ordinals[Int(id)]) }
+            }
+        }
+        writer.write(checksum(writer.bytes, from: 0, to: writer.count))
+        return writer.bytes
+    }
+
+    /// Parses a snapshot; throws a `.badFormat`/`.corrupt` error naming `path` when it is not
+    /// a whole, intact snapshot.
+    static func decode(_ bytes: [UInt8], path: String) throws -> Loaded {
+        func damaged(_ why: String, _ offset: Int) -> SnapshotStoreError {
+            SnapshotStoreError(.corrupt, "index snapshot unreadable: \(why)", file: path, offset: UInt64(offset))
+        }
+        return try bytes.withUnsafeBytes { raw -> Loaded in
+            guard raw.count >= headerSize + 4 else { throw damaged("file too short (\(raw.count) bytes)", 0) }
+            var reader = ByteReader(raw)
+            guard reader.read(UInt64.self) == magic else { throw SnapshotStoreError(.badFormat, "not an index snapshot (bad magic)", file: path, offset: 0) }
+            guard reader.read(UInt32.self) == formatVersion else { throw SnapshotStoreError(.badFormat, "unknown index snapshot version", file: path, offset: 8) }
+            let stored = reader.get(UInt32.self, at: raw.count - 4)!
+            guard stored == checksum(UnsafeRawBufferPointer(rebasing: raw[0..<(raw.count - 4)])) else {
+                throw damaged("checksum mismatch", raw.count - 4)
+            }
+            let body = UnsafeRawBufferPointer(rebasing: raw[0..<(raw.count - 4)])
+            reader = ByteReader(body, position: 16)
+            let generation = reader.read(UInt64.self)!, position = reader.read(UInt64.self)!
+            let sequence = reader.read(UInt64.self)!
+            let doctypeCount = reader.read(UInt32.self)!, termCount = reader.read(UInt32.self)!
+            let documentCount = reader.read(UInt64.self)!
+            var index = StoreIndex()
+            index.entries.reserveCapacity(Int(min(documentCount, UInt64(body.count / 15))))
+            for _ in 0..<doctypeCount {
+                guard let length = reader.read(UInt16.self), let doctype = reader.readString(count: Int(length)),
+                      let count = reader.read(UInt32.self), Int(count) <= reader.remaining / 15
+                else { throw damaged("bad DocType section", reader.position) }
+                let id = index.internDoctype(doctype)
+                var table = StoreIndex.Table()
+                table.ids.reserve(Int(count))
+                table.sorted.reserveCapacity(Int(count))
+                for _ in 0..<count {
+                    guard let nameLength = reader.read(UInt16.self), let name = reader.readString(count: Int(nameLength)),
+                          let offset = reader.read(UInt64.self), let length = reader.read(UInt32.self),
+                          let flags = reader.read(UInt8.self)
+                    else { throw damaged("bad entry of \(doctype)", reader.position) }
+                    let documentID = UInt32(index.entries.count)
+                    index.entries.append(.init(name: name, offset: offset, length: length, doctype: id, flags: flags | StoreIndex.Entry.live))
+                    table.ids.insert(hash: slotHash(name), number: documentID)
+                    table.sorted.append(documentID)
+                    index.liveBytes += UInt64(length)
+                }
+                index.liveCount += Int(count)
+                index.tables[Int(id)] = table
+            }
+            let total = UInt32(index.entries.count)
+            for _ in 0..<termCount {
+                guard let length = reader.read(UInt16.self), let indexName = reader.readString(count: Int(length)),
+                      let valueCount = reader.read(UInt32.self)
+                else { throw damaged("bad term section", reader.position) }
+                var table = TermTable()
+                table.reserve(Int(min(valueCount, UInt32(reader.remaining / 9))), bytes: 0)
+                for _ in 0..<valueCount {
+                    guard let valueLength = reader.read(UInt32.self), Int(valueLength) <= reader.remaining else {
+                        throw damaged("bad value of \(indexName)", reader.position)
+                    }
+                    let value = UnsafeRawBufferPointer(rebasing: body[reader.position..<(reader.position + Int(valueLength))])
+                    _ = reader.skip(Int(valueLength))
+                    guard let postingCount = reader.read(UInt32.self), postingCount > 0, Int(postingCount) <= reader.remaining / 4 else {
+                        throw damaged("bad postings of \(indexName)", reader.position)
+                    }
+                    let ids = UnsafeRawBufferPointer(rebasing: body[reader.position..<(reader.position + 4 * Int(postingCount))])
+                    for i in 0..<Int(postingCount) where UInt32(littleEndian: ids.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) >= total {
+                        throw damaged("posting out of range", reader.position + 4 * i)
+                    }
+                    _ = reader.skip(4 * Int(postingCount))
+                    table.load(value, documents: ids, count: Int(postingCount))
+                }
+                index.terms[indexName] = table
+            }
+            guard reader.remaining == 0 else { throw damaged("trailing bytes", reader.position) }
+            return Loaded(index: index, generation: generation, position: position, lastAppliedSequence: sequence)
+        }
+    }
+}

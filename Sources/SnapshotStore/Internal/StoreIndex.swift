@@ -1,0 +1,215 @@
+/// The in-memory index: for every live document, where its current version lies in the data
+/// file; per DocType, the names in order (for paging); per index term, the documents carrying
+/// it. Documents are numbered by a dense `UInt32` id so that postings and name orders cost
+/// four bytes a document, and DocTypes are interned as `UInt16`. Document bytes never live here.
+///
+/// A value type owned by the store's mutex; not thread-safe on its own.
+struct StoreIndex {
+    struct Entry {
+        var name: String
+        var offset: UInt64
+        var length: UInt32
+        var doctype: UInt16
+        var flags: UInt8
+
+        static let live: UInt8 = 1
+        static let hasTerms: UInt8 = 2
+
+        var isLive: Bool { flags & Entry.live != 0 }
+        var hasTerms: Bool { flags & Entry.hasTerms != 0 }
+    }
+
+    /// Where a document's current version lies.
+    struct Location {
+        var offset: UInt64
+        var length: UInt32
+        var hasTerms: Bool
+    }
+
+    /// One DocType's names. `sorted` holds ids in name order as of the last merge and may still
+    /// hold ids deleted since; `pending` holds ids added since. Ids deleted since the last merge
+    /// wait in `limbo` and are not reused before it, so `sorted` never names a reused id.
+    struct Table {
+        /// Document ids by name (the names live in `entries`).
+        var ids = HashSlots()
+        var sorted: [UInt32] = []
+        var pending: [UInt32] = []
+        var limbo: [UInt32] = []
+    }
+
+    var doctypeIDs: [String: UInt16] = [:]
+    var doctypeNames: [String] = []
+    var tables: [Table] = []
+    var entries: [Entry] = []
+    var freeIDs: [UInt32] = []
+    var terms: [String: TermTable] = [:]
+    /// Bytes of the live put records (the rest of the data file is dead or framing).
+    var liveBytes: UInt64 = 0
+    var liveCount = 0
+
+    // MARK: Lookup
+
+    func id(of key: DocumentKey) -> UInt32? {
+        guard let doctype = doctypeIDs[key.doctype] else { return nil }
+        return id(of: key.name, hash: slotHash(key.name), in: doctype)
+    }
+
+    @inline(__always)
+    func id(of name: String, hash: UInt32, in doctype: UInt16) -> UInt32? {
+        tables[Int(doctype)].ids.find(hash: hash) { entries[Int($0)].name == name }
+    }
+
+    func location(of key: DocumentKey) -> Location? {
+        guard let id = id(of: key) else { return nil }
+        let entry = entries[Int(id)]
+        return Location(offset: entry.offset, length: entry.length, hasTerms: entry.hasTerms)
+    }
+
+    func key(of id: UInt32) -> DocumentKey {
+        let entry = entries[Int(id)]
+        return DocumentKey(doctype: doctypeNames[Int(entry.doctype)], name: entry.name)
+    }
+
+    func keys(matching term: IndexTerm) -> [DocumentKey] {
+        guard let table = terms[term.index] else { return [] }
+        let ids = table.documents(with: term.value)
+        if ids.count == 1 { return [key(of: ids[0])] }
+        return ids.map { key(of: $0) }.sorted { ($0.doctype, $0.name) < ($1.doctype, $1.name) }
+    }
+
+    func count(doctype: String) -> Int {
+        guard let id = doctypeIDs[doctype] else { return 0 }
+        return tables[Int(id)].ids.count
+    }
+
+    // MARK: Changes
+
+    mutating func internDoctype(_ name: String) -> UInt16 {
+        if let id = doctypeIDs[name] { return id }
+        precondition(doctypeNames.count < Int(UInt16.max), "more than 65535 DocTypes")
+        let id = UInt16(doctypeNames.count)
+        doctypeIDs[name] = id
+        doctypeNames.append(name)
+        tables.append(Table())
+        return id
+    }
+
+    /// Points `key` at a new version; returns the id and the previous location, if any.
+    mutating func put(_ key: DocumentKey, offset: UInt64, length: UInt32, hasTerms: Bool) -> (id: UInt32, previous: Location?) {
+        let doctype = internDoctype(key.doctype)
+        let flags = Entry.live | (hasTerms ? Entry.hasTerms : 0)
+        liveBytes += UInt64(length)
+        let hash = slotHash(key.name)
+        if let id = id(of: key.name, hash: hash, in: doctype) {
+            let old = entries[Int(id)]
+            entries[Int(id)].offset = offset
+            entries[Int(id)].length = length
+            entries[Int(id)].flags = flags
+            liveBytes -= UInt64(old.length)
+            return (id, Location(offset: old.offset, length: old.length, hasTerms: old.hasTerms))
+        }
+        let entry = Entry(name: key.name, offset: offset, length: length, doctype: doctype, flags: flags)
+        let id: UInt32
+        if let free = freeIDs.popLast() {
+            id = free
+            entries[Int(id)] = entry
+        } else {
+            precondition(entries.count < Int(UInt32.max), "more than 2^32 documents")
+            id = UInt32(entries.count)
+            entries.append(entry)
+        }
+        tables[Int(doctype)].ids.insert(hash: hash, number: id)
+        tables[Int(doctype)].pending.append(id)
+        liveCount += 1
+        return (id, nil)
+    }
+
+    /// Forgets `key`; returns its id and last location, if it existed.
+    mutating func remove(_ key: DocumentKey) -> (id: UInt32, previous: Location)? {
+        guard let doctype = doctypeIDs[key.doctype] else { return nil }
+        let hash = slotHash(key.name)
+        guard let id = id(of: key.name, hash: hash, in: doctype) else { return nil }
+        tables[Int(doctype)].ids.remove(hash: hash) { $0 == id }
+        let old = entries[Int(id)]
+        entries[Int(id)].flags = 0
+        entries[Int(id)].name = ""
+        tables[Int(doctype)].limbo.append(id)
+        liveBytes -= UInt64(old.length)
+        liveCount -= 1
+        return (id, Location(offset: old.offset, length: old.length, hasTerms: old.hasTerms))
+    }
+
+    mutating func addTerms(_ list: [IndexTerm], to id: UInt32) {
+        for term in list {
+            terms[term.index, default: TermTable()].add(term.value, document: id)
+        }
+    }
+
+    mutating func removeTerms(_ list: [IndexTerm], from id: UInt32) {
+        for term in list {
+            guard terms[term.index] != nil else { continue }
+            terms[term.index]!.remove(term.value, document: id)
+            if terms[term.index]!.count == 0 { terms[term.index] = nil }
+        }
+    }
+
+    /// Removes `id` from every posting list: the slow path when a previous version's terms
+    /// cannot be read back from the data file.
+    mutating func removeEverywhere(_ id: UInt32) {
+        for index in Array(terms.keys) {
+            terms[index]!.removeEverywhere(id)
+            if terms[index]!.count == 0 { terms[index] = nil }
+        }
+    }
+
+    // MARK: Name order
+
+    /// Brings a DocType's `sorted` list up to date and releases the ids deleted since the last
+    /// merge for reuse. Cost: sorting the additions, one pass over the list.
+    mutating func merge(doctype: UInt16) {
+        var table = tables[Int(doctype)]
+        guard !table.pending.isEmpty || !table.limbo.isEmpty else { return }
+        tables[Int(doctype)] = Table() // unique reference while editing
+        let entries = self.entries
+        var added = table.pending.filter { entries[Int($0)].isLive }
+        added.sort { entries[Int($0)].name < entries[Int($1)].name }
+        var merged: [UInt32] = []
+        merged.reserveCapacity(table.ids.count)
+        var i = 0, j = 0
+        let old = table.sorted
+        while i < old.count || j < added.count {
+            if i < old.count && !entries[Int(old[i])].isLive { i += 1; continue }
+            if j == added.count || (i < old.count && entries[Int(old[i])].name < entries[Int(added[j])].name) {
+                merged.append(old[i]); i += 1
+            } else {
+                merged.append(added[j]); j += 1
+            }
+        }
+        freeIDs.append(contentsOf: table.limbo)
+        table.sorted = merged
+        table.pending = []
+        table.limbo = []
+        tables[Int(doctype)] = table
+    }
+
+    mutating func mergeAll() {
+        for doctype in 0..<tables.count { merge(doctype: UInt16(doctype)) }
+    }
+
+    /// Up to `limit` ids of a DocType in name order, strictly after `after` (from the start if nil).
+    mutating func names(doctype name: String, after: String?, limit: Int) -> [UInt32] {
+        guard limit > 0, let doctype = doctypeIDs[name] else { return [] }
+        merge(doctype: doctype)
+        let sorted = tables[Int(doctype)].sorted
+        var low = 0
+        if let after {
+            var high = sorted.count
+            while low < high {
+                let mid = (low + high) / 2
+                if entries[Int(sorted[mid])].name <= after { low = mid + 1 } else { high = mid }
+            }
+        }
+        return Array(sorted[low..<min(sorted.count, low + limit)])
+    }
+}
+

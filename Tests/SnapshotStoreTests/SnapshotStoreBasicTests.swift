@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+@testable import SnapshotStore
+
+@Suite("Snapshot store: reads and writes")
+struct SnapshotStoreBasicTests {
+    @Test func putGetOverwriteDelete() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try openStore(directory)
+        let a = key("Customer", "CUST-1"), b = key("Item", "ITEM-1")
+        #expect(try store.get(a) == nil)
+        try store.apply([.put(a, document: bytes("{\"v\":1}"), terms: []), .put(b, document: bytes("item"), terms: [])], throughSequence: 1)
+        #expect(try store.get(a) == bytes("{\"v\":1}"))
+        #expect(try store.get(b) == bytes("item"))
+        #expect(store.contains(a))
+        #expect(!store.contains(key("Customer", "CUST-2")))
+        #expect(store.lastAppliedSequence == 1)
+        try store.apply([.put(a, document: bytes("{\"v\":2}"), terms: [])], throughSequence: 2)
+        #expect(try store.get(a) == bytes("{\"v\":2}"))
+        try store.apply([.delete(a)], throughSequence: 3)
+        #expect(try store.get(a) == nil)
+        #expect(!store.contains(a))
+        #expect(store.count(doctype: "Customer") == 0)
+        #expect(store.count(doctype: "Item") == 1)
+        #expect(store.documentCount == 1)
+        #expect(store.lastAppliedSequence == 3)
+        try store.close()
+    }
+
+    @Test func emptyDocumentAndSameKeyTwiceInOneBatch() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try openStore(directory)
+        let a = key("Customer", "A")
+        try store.apply([.put(a, document: bytes("one"), terms: []), .put(a, document: [], terms: [])], throughSequence: 1)
+        #expect(try store.get(a) == [])
+        try store.apply([.delete(a), .put(a, document: bytes("three"), terms: [])], throughSequence: 2)
+        #expect(try store.get(a) == bytes("three"))
+        #expect(store.count(doctype: "Customer") == 1)
+        try store.close()
+    }
+
+    @Test func indexTermsAreReplacedOnOverwriteAndRemovedOnDelete() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try openStore(directory)
+        let a = key("Customer", "CUST-1"), b = key("Customer", "CUST-2")
+        let retail = IndexTerm(index: "field:Customer.customer_group", value: "Retail")
+        let commercial = IndexTerm(index: "field:Customer.customer_group", value: "Commercial")
+        let emailA = IndexTerm(index: "unique:Customer.email_id", value: "a@b")
+        try store.apply([
+            .put(a, document: bytes("a1"), terms: [retail, emailA]),
+            .put(b, document: bytes("b1"), terms: [retail]),
+        ], throughSequence: 1)
+        #expect(store.keys(matching: retail) == [a, b])
+        #expect(store.keys(matching: emailA) == [a])
+        try store.apply([.put(a, document: bytes("a2"), terms: [commercial])], throughSequence: 2)
+        #expect(store.keys(matching: retail) == [b])
+        #expect(store.keys(matching: commercial) == [a])
+        #expect(store.keys(matching: emailA) == [])
+        try store.apply([.delete(b)], throughSequence: 3)
+        #expect(store.keys(matching: retail) == [])
+        try store.apply([.put(a, document: bytes("a3"), terms: [])], throughSequence: 4)
+        #expect(store.keys(matching: commercial) == [])
+        try store.close()
+    }
+
+    @Test func pagingByName() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try openStore(directory)
+        let names = (0..<250).map { String(format: "CUST-%04d", $0) }
+        // Insert in a scrambled order, over several batches, with deletes in between.
+        let scrambled = names.enumerated().sorted { ($0.offset * 7919) % 251 < ($1.offset * 7919) % 251 }.map(\.element)
+        for (i, chunk) in stride(from: 0, to: scrambled.count, by: 50).map({ Array(scrambled[$0..<min($0 + 50, scrambled.count)]) }).enumerated() {
+            try store.apply(chunk.map { .put(key("Customer", $0), document: bytes($0), terms: []) }, throughSequence: UInt64(i + 1))
+            _ = store.names(doctype: "Customer", limit: 3) // merge partway, to exercise incremental merges
+        }
+        try store.apply([.delete(key("Customer", "CUST-0010")), .delete(key("Customer", "CUST-0100"))], throughSequence: 10)
+        let expected = names.filter { $0 != "CUST-0010" && $0 != "CUST-0100" }
+        var pages: [String] = []
+        var after: String?
+        while true {
+            let page = store.names(doctype: "Customer", after: after, limit: 33)
+            if page.isEmpty { break }
+            #expect(page.count <= 33)
+            pages += page
+            after = page.last
+        }
+        #expect(pages == expected)
+        #expect(store.names(doctype: "Customer", after: "CUST-0009", limit: 2) == ["CUST-0011", "CUST-0012"])
+        #expect(store.names(doctype: "Nothing", limit: 10) == [])
+        // Re-adding a deleted name puts it back in order.
+        try store.apply([.put(key("Customer", "CUST-0010"), document: bytes("back"), terms: [])], throughSequence: 11)
+        #expect(store.names(doctype: "Customer", after: "CUST-0008", limit: 3) == ["CUST-0009", "CUST-0010", "CUST-0011"])
+        var scanned: [String] = []
+        try store.scan(doctype: "Customer") { key, document in
+            #expect(document == bytes(key.name == "CUST-0010" ? "back" : key.name))
+            scanned.append(key.name)
+            return true
+        }
+        #expect(scanned == names.filter { $0 != "CUST-0100" })
+        var firstFive: [String] = []
+        try store.scan(doctype: "Customer") { key, _ in firstFive.append(key.name); return firstFive.count < 5 }
+        #expect(firstFive == Array(names.prefix(5)))
+        try store.close()
+    }
+
+    @Test func reapplyingIsHarmlessAndTheSequenceNeverGoesBack() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try openStore(directory)
+        var model = StoreModel()
+        for k in UInt64(1)...40 {
+            try store.apply(StoreWorkload.batch(k), throughSequence: k)
+            model.apply(StoreWorkload.batch(k))
+        }
+        for k in UInt64(31)...40 { // a Site re-folding a tail the store already holds
+            try store.apply(StoreWorkload.batch(k), throughSequence: k)
+        }
+        #expect(store.lastAppliedSequence == 40)
+        try expectStore(store, equals: model, candidates: workloadKeys)
+        try store.apply([], throughSequence: 41)
+        #expect(store.lastAppliedSequence == 41)
+        try store.close()
+        let reopened = try openStore(directory)
+        #expect(reopened.lastAppliedSequence == 41)
+        try expectStore(reopened, equals: model, candidates: workloadKeys)
+        try reopened.close()
+    }
+
+    static let badKeys: [String: DocumentKey] = [
+        "empty doctype": DocumentKey(doctype: "", name: "x"),
+        "empty name": DocumentKey(doctype: "Customer", name: ""),
+        "name over 65535 bytes": DocumentKey(doctype: "Customer", name: String(repeating: "n", count: 70_000)),
+    ]
+
+    @Test(arguments: ["empty doctype", "empty name", "name over 65535 bytes"])
+    func invalidKeysAreRefusedBeforeAnythingIsWritten(case label: String) throws {
+        let bad = try #require(Self.badKeys[label])
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try openStore(directory)
+        try store.apply([.put(key("Customer", "ok"), document: bytes("ok"), terms: [])], throughSequence: 1)
+        let before = store.dataFileStatistics.size
+        let error = #expect(throws: SnapshotStoreError.self) {
+            try store.apply([.put(key("Customer", "fine"), document: bytes("x"), terms: []), .put(bad, document: bytes("x"), terms: [])], throughSequence: 2)
+        }
+        #expect(error?.code == .invalidArgument)
+        #expect(store.dataFileStatistics.size == before)
+        #expect(store.lastAppliedSequence == 1)
+        #expect(!store.contains(key("Customer", "fine")))
+        try store.close()
+    }
+
+    @Test func aSecondOpenOfTheSameDirectoryIsRefusedWithTheHolder() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try openStore(directory)
+        let error = #expect(throws: SnapshotStoreError.self) { _ = try openStore(directory) }
+        #expect(error?.code == .locked)
+        #expect(error?.file == directory.file("LOCK").path)
+        #expect(error?.message.contains("\(getpid())") == true)
+        try store.close()
+        let again = try openStore(directory) // released by close
+        try again.close()
+    }
+
+    @Test func closedStoreRefusesWork() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try openStore(directory)
+        try store.close()
+        #expect(throws: SnapshotStoreError.self) { try store.apply([], throughSequence: 1) }
+        #expect(throws: SnapshotStoreError.self) { _ = try store.get(key("Customer", "x")) }
+        try store.close() // a second close is harmless
+    }
+}
