@@ -40,6 +40,12 @@ import Testing
             #expect(records.map(\.sequence) == Array(1...UInt64(key)))
             #expect(records.allSatisfy { matches($0, key: Int($0.sequence) - 1) })
             #expect(end == log.durableEndCursor)
+            // Each record's cursor is where reading continues right after it.
+            let sample = try log.read(after: nil, maxEntries: 40, maxBytes: 1 << 20)
+            #expect(sample.cursors.count == sample.count && sample.cursors.last == sample.next)
+            for (i, cursor) in sample.cursors.enumerated().dropLast() {
+                #expect(try log.read(after: cursor, maxEntries: 1, maxBytes: 1).firstSequence == UInt64(i + 2))
+            }
             // Reading after an append's cursor continues right after that entry.
             if let (seq, cursor) = cursors.randomElement(using: &random), seq < UInt64(key) {
                 let batch = try log.read(after: cursor, maxEntries: 1, maxBytes: 1)
