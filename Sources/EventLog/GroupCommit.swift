@@ -299,7 +299,9 @@ extension EventLog {
             }
             let sequence = writtenSequence
             let cursor = writtenCursor
-            let segment = segments.last { $0.base == cursor.segment }!
+            // The written position's segment; if retention already removed it, it was sealed and
+            // synced, and syncing the active segment is harmless.
+            let segment = segments.last { $0.base == cursor.segment } ?? segments.last!
             lock.unlock()
             do {
                 try segment.file.sync()
