@@ -223,7 +223,7 @@ struct StoreIndex {
                 if entries[Int(sorted[mid])].name <= after { low = mid + 1 } else { high = mid }
             }
         }
-        return Array(sorted[low..<min(sorted.count, low + limit)])
+        return Array(sorted[low..<(low + min(limit, sorted.count - low))])
     }
 }
 
