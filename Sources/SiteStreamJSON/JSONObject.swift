@@ -109,3 +109,11 @@ extension JSONObject: Hashable {
         hasher.combine(sum)
     }
 }
+
+extension JSONObject {
+    /// An object from keys the caller has already made unique, for the parser.
+    init(uncheckedKeys keys: [String], values: [JSON]) {
+        self.keys = keys
+        self.values = values
+    }
+}

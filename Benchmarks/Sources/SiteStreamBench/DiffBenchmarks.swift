@@ -1,0 +1,98 @@
+import DocumentModel
+import ERPFixtures
+import Foundation
+import SiteStreamJSON
+
+/// `diff.build` and `diff.apply`: documents per second for Sales Invoice update pairs from the
+/// ERPFixtures generator (three changed fields, one changed row, one added row), documents
+/// already parsed. The headline figures use 20-row invoices; `.1row` and `.200row` variants
+/// show how the cost scales with the table.
+struct DiffBenchmarks: BenchmarkGroup {
+    let name = "diff"
+
+    /// One workload: distinct pairs, cycled until `documents` diffs have been made per run.
+    struct Variant {
+        var rows: Int
+        var suffix: String
+        var distinctPairs: Int
+        var documents: Int
+    }
+
+    func run(_ context: BenchContext, report: (Figure) -> Void) throws {
+        let schema = try Self.fixtureSchema()
+        let scale = context.quick ? 1 : 4
+        let variants = [
+            Variant(rows: 20, suffix: "", distinctPairs: 500, documents: 50_000 * scale),
+            Variant(rows: 1, suffix: ".1row", distinctPairs: 500, documents: 100_000 * scale),
+            Variant(rows: 200, suffix: ".200row", distinctPairs: 100, documents: 5_000 * scale),
+        ]
+        for variant in variants {
+            var generator = ERPDocumentGenerator(seed: 0xD1FF + UInt64(variant.rows))
+            var pairs: [(old: Document, new: Document)] = []
+            pairs.reserveCapacity(variant.distinctPairs)
+            for _ in 0..<variant.distinctPairs {
+                let (old, new) = generator.invoiceUpdatePair(rows: variant.rows)
+                guard let o = Document(json: old), let n = Document(json: new) else { throw BenchError("generator returned a non-object") }
+                pairs.append((o, n))
+            }
+            if let dir = context.workloadDirectory {
+                try Self.writeWorkload(pairs, to: dir.appendingPathComponent("diff", isDirectory: true),
+                                       file: "sales-invoice-\(variant.rows)-rows.jsonl")
+            }
+            // The workload must be what the figure says it is.
+            let sample = try DocumentDiff.between(pairs[0].old, pairs[0].new, in: schema)
+            guard sample.changed.count == 3, sample.addedRows(of: "items").count == 1, sample.changedRows(of: "items").count == 1 else {
+                throw BenchError("diff workload is not 3 changed fields + 1 added row + 1 changed row: \(sample.json.serializedString())")
+            }
+
+            var sink = 0
+            let build = try measureRates(runs: context.runs) {
+                var done = 0
+                while done < variant.documents {
+                    for pair in pairs {
+                        let diff = try DocumentDiff.between(pair.old, pair.new, in: schema)
+                        sink &+= diff.changed.count
+                    }
+                    done += pairs.count
+                }
+                return Double(done)
+            }
+            report(Figure(id: "diff.build" + variant.suffix, unit: "docs/s", samples: build,
+                          note: "\(variant.rows)-row Sales Invoice, 3 fields + 1 row changed, 1 row added"))
+
+            let diffs = try pairs.map { try DocumentDiff.between($0.old, $0.new, in: schema) }
+            let apply = try measureRates(runs: context.runs) {
+                var done = 0
+                while done < variant.documents {
+                    for i in pairs.indices {
+                        let applied = try diffs[i].apply(to: pairs[i].old)
+                        sink &+= applied.object.count
+                    }
+                    done += pairs.count
+                }
+                return Double(done)
+            }
+            report(Figure(id: "diff.apply" + variant.suffix, unit: "docs/s", samples: apply,
+                          note: "\(variant.rows)-row Sales Invoice, new document returned, old kept"))
+            if sink == 42 { print("") }  // keeps the work observable to the optimiser
+        }
+    }
+
+    /// The built-in ERP DocTypes (the ones the generator's documents are valid against).
+    static func fixtureSchema() throws -> Schema {
+        let files = ERPFixtures.docTypeFiles.map { (name: $0.name, bytes: Array($0.json.utf8)) }
+        return try Schema.loading(files).schema
+    }
+
+    /// Writes the measured pairs as JSON lines `{"old": …, "new": …}`.
+    static func writeWorkload(_ pairs: [(old: Document, new: Document)], to directory: URL, file: String) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var bytes: [UInt8] = []
+        for pair in pairs {
+            let line: JSON = ["old": pair.old.json, "new": pair.new.json]
+            line.serialize(into: &bytes)
+            bytes.append(UInt8(ascii: "\n"))
+        }
+        try Data(bytes).write(to: directory.appendingPathComponent(file))
+    }
+}

@@ -1,0 +1,159 @@
+import SiteStreamJSON
+
+/// A document type: its fields in form order, how its documents are named, and whether they
+/// are child rows (`istable`) or go through submit and cancel (`is_submittable`).
+///
+/// Loaded from Frappe's DocType JSON as exported by any Frappe version: unknown keys are
+/// ignored, missing flags read as 0, layout fields are kept (for order) but hold no data.
+public struct DocType: Sendable {
+    public var name: String
+    public var module: String
+    /// Every field, layout included, in the order of the `fields` array.
+    public private(set) var fields: [DocField]
+    /// `autoname` as written (`"hash"`, `"naming_series:"`, `"field:item_code"`, a pattern…).
+    public var autoname: String?
+    /// Frappe's informational `naming_rule` (`"By fieldname"`, `"Random"`, `"Expression"`…).
+    public var namingRuleName: String?
+    /// How new documents get their name, parsed from `autoname` and `naming_rule`.
+    public private(set) var namingRule: NamingRule
+    public var isSubmittable: Bool
+    /// A child table DocType: its documents are rows inside a parent.
+    public var isChildTable: Bool
+    public var isSingle: Bool
+    /// Documents of this type are written only by the site itself (e.g. Event Update Log).
+    public var isReadOnly: Bool
+    public var titleField: String?
+
+    /// Index of every named field in `fields`.
+    private var index: [String: Int]
+    /// Positions in `fields` of the fields that hold data, excluding the standard columns a
+    /// DocType may redeclare (ToDo's `owner`): the fields a diff compares.
+    public private(set) var diffFieldIndices: [Int]
+    /// What a diff does with each compared key: compare a value, or match a table's rows.
+    var diffKinds: [String: DiffKind]
+
+    /// Builds a DocType from fields. Throws for duplicate fieldnames, an empty name or an
+    /// invalid naming rule.
+    public init(
+        name: String, module: String = "Custom", fields: [DocField], autoname: String? = nil,
+        namingRule namingRuleName: String? = nil, isSubmittable: Bool = false, isChildTable: Bool = false,
+        isSingle: Bool = false, isReadOnly: Bool = false, titleField: String? = nil
+    ) throws(DocTypeError) {
+        guard !name.trimmingWhitespace().isEmpty else {
+            throw DocTypeError(doctype: name, field: nil, message: "the DocType has no name")
+        }
+        self.name = name
+        self.module = module
+        self.fields = fields
+        self.autoname = autoname
+        self.namingRuleName = namingRuleName
+        self.isSubmittable = isSubmittable
+        self.isChildTable = isChildTable
+        self.isSingle = isSingle
+        self.isReadOnly = isReadOnly
+        self.titleField = titleField
+        var index: [String: Int] = [:]
+        var diffFields: [Int] = []
+        var diffKinds: [String: DiffKind] = [:]
+        for (i, field) in fields.enumerated() where !field.fieldname.isEmpty {
+            if index[field.fieldname] != nil {
+                throw DocTypeError(doctype: name, field: field.fieldname,
+                                   message: "field '\(field.fieldname)' is declared twice")
+            }
+            index[field.fieldname] = i
+            if field.fieldtype.isData, !StandardColumns.core.contains(field.fieldname) {
+                diffFields.append(i)
+                diffKinds[field.fieldname] = field.fieldtype.isTable ? .table(field.targetDocType) : .value
+            }
+        }
+        self.index = index
+        self.diffFieldIndices = diffFields
+        self.diffKinds = diffKinds
+        self.namingRule = .hash
+        self.namingRule = try NamingRule(autoname: autoname, namingRule: namingRuleName, doctype: self)
+    }
+
+    /// The field named `fieldname`, layout fields included.
+    public func field(named fieldname: String) -> DocField? {
+        index[fieldname].map { fields[$0] }
+    }
+
+    /// Fields that hold data (not layout), in order.
+    public var dataFields: [DocField] { fields.filter { $0.fieldtype.isData } }
+    /// Child-table fields (`Table`, `Table MultiSelect`), in order.
+    public var tableFields: [DocField] { fields.filter { $0.fieldtype.isTable } }
+    /// `Link` fields, in order.
+    public var linkFields: [DocField] { fields.filter { $0.fieldtype == .link } }
+    /// `Dynamic Link` fields, in order.
+    public var dynamicLinkFields: [DocField] { fields.filter { $0.fieldtype == .dynamicLink } }
+    /// The fields a diff compares (data fields other than standard columns), in order.
+    public var diffFields: [DocField] { diffFieldIndices.map { fields[$0] } }
+}
+
+extension DocType {
+    /// Reads a DocType from Frappe's JSON shape (one object with `name`, `module`, `fields`…).
+    public init(json: JSON) throws(DocTypeError) {
+        guard let object = json.objectValue else {
+            throw DocTypeError(doctype: "?", field: nil, message: "a DocType must be a JSON object, found \(json.briefDescription)")
+        }
+        guard let name = object["name"]?.stringValue?.trimmingWhitespace(), !name.isEmpty else {
+            throw DocTypeError(doctype: "?", field: nil, message: "the DocType has no 'name' string")
+        }
+        if let kind = object["doctype"]?.stringValue, kind != "DocType" {
+            throw DocTypeError(doctype: name, field: nil,
+                               message: "'doctype' is \"\(kind)\"; a DocType definition has \"DocType\" (is this a document?)")
+        }
+        var fields: [DocField] = []
+        switch object["fields"] {
+        case nil, .null?: break
+        case .array(let items)?:
+            fields.reserveCapacity(items.count)
+            for (i, item) in items.enumerated() {
+                fields.append(try DocField(json: item, doctype: name, position: i))
+            }
+        case let other?:
+            throw DocTypeError(doctype: name, field: nil, message: "'fields' must be an array, found \(other.briefDescription)")
+        }
+        func flag(_ key: String) -> Bool {
+            switch object[key] {
+            case .bool(let b)?: b
+            case .int(let i)?: i != 0
+            case .string(let s)?: s == "1" || s.lowercased() == "true"
+            default: false
+            }
+        }
+        func text(_ key: String) -> String? {
+            guard let s = object[key]?.stringValue?.trimmingWhitespace(), !s.isEmpty else { return nil }
+            return s
+        }
+        try self.init(
+            name: name, module: text("module") ?? "Custom", fields: fields, autoname: text("autoname"),
+            namingRule: text("naming_rule"), isSubmittable: flag("is_submittable"),
+            isChildTable: flag("istable"), isSingle: flag("issingle"), isReadOnly: flag("read_only"),
+            titleField: text("title_field"))
+    }
+
+    /// The DocType in Frappe's JSON shape (compact: only non-default keys).
+    public var json: JSON {
+        var o = JSONObject()
+        o["doctype"] = "DocType"
+        o["name"] = .string(name)
+        o["module"] = .string(module)
+        if let autoname { o["autoname"] = .string(autoname) }
+        if let namingRuleName { o["naming_rule"] = .string(namingRuleName) }
+        if isSubmittable { o["is_submittable"] = 1 }
+        if isChildTable { o["istable"] = 1 }
+        if isSingle { o["issingle"] = 1 }
+        if isReadOnly { o["read_only"] = 1 }
+        if let titleField { o["title_field"] = .string(titleField) }
+        o["fields"] = .array(fields.map(\.json))
+        return .object(o)
+    }
+}
+
+/// How a diff treats one declared field.
+enum DiffKind: Sendable {
+    case value
+    /// A child table whose rows are of the named DocType.
+    case table(String?)
+}

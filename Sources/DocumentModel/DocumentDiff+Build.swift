@@ -1,0 +1,125 @@
+import SiteStreamJSON
+
+extension DocumentDiff {
+    /// The diff that turns `old` into `new`, both documents of the same DocType from `schema`.
+    /// Throws when the DocType is not installed or the two are not the same document type.
+    public static func between(_ old: Document, _ new: Document, in schema: Schema) throws(DiffError) -> DocumentDiff {
+        let name = new.doctype
+        guard let doctype = schema[name] else {
+            throw DiffError(path: "doctype", doctype: name, docname: new.name, message: "DocType '\(name)' is not installed")
+        }
+        guard old.doctype == name else {
+            throw DiffError(path: "doctype", doctype: name, docname: new.name,
+                            message: "the old version is a '\(old.doctype)', the new one a '\(name)'")
+        }
+        return between(old, new, doctype: doctype, schema: schema)
+    }
+
+    /// The diff that turns `old` into `new` under `doctype`; child DocTypes come from `schema`
+    /// (rows of a table whose DocType is missing are compared on every non-standard key).
+    ///
+    /// Each key of both documents is looked at once; keys the DocType does not declare are
+    /// ignored, as are the standard columns.
+    public static func between(_ old: Document, _ new: Document, doctype: DocType, schema: Schema) -> DocumentDiff {
+        var builder = DiffBuilder(schema: schema)
+        builder.compareParent(old.object, new.object, doctype: doctype)
+        return builder.diff
+    }
+}
+
+/// Accumulates one diff. A struct on the stack: no allocation unless something changed.
+struct DiffBuilder {
+    let schema: Schema
+    var diff = DocumentDiff()
+
+    mutating func compareParent(_ old: JSONObject, _ new: JSONObject, doctype: DocType) {
+        JSONObject.visitDifferences(old, new) { key, oldValue, newValue in
+            if key == "docstatus" {
+                let o = oldValue?.intValue ?? 0
+                let n = newValue?.intValue ?? 0
+                if o != n { diff.changed.appendUnchecked(key: key, value: .int(n)) }
+                return
+            }
+            guard let kind = doctype.diffKinds[key] else { return }
+            switch kind {
+            case .value:
+                if !ValueEquality.equal(oldValue, newValue) {
+                    diff.changed.appendUnchecked(key: key, value: newValue ?? .null)
+                }
+            case .table(let childName):
+                compareTable(key, oldValue, newValue, child: childName.flatMap { schema[$0] })
+            }
+        }
+    }
+
+    private mutating func compareTable(_ table: String, _ oldValue: JSON?, _ newValue: JSON?, child: DocType?) {
+        let oldRows = oldValue?.arrayValue ?? []
+        let newRows = newValue?.arrayValue ?? []
+        var added: [JSONObject] = []
+        var removed: [String] = []
+        var changed: [JSONObject] = []
+        let common = min(oldRows.count, newRows.count)
+        var i = 0
+        // Fast path: rows in the same order.
+        while i < common {
+            guard case .object(let o) = oldRows[i], case .object(let n) = newRows[i],
+                let name = DiffBuilder.rowName(n), DiffBuilder.rowName(o) == name
+            else { break }
+            if let rc = DiffBuilder.compareRow(o, n, name: name, child: child) { changed.append(rc) }
+            i += 1
+        }
+        if i < oldRows.count || i < newRows.count {
+            // Rows added, removed or reordered after position i: match the rest by name.
+            let oldTail = Array(oldRows[i...])
+            var oldNames: [String?] = oldTail.map { $0.objectValue.flatMap(DiffBuilder.rowName) }
+            var byName: [String: Int]? = nil
+            if oldTail.count > 16 {
+                var map: [String: Int] = [:]
+                for (k, n) in oldNames.enumerated() { if let n, map[n] == nil { map[n] = k } }
+                byName = map
+            }
+            for j in i..<newRows.count {
+                guard case .object(let n) = newRows[j] else { continue }
+                let name = DiffBuilder.rowName(n)
+                let k: Int? = name.flatMap { name in byName.map { $0[name] } ?? oldNames.firstIndex(of: name) }
+                if let k, let name, case .object(let o) = oldTail[k], oldNames[k] != nil {
+                    oldNames[k] = nil  // matched
+                    byName?[name] = nil
+                    if let rc = DiffBuilder.compareRow(o, n, name: name, child: child) { changed.append(rc) }
+                } else {
+                    added.append(n)
+                }
+            }
+            for case let name? in oldNames { removed.append(name) }
+        }
+        if !added.isEmpty { diff.added.append(.init(table: table, rows: added)) }
+        if !removed.isEmpty { diff.removed.append(.init(table: table, names: removed)) }
+        if !changed.isEmpty { diff.rowChanged.append(.init(table: table, rows: changed)) }
+    }
+
+    /// The changed fields of one row with `name` first, or nil when nothing changed.
+    private static func compareRow(_ old: JSONObject, _ new: JSONObject, name: String, child: DocType?) -> JSONObject? {
+        var out: JSONObject? = nil
+        JSONObject.visitDifferences(old, new) { key, oldValue, newValue in
+            if let child {
+                guard child.diffKinds[key] != nil else { return }
+            } else if StandardColumns.isStandard(key) {
+                return
+            }
+            guard !ValueEquality.equal(oldValue, newValue) else { return }
+            if out == nil {
+                var o = JSONObject(minimumCapacity: 4)
+                o.appendUnchecked(key: "name", value: .string(name))
+                out = o
+            }
+            out!.appendUnchecked(key: key, value: newValue ?? .null)
+        }
+        return out
+    }
+
+    @inline(__always)
+    static func rowName(_ row: JSONObject) -> String? {
+        guard case .string(let s)? = row["name"], !s.isEmpty else { return nil }
+        return s
+    }
+}

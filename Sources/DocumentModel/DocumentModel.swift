@@ -1,1 +1,0 @@
-// DocumentModel: placeholder until the module lands.

@@ -1,0 +1,28 @@
+import SiteStreamJSON
+
+extension String {
+    /// The string without leading and trailing spaces, tabs and line breaks (no Foundation).
+    func trimmingWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = lastIndex(where: { !isSpace($0) })!
+        return String(self[first...last])
+    }
+}
+
+extension JSON {
+    /// A short description of a value for error messages: its kind and, for scalars, the value.
+    var briefDescription: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return "boolean \(b)"
+        case .int(let i): return "number \(i)"
+        case .double(let d): return "number \(d)"
+        case .string(let s):
+            let shown = s.count > 40 ? String(s.prefix(40)) + "…" : s
+            return "text \"\(shown)\""
+        case .array(let a): return "an array of \(a.count)"
+        case .object: return "an object"
+        }
+    }
+}

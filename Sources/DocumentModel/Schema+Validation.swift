@@ -1,0 +1,154 @@
+import SiteStreamJSON
+
+extension Schema {
+    /// Checks `document` against its DocType and returns it with every value coerced to its
+    /// field's type (see `FieldCoercion`), child rows given their `doctype`, `parent`,
+    /// `parenttype`, `parentfield` and (when missing) `idx`.
+    ///
+    /// Collects every issue before throwing: unknown fields (named with the DocType), layout
+    /// fields given a value, wrong types, Select values outside the options, bad dates,
+    /// missing mandatory values, Links to DocTypes the site lacks, Dynamic Links without their
+    /// DocType, bad `docstatus`. Keys starting with `__` and the standard columns are kept.
+    /// When `previous` is given, the docstatus transition and the submitted-document rules
+    /// are checked as well (see `transitionIssues(from:to:)`).
+    public func validate(_ document: Document, previous: Document? = nil) throws(ValidationError) -> Document {
+        let name = document.doctype
+        guard let doctype = self[name] else {
+            let message = name.isEmpty ? "the document has no 'doctype'" : "DocType '\(name)' is not installed on this site"
+            throw ValidationError(doctype: name, name: document.name,
+                                  issues: [ValidationIssue(.unknownDocType, doctype: name, message: message)])
+        }
+        var issues: [ValidationIssue] = []
+        var object = coerce(document.object, doctype: doctype, table: nil, row: nil, parent: nil, issues: &issues)
+        if let docstatus = object["docstatus"] {
+            switch docstatus.intValue ?? (docstatus.stringValue.flatMap { Int64($0) }) {
+            case let n? where (0...2).contains(n):
+                object["docstatus"] = .int(n)
+                if n != 0, !doctype.isSubmittable {
+                    issues.append(ValidationIssue(.invalidDocstatus, doctype: name, field: "docstatus",
+                                                  message: "\(name) is not submittable; its docstatus must be 0, found \(n)"))
+                }
+            default:
+                issues.append(ValidationIssue(.invalidDocstatus, doctype: name, field: "docstatus",
+                                              message: "docstatus must be 0 (draft), 1 (submitted) or 2 (cancelled), found \(docstatus.briefDescription)"))
+            }
+        }
+        let result = Document(object)
+        if let previous, issues.isEmpty {
+            issues += transitionIssues(from: previous, to: result, doctype: doctype)
+        }
+        guard issues.isEmpty else { throw ValidationError(doctype: name, name: document.name, issues: issues) }
+        return result
+    }
+
+    /// Coerces one document or row; `table`/`row` say where a row sits in its parent.
+    private func coerce(_ input: JSONObject, doctype: DocType, table: String?, row: Int?,
+                        parent: (name: String?, doctype: String)?, issues: inout [ValidationIssue]) -> JSONObject {
+        var object = input
+        for (position, key) in input.keys.enumerated() {
+            let value = input.values[position]
+            guard let field = doctype.field(named: key) else {
+                if StandardColumns.isStandard(key) { continue }
+                issues.append(ValidationIssue(.unknownField, doctype: doctype.name, field: key, table: table, row: row,
+                                              message: "\(doctype.name) has no field '\(key)'"))
+                continue
+            }
+            if field.fieldtype.isLayout {
+                issues.append(ValidationIssue(.layoutField, doctype: doctype.name, field: key, table: table, row: row,
+                                              message: "'\(key)' is a \(field.fieldtype.rawValue), which holds no value"))
+                continue
+            }
+            switch FieldCoercion.coerce(value, for: field) {
+            case .invalid(let code, let message):
+                issues.append(ValidationIssue(code, doctype: doctype.name, field: key, table: table, row: row, message: message))
+            case .value(let coerced):
+                var coerced = coerced
+                if field.fieldtype.isTable, case .array(let rows) = coerced {
+                    coerced = .array(coerceRows(rows, field: field, parentObject: input, parentType: doctype, issues: &issues))
+                }
+                if field.nonNegative, let n = coerced.doubleValue, n < 0 {
+                    issues.append(ValidationIssue(.negativeValue, doctype: doctype.name, field: key, table: table, row: row,
+                                                  message: "'\(key)' may not be negative, found \(n)"))
+                }
+                if coerced != value { object[key] = coerced }
+            }
+        }
+        for field in doctype.fields where field.fieldtype.isData {
+            let value = object[field.fieldname]
+            if field.reqd, field.fieldtype != .check {
+                let missing: Bool
+                switch value {
+                case nil, .null?: missing = true
+                case .string(let s)?: missing = s.trimmingWhitespace().isEmpty
+                case .array(let a)?: missing = a.isEmpty
+                default: missing = false
+                }
+                if missing {
+                    let label = field.label.map { "'\($0)' (\(field.fieldname))" } ?? "'\(field.fieldname)'"
+                    let what = field.fieldtype.isTable ? "needs at least one row" : "is mandatory and has no value"
+                    issues.append(ValidationIssue(.missingMandatory, doctype: doctype.name, field: field.fieldname,
+                                                  table: table, row: row, message: "\(label) \(what)"))
+                }
+            }
+            guard case .string(let text)? = value, !text.isEmpty else { continue }
+            if field.fieldtype == .link, let target = field.targetDocType {
+                if target == "DocType" {
+                    if !contains(text) {
+                        issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: field.fieldname, table: table, row: row,
+                                                      message: "'\(field.fieldname)' names DocType '\(text)', which is not installed on this site"))
+                    }
+                } else if !contains(target) {
+                    issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: field.fieldname, table: table, row: row,
+                                                  message: "'\(field.fieldname)' links to DocType '\(target)', which this site does not have; install it or leave the field empty"))
+                }
+            } else if field.fieldtype == .dynamicLink {
+                let sibling = field.options?.trimmingWhitespace() ?? ""
+                let target = object[sibling]?.stringValue ?? ""
+                if target.isEmpty {
+                    issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: field.fieldname, table: table, row: row,
+                                                  message: "'\(field.fieldname)' is a Dynamic Link and needs its DocType in '\(sibling)', which is empty"))
+                } else if !contains(target) {
+                    issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: field.fieldname, table: table, row: row,
+                                                  message: "'\(field.fieldname)' links to DocType '\(target)' (from '\(sibling)'), which is not installed on this site"))
+                }
+            }
+        }
+        return object
+    }
+
+    private func coerceRows(_ rows: [JSON], field: DocField, parentObject: JSONObject, parentType: DocType,
+                            issues: inout [ValidationIssue]) -> [JSON] {
+        let table = field.fieldname
+        guard let childName = field.targetDocType, let child = self[childName] else {
+            if !rows.isEmpty {
+                issues.append(ValidationIssue(.invalidRow, doctype: parentType.name, field: table,
+                                              message: "table '\(table)' holds rows of '\(field.targetDocType ?? "?")', which is not installed on this site"))
+            }
+            return rows
+        }
+        let parentName = parentObject["name"]?.stringValue
+        var out: [JSON] = []
+        out.reserveCapacity(rows.count)
+        for (i, item) in rows.enumerated() {
+            guard case .object(let row) = item else {
+                issues.append(ValidationIssue(.invalidRow, doctype: parentType.name, field: table, table: table, row: i + 1,
+                                              message: "row \(i + 1) of '\(table)' must be an object, found \(item.briefDescription)"))
+                continue
+            }
+            let position = row["idx"]?.intValue.map { Int($0) } ?? (i + 1)
+            if let declared = row["doctype"]?.stringValue, !declared.isEmpty, declared != childName {
+                issues.append(ValidationIssue(.invalidRow, doctype: childName, field: "doctype", table: table, row: position,
+                                              message: "row of '\(table)' says doctype '\(declared)'; the table holds '\(childName)'"))
+            }
+            var coerced = coerce(row, doctype: child, table: table, row: position,
+                                 parent: (parentName, parentType.name), issues: &issues)
+            if coerced["doctype"]?.stringValue != childName { coerced["doctype"] = .string(childName) }
+            if let parentName, coerced["parent"]?.stringValue != parentName { coerced["parent"] = .string(parentName) }
+            if coerced["parenttype"]?.stringValue != parentType.name { coerced["parenttype"] = .string(parentType.name) }
+            if coerced["parentfield"]?.stringValue != table { coerced["parentfield"] = .string(table) }
+            if coerced["idx"]?.intValue == nil { coerced["idx"] = .int(Int64(i + 1)) }
+            out.append(.object(coerced))
+        }
+        return out
+    }
+}

@@ -1,0 +1,28 @@
+/// The columns every document has that are not fields of its DocType.
+///
+/// A document may carry them (and any key starting with `__`) without the DocType declaring
+/// them; diffs never compare them (the parent's `docstatus` aside).
+public enum StandardColumns {
+    /// Columns of every document and row.
+    public static let all: Set<String> = [
+        "name", "owner", "creation", "modified", "modified_by", "docstatus", "idx",
+        "parent", "parentfield", "parenttype", "doctype",
+        "_user_tags", "_comments", "_assign", "_liked_by", "amended_from",
+    ]
+
+    /// The columns Frappe keeps on every table row, which a DocType cannot use as data
+    /// (a diff never compares them even if a DocType redeclares one, as ToDo does `owner`).
+    public static let core: Set<String> = [
+        "name", "owner", "creation", "modified", "modified_by", "docstatus", "idx",
+        "parent", "parentfield", "parenttype", "doctype",
+    ]
+
+    /// The parent link columns of a child row.
+    public static let rowParentColumns: [String] = ["parent", "parentfield", "parenttype"]
+
+    /// `true` for a standard column name or a `__`-prefixed transient key.
+    @inline(__always)
+    public static func isStandard(_ key: String) -> Bool {
+        all.contains(key) || key.hasPrefix("__")
+    }
+}

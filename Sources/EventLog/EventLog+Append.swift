@@ -1,0 +1,58 @@
+import Foundation
+
+extension EventLog {
+    /// Appends `entries` as consecutive sequence numbers, in order, with no gaps.
+    ///
+    /// Concurrent callers are coalesced by the writer thread into one write (and, with durability
+    /// `always`, one `fdatasync`). On return the entries are acknowledged per the durability
+    /// setting: with `.always` they are durable and a crash after return never loses them.
+    /// The calling task is suspended, not blocked, while the write and sync happen.
+    ///
+    /// Throws `.invalidEntry` for an entry that cannot be stored (nothing of the call is written),
+    /// `.closed` after `close()`, and the I/O error after a failed write or sync (the log then
+    /// refuses appends until reopened).
+    public func append(_ entries: [EntryDraft]) async throws -> AppendResult {
+        let frames = try frame(entries)
+        return try await withCheckedThrowingContinuation { continuation in
+            enqueue(AppendRequest(frames: frames, count: entries.count) { continuation.resume(with: $0) })
+        }
+    }
+
+    /// Appends one entry; see `append(_:)`.
+    public func append(_ entry: EntryDraft) async throws -> AppendResult {
+        try await append([entry])
+    }
+
+    /// The same as `append(_:)`, blocking the calling thread until acknowledged. For a dedicated
+    /// writer thread; do not call it from Swift concurrency's cooperative threads.
+    public func appendSynchronously(_ entries: [EntryDraft]) throws -> AppendResult {
+        let frames = try frame(entries)
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        enqueue(AppendRequest(frames: frames, count: entries.count) { result in
+            box.set(result)
+            done.signal()
+        }, lead: true)
+        done.wait()
+        return try box.get()
+    }
+
+    private func frame(_ entries: [EntryDraft]) throws -> [UInt8] {
+        guard !entries.isEmpty else { throw EventLogError(.invalidEntry, "nothing to append: the list of entries is empty") }
+        var frames: [UInt8] = []
+        frames.reserveCapacity(entries.reduce(0) { $0 + RecordFrame.headerSize + 48 + $1.payload.count + $1.annotations.count })
+        let now = wallClockMicroseconds()
+        for var entry in entries {
+            if entry.timestamp == nil { entry.timestamp = now }
+            try RecordFrame.encodeUnsealed(entry, compressionThreshold: configuration.compressionThreshold, into: &frames)
+        }
+        return frames
+    }
+}
+
+/// Carries a result from the writer thread to a blocked caller; the semaphore orders the accesses.
+private final class ResultBox: @unchecked Sendable {
+    private var result: Result<AppendResult, any Error>?
+    func set(_ result: Result<AppendResult, any Error>) { self.result = result }
+    func get() throws -> AppendResult { try result!.get() }
+}

@@ -1,0 +1,352 @@
+import Foundation
+
+/// One caller's append: its entries already framed (sequence numbers and crcs left zero), and
+/// how to tell the caller once they are acknowledged.
+final class AppendRequest: @unchecked Sendable {
+    // Touched by the appending thread until enqueued, then only by the writer thread, then
+    // (result) read by whoever completes it after the writer published it under the log's lock.
+    var frames: [UInt8]
+    let count: Int
+    let completion: @Sendable (Result<AppendResult, any Error>) -> Void
+    var result: AppendResult?
+
+    init(frames: [UInt8], count: Int, completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
+        self.frames = frames
+        self.count = count
+        self.completion = completion
+    }
+}
+
+/// What only the writer thread touches: the active segment's write position and buffers.
+final class WriterState: @unchecked Sendable {
+    var active: Segment
+    var indexFile: RawFile
+    var nextSequence: UInt64
+    var writeOffset: UInt64
+    var indexFileEnd: UInt64
+    var lastIndexedOffset: UInt64?
+    var buffer: [UInt8] = []
+    var newIndexEntries: [SparseIndex.Entry] = []
+    var lastSync = monotonicNanos()
+
+    init(active: Segment, indexFile: RawFile, nextSequence: UInt64) {
+        self.active = active
+        self.indexFile = indexFile
+        self.nextSequence = nextSequence
+        self.writeOffset = active.writtenEnd
+        self.indexFileEnd = UInt64(SparseIndex.headerSize + SparseIndex.entrySize * active.index.entries.count)
+        self.lastIndexedOffset = active.index.entries.last?.offset
+    }
+}
+
+extension EventLog {
+    func startThreads() {
+        let syncing = configuration.durability != .none
+        threadsRunning = syncing ? 2 : 1
+        let writerThread = Thread { [self] in writerLoop() }
+        writerThread.name = "eventlog-writer"
+        writerThread.start()
+        if syncing {
+            let syncThread = Thread { [self] in syncLoop() }
+            syncThread.name = "eventlog-sync"
+            syncThread.start()
+        }
+    }
+
+    /// Hands `request` to the writer. With `lead`, a caller that finds the writer idle and
+    /// nothing queued writes its own request on its own thread (no hand-off to the writer thread
+    /// and back); callers arriving meanwhile queue up and are written together afterwards.
+    func enqueue(_ request: AppendRequest, lead: Bool = false) {
+        lock.lock()
+        if closing || closed {
+            lock.unlock()
+            request.completion(.failure(EventLogError(.closed, "the log at \(directory) is closed")))
+            return
+        }
+        if lead && !writerBusy && queue.isEmpty && failure == nil && appendBlocked == nil {
+            writerBusy = true
+            statistics.appendCalls += 1
+            statistics.groups += 1
+            lock.unlock()
+            writeGroup([request])
+            lock.withLock {
+                writerBusy = false
+                if !queue.isEmpty || closing { lock.broadcast() }
+            }
+            return
+        }
+        queue.append(request)
+        if queue.count == 1 { lock.broadcast() }
+        lock.unlock()
+    }
+
+    // MARK: The writer thread
+
+    /// Takes everything queued, writes it as one group, and acknowledges (or hands to the sync
+    /// thread) until the log closes and the queue is drained.
+    func writerLoop() {
+        var writerDoneSynced = false
+        while true {
+            lock.lock()
+            while (queue.isEmpty || writerBusy) && !closing { lock.wait() }
+            while writerBusy { lock.wait() }
+            if queue.isEmpty {
+                lock.unlock()
+                break
+            }
+            let group = queue
+            queue.removeAll(keepingCapacity: true)
+            let refusal = failure ?? appendBlocked
+            writerBusy = true
+            statistics.appendCalls += UInt64(group.count)
+            statistics.groups += 1
+            lock.unlock()
+            if let refusal {
+                for request in group { request.completion(.failure(refusal)) }
+            } else {
+                writeGroup(group)
+            }
+            lock.withLock {
+                writerBusy = false
+                lock.broadcast()
+            }
+        }
+        // Closing: make everything written durable, whatever the setting.
+        do {
+            try writer.active.file.sync()
+            writerDoneSynced = true
+        } catch {
+            lock.withLock { if failure == nil { failure = error as? EventLogError } }
+        }
+        lock.lock()
+        if writerDoneSynced { advanceDurable(sequence: writtenSequence, cursor: writtenCursor, segment: writer.active) }
+        let acks = takeReadyAcks()
+        let ready = takeReadyWaiters()
+        threadsRunning -= 1
+        lock.broadcast()
+        lock.unlock()
+        complete(acks)
+        for waiter in ready { waiter.resume(returning: durableSequenceSnapshot()) }
+    }
+
+    func writeGroup(_ group: [AppendRequest]) {
+        let w = writer
+        do {
+            if let maxAge = configuration.segmentMaxAgeSeconds, w.writeOffset > UInt64(SegmentHeader.size),
+               Double(wallClockMicroseconds() - w.active.created) / 1e6 >= maxAge {
+                try roll()
+            }
+            // A lone request is written straight from its own buffer; several are gathered
+            // into one buffer so the group is one write.
+            let direct = group.count == 1
+            for request in group {
+                let first = w.nextSequence
+                var cursor = LogCursor(segment: 0, offset: 0)
+                try request.frames.withUnsafeMutableBytes { frames in
+                    var at = 0
+                    var directStart = 0
+                    while at < frames.count {
+                        let length = Int(UnsafeRawBufferPointer(frames).u32(at: at))
+                        var position = w.writeOffset + UInt64(direct ? at - directStart : w.buffer.count)
+                        if position + UInt64(length) > configuration.segmentSize && position > UInt64(SegmentHeader.size) {
+                            try flush(direct: direct ? UnsafeRawBufferPointer(rebasing: frames[directStart..<at]) : nil)
+                            directStart = at
+                            try roll()
+                            position = w.writeOffset
+                        }
+                        RecordFrame.seal(frames, at: at, sequence: w.nextSequence)
+                        if w.lastIndexedOffset.map({ position - $0 >= UInt64(configuration.indexIntervalBytes) }) ?? true {
+                            w.newIndexEntries.append(SparseIndex.Entry(sequence: w.nextSequence, offset: position))
+                            w.lastIndexedOffset = position
+                        }
+                        if !direct { w.buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: frames[at..<at + length])) }
+                        w.nextSequence += 1
+                        at += length
+                    }
+                    if direct {
+                        try flush(direct: UnsafeRawBufferPointer(rebasing: frames[directStart..<at]))
+                    }
+                    cursor = LogCursor(segment: w.active.base, offset: w.writeOffset + UInt64(w.buffer.count))
+                }
+                request.result = AppendResult(firstSequence: first, lastSequence: w.nextSequence - 1, cursor: cursor)
+            }
+            try flush()
+        } catch {
+            // The file's state is no longer known: refuse everything until the log is reopened
+            // (recovery then keeps exactly the whole, valid records).
+            let failure = (error as? EventLogError) ?? EventLogError(.io, "\(error)")
+            lock.withLock { if self.failure == nil { self.failure = failure } }
+            logger.error("event log write failed; appends are refused until reopened", metadata: ["error": "\(failure)"])
+            for request in group { request.completion(.failure(failure)) }
+            return
+        }
+        if configuration.durability == .always {
+            lock.lock()
+            pendingAcks.append(contentsOf: group)
+            let acks = takeReadyAcks()
+            lock.broadcast()
+            lock.unlock()
+            complete(acks)
+        } else {
+            complete(group)
+        }
+    }
+
+    /// Writes the buffered records at the end of the active segment and publishes them.
+    /// `direct`: bytes to write instead of the gathered buffer.
+    private func flush(direct: UnsafeRawBufferPointer? = nil) throws {
+        let w = writer
+        if let direct {
+            guard !direct.isEmpty else { return }
+            try w.active.file.write(direct, at: w.writeOffset)
+            w.writeOffset += UInt64(direct.count)
+        } else {
+            guard !w.buffer.isEmpty else { return }
+            try w.active.file.write(w.buffer, at: w.writeOffset)
+            w.writeOffset += UInt64(w.buffer.count)
+            w.buffer.removeAll(keepingCapacity: true)
+        }
+        let entries = w.newIndexEntries
+        w.newIndexEntries.removeAll(keepingCapacity: true)
+        if !entries.isEmpty {
+            var bytes: [UInt8] = []
+            SparseIndex.encode(entries, into: &bytes)
+            do {
+                try w.indexFile.write(bytes, at: w.indexFileEnd)
+                w.indexFileEnd += UInt64(bytes.count)
+            } catch {
+                logger.warning("cannot write a segment index (a cache; rebuilt on open)", metadata: ["segment": "\(w.active.name)", "error": "\(error)"])
+            }
+        }
+        let last = w.nextSequence - 1
+        let cursor = LogCursor(segment: w.active.base, offset: w.writeOffset)
+        lock.lock()
+        statistics.writes += 1
+        statistics.entries = last
+        w.active.writtenEnd = w.writeOffset
+        w.active.lastSequence = last
+        w.active.index.entries.append(contentsOf: entries)
+        writtenSequence = last
+        writtenCursor = cursor
+        var ready: [CheckedContinuation<UInt64, Never>] = []
+        if configuration.durability == .none {
+            advanceDurable(sequence: last, cursor: cursor, segment: w.active)
+            ready = takeReadyWaiters()
+        }
+        lock.broadcast()
+        lock.unlock()
+        for waiter in ready { waiter.resume(returning: last) }
+    }
+
+    /// Seals the active segment (durable first) and starts the next one at the next sequence.
+    private func roll() throws {
+        let w = writer
+        let old = w.active
+        try old.file.sync()
+        let created = try SegmentFiles.create(directory: directory, base: w.nextSequence)
+        try old.file.write(SegmentHeader(base: old.base, created: old.created, sealed: true).encoded(), at: 0)
+        try old.file.sync()
+        let segment = Segment(
+            base: w.nextSequence, file: created.file, created: created.created, end: UInt64(SegmentHeader.size),
+            lastSequence: w.nextSequence - 1, index: SparseIndex(), sealed: false, damage: nil)
+        lock.lock()
+        old.sealed = true
+        advanceDurable(sequence: old.lastSequence, cursor: LogCursor(segment: old.base, offset: old.writtenEnd), segment: old)
+        segments.append(segment)
+        let acks = takeReadyAcks()
+        let ready = takeReadyWaiters()
+        lock.unlock()
+        complete(acks)
+        for waiter in ready { waiter.resume(returning: old.lastSequence) }
+        w.active = segment
+        w.indexFile = created.index
+        w.writeOffset = UInt64(SegmentHeader.size)
+        w.indexFileEnd = UInt64(SparseIndex.headerSize)
+        w.lastIndexedOffset = nil
+        logger.debug("sealed segment", metadata: ["segment": "\(old.name)", "sequence": "\(old.lastSequence)"])
+    }
+
+    // MARK: The sync thread
+
+    /// Makes written records durable: at once for `always` (one `fdatasync` covers every append
+    /// written before it started), every interval for `interval`.
+    func syncLoop() {
+        var lastSync = monotonicNanos()
+        var syncFailed = false
+        let intervalNanos: UInt64? = if case .interval(let ms) = configuration.durability { UInt64(ms) * 1_000_000 } else { nil }
+        while true {
+            lock.lock()
+            while true {
+                if writtenSequence > durableSequence && !syncFailed {
+                    guard let intervalNanos else { break }
+                    let now = monotonicNanos()
+                    if now >= lastSync + intervalNanos || closing { break }
+                    _ = lock.wait(until: Date(timeIntervalSinceNow: Double(lastSync + intervalNanos - now) / 1e9))
+                    continue
+                }
+                if closing && threadsRunning == 1 { break }
+                lock.wait()
+            }
+            if writtenSequence <= durableSequence || syncFailed {
+                // Closing, and nothing left to sync.
+                let acks = failure.map { failure in pendingAcks.map { ($0, failure) } } ?? []
+                pendingAcks.removeAll()
+                threadsRunning -= 1
+                lock.broadcast()
+                lock.unlock()
+                for (request, failure) in acks { request.completion(.failure(failure)) }
+                return
+            }
+            let sequence = writtenSequence
+            let cursor = writtenCursor
+            let segment = segments.last { $0.base == cursor.segment }!
+            lock.unlock()
+            do {
+                try segment.file.sync()
+            } catch {
+                let failure = (error as? EventLogError) ?? EventLogError(.io, "\(error)")
+                logger.error("fdatasync failed; appends are refused until reopened", metadata: ["error": "\(failure)"])
+                syncFailed = true
+                lock.lock()
+                if self.failure == nil { self.failure = failure }
+                let failed = pendingAcks
+                pendingAcks.removeAll()
+                lock.unlock()
+                for request in failed { request.completion(.failure(failure)) }
+                continue
+            }
+            lastSync = monotonicNanos()
+            lock.lock()
+            statistics.syncs += 1
+            advanceDurable(sequence: sequence, cursor: cursor, segment: segment)
+            let acks = takeReadyAcks()
+            let ready = takeReadyWaiters()
+            lock.unlock()
+            complete(acks)
+            for waiter in ready { waiter.resume(returning: sequence) }
+        }
+    }
+
+    // MARK: Shared steps (call with `lock` held)
+
+    func advanceDurable(sequence: UInt64, cursor: LogCursor, segment: Segment) {
+        if cursor.segment == segment.base && cursor.offset > segment.durableEnd { segment.durableEnd = cursor.offset }
+        if sequence > durableSequence || (durableSequence == sequence && cursor > durableCursor) {
+            durableSequence = sequence
+            durableCursor = cursor
+        }
+    }
+
+    func takeReadyAcks() -> [AppendRequest] {
+        var count = 0
+        while count < pendingAcks.count, let result = pendingAcks[count].result, result.lastSequence <= durableSequence { count += 1 }
+        guard count > 0 else { return [] }
+        let ready = Array(pendingAcks[..<count])
+        pendingAcks.removeFirst(count)
+        return ready
+    }
+
+    func complete(_ requests: [AppendRequest]) {
+        for request in requests { request.completion(.success(request.result!)) }
+    }
+}

@@ -1,0 +1,75 @@
+import CZlib
+
+/// Little-endian integer access on raw bytes: `get*(at:)` reads without moving, `append*` writes
+/// at the end (the layout in docs/formats/eventlog.md is all little-endian).
+extension UnsafeRawBufferPointer {
+    @inline(__always) func u16(at offset: Int) -> UInt16 {
+        UInt16(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
+    @inline(__always) func u32(at offset: Int) -> UInt32 {
+        UInt32(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+    @inline(__always) func u64(at offset: Int) -> UInt64 {
+        UInt64(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+}
+
+extension UnsafeMutableRawBufferPointer {
+    @inline(__always) func setU32(_ value: UInt32, at offset: Int) {
+        storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self)
+    }
+    @inline(__always) func setU64(_ value: UInt64, at offset: Int) {
+        storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt64.self)
+    }
+}
+
+extension Array where Element == UInt8 {
+    @inline(__always) mutating func appendU16(_ value: UInt16) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+    @inline(__always) mutating func appendU32(_ value: UInt32) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+    @inline(__always) mutating func appendU64(_ value: UInt64) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+}
+
+/// zlib's crc32 (the IEEE polynomial), continuing from `crc`.
+@inline(__always)
+func crc32(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    guard bytes.count > 0 else { return crc }
+    return UInt32(CZlib.crc32(UInt(crc), bytes.baseAddress!.assumingMemoryBound(to: Bytef.self), UInt32(bytes.count)))
+}
+
+/// Payload compression: zlib format, level 1 (speed over ratio: the log is written on the hot path).
+enum Deflate {
+    /// The compressed bytes, or nil when compression does not make them smaller.
+    static func compress(_ input: [UInt8]) -> [UInt8]? {
+        var destLength = compressBound(UInt(input.count))
+        var output = [UInt8](repeating: 0, count: Int(destLength))
+        let status = output.withUnsafeMutableBufferPointer { out in
+            input.withUnsafeBufferPointer { inp in
+                compress2(out.baseAddress, &destLength, inp.baseAddress, UInt(inp.count), 1)
+            }
+        }
+        guard status == Z_OK, Int(destLength) < input.count else { return nil }
+        output.removeSubrange(Int(destLength)...)
+        return output
+    }
+
+    /// Inflates `input` that must expand to exactly `rawLength` bytes; nil when it does not.
+    static func decompress(_ input: UnsafeRawBufferPointer, rawLength: Int) -> [UInt8]? {
+        guard rawLength > 0 else { return input.isEmpty ? [] : nil }
+        var ok = false
+        let output = [UInt8](unsafeUninitializedCapacity: rawLength) { out, initialized in
+            var destLength = UInt(rawLength)
+            let status = uncompress(
+                out.baseAddress, &destLength,
+                input.baseAddress?.assumingMemoryBound(to: Bytef.self), UInt(input.count))
+            ok = status == Z_OK && destLength == UInt(rawLength)
+            initialized = ok ? rawLength : 0
+        }
+        return ok ? output : nil
+    }
+}

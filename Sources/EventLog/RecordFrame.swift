@@ -1,0 +1,217 @@
+/// The byte layout of one record (docs/formats/eventlog.md), all integers little-endian:
+///
+///     0  u32 frame length (whole record, this field included)
+///     4  u32 crc32 over bytes [0, 4) and [8, length)
+///     8  u64 sequence number
+///    16  i64 timestamp, microseconds since the Unix epoch
+///    24  u8  update type (1 Create, 2 Update, 3 Cancel, 4 Delete)
+///    25  u8  flags: bit 0 payload deflated (zlib), bit 1 origin present
+///    26  u16 doctype length D
+///    28  u16 docname length N
+///    30  u16 origin site length S (0 without origin)
+///    32  u32 annotations length A
+///    36  u32 stored payload length P
+///    40  u32 raw payload length R (= P unless deflated)
+///    44  u64 origin sequence (0 without origin)
+///    52  doctype, docname, origin site (UTF-8), annotations, payload
+///
+/// `RecordFrame` works on bytes alone, so a consumer across HTTP verifies exactly what the
+/// producer's log verified.
+public enum RecordFrame {
+    /// Bytes before the variable part.
+    public static let headerSize = 52
+    /// The largest record accepted; anything claiming more is an impossible length.
+    public static let maxFrameLength = 1 << 28
+
+    static let flagDeflated: UInt8 = 1
+    static let flagOrigin: UInt8 = 2
+
+    /// Facts about one verified frame, without decoding its payload.
+    public struct FrameInfo: Sendable, Equatable {
+        public var sequence: UInt64
+        /// Offset of the frame in the bytes examined.
+        public var offset: Int
+        public var length: Int
+    }
+
+    /// Why bytes are not a valid frame.
+    public enum Defect: String, Sendable, Error {
+        case short = "short record (the bytes end inside it)"
+        case impossibleLength = "impossible length"
+        case checksum = "checksum mismatch"
+        case badFields = "inconsistent header fields"
+    }
+
+    // MARK: Encoding
+
+    /// Appends the frame for `draft` to `buffer` with sequence number and crc left zero; the
+    /// writer fills them in with `seal` once it assigns the sequence number.
+    static func encodeUnsealed(_ draft: EntryDraft, compressionThreshold: Int?, into buffer: inout [UInt8]) throws {
+        let doctype = Array(draft.doctype.utf8), docname = Array(draft.docname.utf8)
+        let site = draft.origin.map { Array($0.site.utf8) } ?? []
+        guard doctype.count <= 0xFFFF, docname.count <= 0xFFFF, site.count <= 0xFFFF else {
+            throw EventLogError(.invalidEntry, "doctype, docname or origin site longer than 65535 bytes (doctype \(draft.doctype.prefix(64)))")
+        }
+        var flags: UInt8 = draft.origin == nil ? 0 : flagOrigin
+        var stored: [UInt8]? = nil
+        if let threshold = compressionThreshold, draft.payload.count > threshold,
+           let deflated = Deflate.compress(draft.payload) {
+            stored = deflated
+            flags |= flagDeflated
+        }
+        let storedCount = stored?.count ?? draft.payload.count
+        let length = headerSize + doctype.count + docname.count + site.count + draft.annotations.count + storedCount
+        guard length <= maxFrameLength else {
+            throw EventLogError(.invalidEntry, "record of \(length) bytes exceeds the limit of \(maxFrameLength) bytes (\(draft.doctype) \(draft.docname.prefix(64)))")
+        }
+        buffer.reserveCapacity(buffer.count + length)
+        buffer.appendU32(UInt32(length))
+        buffer.appendU32(0)
+        buffer.appendU64(0)
+        buffer.appendU64(UInt64(bitPattern: draft.timestamp ?? wallClockMicroseconds()))
+        buffer.append(draft.updateType.rawValue)
+        buffer.append(flags)
+        buffer.appendU16(UInt16(doctype.count))
+        buffer.appendU16(UInt16(docname.count))
+        buffer.appendU16(UInt16(site.count))
+        buffer.appendU32(UInt32(draft.annotations.count))
+        buffer.appendU32(UInt32(storedCount))
+        buffer.appendU32(UInt32(draft.payload.count))
+        buffer.appendU64(draft.origin?.sequence ?? 0)
+        buffer.append(contentsOf: doctype)
+        buffer.append(contentsOf: docname)
+        buffer.append(contentsOf: site)
+        buffer.append(contentsOf: draft.annotations)
+        buffer.append(contentsOf: stored ?? draft.payload)
+    }
+
+    /// Writes the sequence number into the frame at `offset` and computes its crc.
+    @inline(__always)
+    static func seal(_ frame: UnsafeMutableRawBufferPointer, at offset: Int, sequence: UInt64) {
+        frame.setU64(sequence, at: offset + 8)
+        let raw = UnsafeRawBufferPointer(frame)
+        let length = Int(raw.u32(at: offset))
+        frame.setU32(checksum(raw, at: offset, length: length), at: offset + 4)
+    }
+
+    /// Encodes one complete frame with the given sequence number (tests, bundles, tools).
+    public static func encode(_ draft: EntryDraft, sequence: UInt64, compressionThreshold: Int? = nil) throws -> [UInt8] {
+        var buffer: [UInt8] = []
+        try encodeUnsealed(draft, compressionThreshold: compressionThreshold, into: &buffer)
+        buffer.withUnsafeMutableBytes { seal($0, at: 0, sequence: sequence) }
+        return buffer
+    }
+
+    @inline(__always)
+    static func checksum(_ bytes: UnsafeRawBufferPointer, at offset: Int, length: Int) -> UInt32 {
+        let head = crc32(0, UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 4]))
+        return crc32(head, UnsafeRawBufferPointer(rebasing: bytes[offset + 8..<offset + length]))
+    }
+
+    // MARK: Checking
+
+    /// Checks the frame starting at `offset` (length, field consistency, crc). Returns its length
+    /// or the defect. `available` is how many bytes from `offset` exist.
+    static func check(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Result<Int, Defect> {
+        let available = bytes.count - offset
+        guard available >= 4 else { return .failure(.short) }
+        let length = Int(bytes.u32(at: offset))
+        guard length >= headerSize, length <= maxFrameLength else { return .failure(.impossibleLength) }
+        guard available >= headerSize else { return .failure(.short) }
+        let declared = headerSize + Int(bytes.u16(at: offset + 26)) + Int(bytes.u16(at: offset + 28))
+            + Int(bytes.u16(at: offset + 30)) + Int(bytes.u32(at: offset + 32)) + Int(bytes.u32(at: offset + 36))
+        guard declared == length else { return .failure(.impossibleLength) }
+        guard available >= length else { return .failure(.short) }
+        guard checksum(bytes, at: offset, length: length) == bytes.u32(at: offset + 4) else { return .failure(.checksum) }
+        let flags = bytes[offset + 25]
+        guard UpdateType(rawValue: bytes[offset + 24]) != nil, flags & ~(flagDeflated | flagOrigin) == 0,
+              flags & flagDeflated != 0 || bytes.u32(at: offset + 36) == bytes.u32(at: offset + 40)
+        else { return .failure(.badFields) }
+        return .success(length)
+    }
+
+    /// The sequence number stored in the frame at `offset` (unverified).
+    @inline(__always)
+    static func sequence(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
+        bytes.u64(at: offset + 8)
+    }
+
+    // MARK: Decoding
+
+    /// Verifies every frame in `bytes` (whole frames, back to back, sequence numbers contiguous)
+    /// without decoding payloads.
+    public static func verifyAll(_ bytes: [UInt8]) throws -> [FrameInfo] {
+        try bytes.withUnsafeBytes { raw in
+            var infos: [FrameInfo] = []
+            var offset = 0
+            while offset < raw.count {
+                switch check(raw, at: offset) {
+                case .failure(let defect):
+                    throw EventLogError(.invalidFrame, "\(defect.rawValue) in frame \(infos.count) of a batch", offset: UInt64(offset))
+                case .success(let length):
+                    let seq = sequence(raw, at: offset)
+                    if let last = infos.last, seq != last.sequence &+ 1 {
+                        throw EventLogError(.invalidFrame, "sequence \(seq) does not follow \(last.sequence) in a batch", offset: UInt64(offset), sequence: seq)
+                    }
+                    infos.append(FrameInfo(sequence: seq, offset: offset, length: length))
+                    offset += length
+                }
+            }
+            return infos
+        }
+    }
+
+    /// Verifies and decodes every frame in `bytes`.
+    public static func decodeAll(_ bytes: [UInt8]) throws -> [LogRecord] {
+        let infos = try verifyAll(bytes)
+        return try bytes.withUnsafeBytes { raw in
+            try infos.map { try decodeVerified(raw, at: $0.offset) }
+        }
+    }
+
+    /// Verifies and decodes the single frame at `offset`; returns it and the offset after it.
+    public static func decode(_ bytes: [UInt8], at offset: Int = 0) throws -> (record: LogRecord, next: Int) {
+        try bytes.withUnsafeBytes { raw in
+            switch check(raw, at: offset) {
+            case .failure(let defect):
+                throw EventLogError(.invalidFrame, defect.rawValue, offset: UInt64(offset))
+            case .success(let length):
+                return (try decodeVerified(raw, at: offset), offset + length)
+            }
+        }
+    }
+
+    /// Decodes a frame that `check` accepted.
+    static func decodeVerified(_ raw: UnsafeRawBufferPointer, at offset: Int) throws -> LogRecord {
+        let flags = raw[offset + 25]
+        let d = Int(raw.u16(at: offset + 26)), n = Int(raw.u16(at: offset + 28)), s = Int(raw.u16(at: offset + 30))
+        let a = Int(raw.u32(at: offset + 32)), p = Int(raw.u32(at: offset + 36)), r = Int(raw.u32(at: offset + 40))
+        var at = offset + headerSize
+        func take(_ count: Int) -> UnsafeRawBufferPointer {
+            defer { at += count }
+            return UnsafeRawBufferPointer(rebasing: raw[at..<at + count])
+        }
+        let doctype = String(decoding: take(d), as: UTF8.self)
+        let docname = String(decoding: take(n), as: UTF8.self)
+        let site = String(decoding: take(s), as: UTF8.self)
+        let annotations = Array(take(a))
+        let stored = take(p)
+        let seq = sequence(raw, at: offset)
+        let payload: [UInt8]
+        if flags & flagDeflated != 0 {
+            guard let inflated = Deflate.decompress(stored, rawLength: r) else {
+                throw EventLogError(.invalidFrame, "deflated payload does not inflate to its recorded \(r) bytes", offset: UInt64(offset), sequence: seq)
+            }
+            payload = inflated
+        } else {
+            payload = Array(stored)
+        }
+        return LogRecord(
+            sequence: seq,
+            timestamp: Int64(bitPattern: raw.u64(at: offset + 16)),
+            updateType: UpdateType(rawValue: raw[offset + 24])!,
+            doctype: doctype, docname: docname,
+            origin: flags & flagOrigin != 0 ? Origin(site: site, sequence: raw.u64(at: offset + 44)) : nil,
+            annotations: annotations, payload: payload, wasCompressed: flags & flagDeflated != 0)
+    }
+}

@@ -1,0 +1,120 @@
+/// Writes JSON text into a growable raw buffer. One writer per `serialize` call; the caller
+/// copies the bytes out with `withBytes` and then calls `deallocate`.
+///
+/// Writing through a raw pointer (one capacity check per token, not per byte) is what makes
+/// serialization fast: `Array.append` per byte costs a uniqueness check every time.
+struct JSONWriter {
+    var base: UnsafeMutablePointer<UInt8>
+    var capacity: Int
+    var count = 0
+    let pretty: Bool
+
+    init(pretty: Bool, initialCapacity: Int = 4096) {
+        self.pretty = pretty
+        capacity = max(initialCapacity, 64)
+        base = .allocate(capacity: capacity)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    // MARK: - Buffer
+
+    @inline(__always)
+    mutating func reserve(_ n: Int) {
+        if _slowPath(count + n > capacity) { grow(to: count + n) }
+    }
+
+    @inline(never)
+    mutating func grow(to needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Appends one byte; the caller has reserved room.
+    @inline(__always)
+    mutating func put(_ b: UInt8) {
+        base[count] = b
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(_ b: UInt8) {
+        reserve(1)
+        put(b)
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(bytes.count)
+        if let p = bytes.baseAddress { (base + count).update(from: p, count: bytes.count) }
+        count += bytes.count
+    }
+
+    @inline(__always)
+    mutating func appendASCII(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    // MARK: - Values
+
+    mutating func write(_ value: JSON, level: Int) {
+        switch value {
+        case .null: appendASCII("null")
+        case .bool(let b): if b { appendASCII("true") } else { appendASCII("false") }
+        case .int(let i): writeInteger(i)
+        case .double(let d): writeDouble(d)
+        case .string(let s): writeString(s)
+        case .array(let elements): writeArray(elements, level: level)
+        case .object(let object): writeObject(object, level: level)
+        }
+    }
+
+    mutating func writeArray(_ elements: [JSON], level: Int) {
+        if elements.isEmpty {
+            appendASCII("[]")
+            return
+        }
+        append(UInt8(ascii: "["))
+        var first = true
+        for element in elements {
+            if !first { append(UInt8(ascii: ",")) }
+            first = false
+            if pretty { newline(level + 1) }
+            write(element, level: level + 1)
+        }
+        if pretty { newline(level) }
+        append(UInt8(ascii: "]"))
+    }
+
+    mutating func writeObject(_ object: JSONObject, level: Int) {
+        if object.isEmpty {
+            appendASCII("{}")
+            return
+        }
+        append(UInt8(ascii: "{"))
+        let keys = object.keys
+        let values = object.values
+        for n in 0..<keys.count {
+            if n > 0 { append(UInt8(ascii: ",")) }
+            if pretty { newline(level + 1) }
+            writeString(keys[n])
+            if pretty { appendASCII(": ") } else { append(UInt8(ascii: ":")) }
+            write(values[n], level: level + 1)
+        }
+        if pretty { newline(level) }
+        append(UInt8(ascii: "}"))
+    }
+
+    mutating func newline(_ level: Int) {
+        reserve(1 + level * 2)
+        put(UInt8(ascii: "\n"))
+        for _ in 0..<(level * 2) { put(UInt8(ascii: " ")) }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import SiteStreamBench
+
+/// `sitestream bench [--quick] [--json] [--emit-workload DIR]`: the benchmark harness.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run the benchmark harness and print one table of medians (or JSON with --json)."
+    )
+
+    @Flag(help: "Fewer runs and smaller workloads (under 3 minutes).")
+    var quick = false
+
+    @Flag(help: "Print the figures as a JSON array for tools.")
+    var json = false
+
+    @Option(name: .customLong("emit-workload"), help: "Write every measured workload as files under DIR.")
+    var emitWorkload: String?
+
+    @Option(help: "Runs per figure (the median is reported).")
+    var runs: Int?
+
+    @Option(help: "Only these groups (comma-separated), e.g. json,diff.")
+    var only: String?
+
+    func validate() throws {
+        if let runs, runs < 1 { throw ValidationError("--runs must be at least 1, got \(runs)") }
+    }
+
+    func run() throws {
+        var options = BenchRunner.Options()
+        options.quick = quick
+        options.runs = runs
+        options.workloadDirectory = emitWorkload.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        options.only = only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        let progress = ProgressLine()
+        let runner = BenchRunner(options: options) { line in progress.note(line) }
+        let figures: [Figure]
+        do {
+            figures = try runner.run()
+        } catch let error as BenchError {
+            throw CLIError(error.description)
+        }
+        progress.finish()
+        if json {
+            print(BenchReport.json(figures), terminator: "")
+        } else {
+            print(BenchReport.table(figures, machine: .current()), terminator: "")
+        }
+    }
+}

@@ -1,1 +1,0 @@
-print("sitestream: under construction")

@@ -1,0 +1,111 @@
+import Testing
+import SiteStreamJSON
+
+/// Values survive serialize → parse unchanged, and the text we write is the text we promise.
+@Suite struct JSONRoundTripTests {
+    static let frappeInvoice = #"""
+        {"name":"ACC-SINV-2026-00042","doctype":"Sales Invoice","docstatus":1,"idx":0,
+         "customer":"Grant Plastics Ltd.","posting_date":"2026-11-29","grand_total":1234.50,
+         "is_return":0,"remarks":null,"disable_rounded_total":false,
+         "items":[{"item_code":"SKU-001","qty":3,"rate":411.5,"amount":1234.5,"description":"<p>Widget – \"blue\"</p>\n"}],
+         "taxes":[]}
+        """#
+
+    @Test func frappeDocumentParsesToTheExpectedValues() throws {
+        let doc = try JSON(parsing: Self.frappeInvoice)
+        #expect(doc["name"] == "ACC-SINV-2026-00042")
+        #expect(doc["docstatus"] == .int(1))
+        #expect(doc["grand_total"] == .double(1234.5))
+        #expect(doc["remarks"] == .null)
+        #expect(doc["disable_rounded_total"] == .bool(false))
+        #expect(doc["taxes"] == .array([]))
+        #expect(doc["items"]?[0]?["description"] == "<p>Widget – \"blue\"</p>\n")
+        #expect(doc.objectValue?.keys.first == "name")
+        #expect(doc.objectValue?.keys.last == "taxes")
+        let again = try JSON(parsing: doc.serialized())
+        #expect(again == doc)
+        #expect(again.objectValue?.keys == doc.objectValue?.keys)
+    }
+
+    @Test(arguments: [
+        ("1234.50", "1234.5"),
+        ("100.0", "100.0"),
+        ("100", "100"),
+        ("-0", "0"),
+        ("-0.0", "-0.0"),
+        ("1e2", "100.0"),
+        ("1E-7", "1e-07"),
+        ("0.1", "0.1"),
+        ("9223372036854775807", "9223372036854775807"),
+        ("-9223372036854775808", "-9223372036854775808"),
+        ("9223372036854775808", "9.223372036854776e+18"),
+        ("-9223372036854775809", "-9.223372036854776e+18"),
+        ("123456789012345678901234567890", "1.2345678901234568e+29"),
+        ("1.7976931348623157e308", "1.7976931348623157e+308"),
+        ("5e-324", "5e-324"),
+        ("0.30000000000000004", "0.30000000000000004"),
+        (#""a\"b\\c\/d\b\f\n\r\t\u0001\u001F""#, #""a\"b\\c/d\b\f\n\r\t\u0001\u001f""#),
+        (#""\u00e9\u20AC\ud83d\ude00""#, "\"é€😀\""),
+        ("\"e\u{301} 👩‍👩‍👧 ☃\"", "\"e\u{301} 👩‍👩‍👧 ☃\""),
+        ("[ ]", "[]"),
+        ("{ }", "{}"),
+        (" [1, [2, {\"a\": [ ]}], null, true, false] ", "[1,[2,{\"a\":[]}],null,true,false]"),
+        (#"{"a":1,"b":2,"a":3}"#, #"{"a":3,"b":2}"#),
+    ])
+    func canonicalText(input: String, expected: String) throws {
+        let value = try JSON(parsing: input)
+        #expect(value.serializedString() == expected)
+        #expect(try JSON(parsing: value.serializedString()) == value)
+    }
+
+    @Test func integersAtTheEdgesStayIntegers() throws {
+        #expect(try JSON(parsing: "9223372036854775807") == .int(.max))
+        #expect(try JSON(parsing: "-9223372036854775808") == .int(.min))
+        #expect(try JSON(parsing: "9223372036854775808") == .double(9223372036854775808.0))
+        #expect(try JSON(parsing: "100.0") == .double(100))
+        #expect(try JSON(parsing: "1e2") == .double(100))
+        for v: Int64 in [0, 1, -1, 9, 10, -10, 99, 100, 12345, .max, .min, .max - 1, .min + 1] {
+            #expect(JSON.int(v).serializedString() == String(v))
+            #expect(try JSON(parsing: String(v)) == .int(v))
+        }
+    }
+
+    @Test func nonFiniteDoublesAreWrittenAsNull() {
+        let v: JSON = [.double(.nan), .double(.infinity), .double(-.infinity)]
+        #expect(v.serializedString() == "[null,null,null]")
+    }
+
+    @Test func serializeIntoAppends() {
+        var buffer = Array("prefix:".utf8)
+        JSON.array([1, "x"]).serialize(into: &buffer)
+        #expect(String(decoding: buffer, as: UTF8.self) == #"prefix:[1,"x"]"#)
+    }
+
+    @Test func allThreeParseEntryPointsAgree() throws {
+        let bytes = Array(Self.frappeInvoice.utf8)
+        let a = try JSON(parsing: Self.frappeInvoice)
+        let b = try JSON(parsing: bytes)
+        let c = try bytes.withUnsafeBytes { try JSON.parse($0) }
+        #expect(a == b && b == c)
+    }
+
+    @Test func prettyOutput() throws {
+        let v: JSON = ["name": "X", "items": [1, ["k": nil]], "e": [:], "f": []]
+        let expected = """
+            {
+              "name": "X",
+              "items": [
+                1,
+                {
+                  "k": null
+                }
+              ],
+              "e": {},
+              "f": []
+            }
+            """
+        #expect(v.serializedString(pretty: true) == expected)
+        #expect(try JSON(parsing: expected) == v)
+        #expect(JSON.int(3).serializedString(pretty: true) == "3")
+    }
+}
