@@ -42,7 +42,8 @@ public final class EventLog: @unchecked Sendable {
     var failure: EventLogError?
     /// Set when appending would reuse sequence numbers (the segment after a sealed one is missing).
     var appendBlocked: EventLogError?
-    var waiters: [(after: UInt64, continuation: CheckedContinuation<UInt64, Never>)] = []
+    var waiters: [(after: UInt64, id: UInt64, continuation: CheckedContinuation<UInt64, Never>)] = []
+    var nextWaiterId: UInt64 = 0
     var statistics = Statistics()
 
     let lockFile: RawFile
@@ -162,20 +163,38 @@ public final class EventLog: @unchecked Sendable {
         lock.withLock { durableSequence }
     }
 
-    /// Suspends until an entry after `sequence` is durable (or the log closes); returns the last
-    /// durable sequence number. The ping notifier waits here.
+    /// Suspends until an entry after `sequence` is durable (or the log closes, or the task is
+    /// cancelled); returns the last durable sequence number. The ping notifier waits here.
     public func waitForDurable(after sequence: UInt64) async -> UInt64 {
-        await withCheckedContinuation { continuation in
-            lock.lock()
-            if durableSequence > sequence || closed || closing {
-                let now = durableSequence
-                lock.unlock()
-                continuation.resume(returning: now)
-                return
-            }
-            waiters.append((sequence, continuation))
-            lock.unlock()
+        let id = lock.withLock { () -> UInt64 in
+            nextWaiterId += 1
+            return nextWaiterId
         }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                lock.lock()
+                if durableSequence > sequence || closed || closing || Task.isCancelled {
+                    let now = durableSequence
+                    lock.unlock()
+                    continuation.resume(returning: now)
+                    return
+                }
+                waiters.append((sequence, id, continuation))
+                lock.unlock()
+            }
+        } onCancel: {
+            lock.lock()
+            let index = waiters.firstIndex { $0.id == id }
+            let waiter = index.map { waiters.remove(at: $0) }
+            let now = durableSequence
+            lock.unlock()
+            waiter?.continuation.resume(returning: now)
+        }
+    }
+
+    /// True once `close()` has begun.
+    public var isClosed: Bool {
+        lock.withLock { closing || closed }
     }
 
     /// Resumes waiters covered by the durable position; call with `lock` held, run the result
