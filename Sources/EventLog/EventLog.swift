@@ -4,9 +4,10 @@ import Logging
 /// A site's Event Update Log: a directory of segment files holding checksummed records with
 /// contiguous sequence numbers, appended by group commit and read by sequence number or cursor.
 ///
-/// One process writes a log at a time (an exclusive `flock` on `<dir>/LOCK`). Appends go to a
-/// dedicated writer thread that coalesces concurrent callers into one write; a sync thread makes
-/// them durable per `Configuration.durability`. Readers run concurrently and only ever see whole
+/// One process writes a log at a time (an exclusive `flock` on `<dir>/LOCK`). Appends are
+/// written by one writer at a time — a dedicated writer thread that coalesces concurrent callers
+/// into one write, or a synchronous caller that finds the writer idle — and a sync thread makes
+/// them durable per `Configuration.durability`, one `fdatasync` covering every group before it. Readers run concurrently and only ever see whole
 /// records that are durable.
 ///
 ///     let log = try EventLog(directory: "/srv/site/log", configuration: .init(durability: .always))
@@ -152,7 +153,7 @@ public final class EventLog: @unchecked Sendable {
         /// `fdatasync` calls made by the sync thread.
         public var syncs: UInt64 = 0
         /// The last sequence number written.
-        public var entries: UInt64 = 0
+        public var lastWrittenSequence: UInt64 = 0
     }
 
     public var commitStatistics: Statistics {

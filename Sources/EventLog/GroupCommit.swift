@@ -222,7 +222,7 @@ extension EventLog {
         let cursor = LogCursor(segment: w.active.base, offset: w.writeOffset)
         lock.lock()
         statistics.writes += 1
-        statistics.entries = last
+        statistics.lastWrittenSequence = last
         w.active.writtenEnd = w.writeOffset
         w.active.lastSequence = last
         w.active.index.entries.append(contentsOf: entries)
