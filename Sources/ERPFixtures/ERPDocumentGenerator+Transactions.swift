@@ -161,7 +161,7 @@ extension ERPDocumentGenerator {
         for _ in 0..<count {
             let item = random.below(catalog.items.count)
             // Mostly whole quantities, one row in five a half (2.5 Kg, 0.5 Hour).
-            let whole = random.chance(70) ? random.int(in: 1...12) : random.int(in: 13...240)
+            let whole = random.chance(75) ? random.int(in: 1...12) : random.int(in: 13...60)
             let qtyHalves = random.chance(20) ? 2 * whole - 1 : 2 * whole
             var rateCents = catalog.items[item].rateCents
             // One row in ten carries a discount, kept to an even number of cents.

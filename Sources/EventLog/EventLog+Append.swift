@@ -32,7 +32,7 @@ extension EventLog {
         enqueue(AppendRequest(frames: frames, count: entries.count) { result in
             box.set(result)
             done.signal()
-        })
+        }, lead: true)
         done.wait()
         return try box.get()
     }
@@ -42,9 +42,14 @@ extension EventLog {
         var frames: [UInt8] = []
         frames.reserveCapacity(entries.reduce(0) { $0 + RecordFrame.headerSize + 48 + $1.payload.count + $1.annotations.count })
         let now = wallClockMicroseconds()
-        for var entry in entries {
-            if entry.timestamp == nil { entry.timestamp = now }
-            try RecordFrame.encodeUnsealed(entry, compressionThreshold: configuration.compressionThreshold, into: &frames)
+        for entry in entries {
+            if entry.timestamp == nil {
+                var stamped = entry
+                stamped.timestamp = now
+                try RecordFrame.encodeUnsealed(stamped, compressionThreshold: configuration.compressionThreshold, into: &frames)
+            } else {
+                try RecordFrame.encodeUnsealed(entry, compressionThreshold: configuration.compressionThreshold, into: &frames)
+            }
         }
         return frames
     }

@@ -34,6 +34,8 @@ public final class EventLog: @unchecked Sendable {
     var durableSequence: UInt64
     var durableCursor: LogCursor
     var closing = false
+    /// True while some thread (the writer thread, or a synchronous appender leading) writes.
+    var writerBusy = false
     var closed = false
     var threadsRunning = 0
     /// A write or sync failure after which nothing more is accepted (the file state is unknown).
@@ -41,6 +43,7 @@ public final class EventLog: @unchecked Sendable {
     /// Set when appending would reuse sequence numbers (the segment after a sealed one is missing).
     var appendBlocked: EventLogError?
     var waiters: [(after: UInt64, continuation: CheckedContinuation<UInt64, Never>)] = []
+    var statistics = Statistics()
 
     let lockFile: RawFile
     let writer: WriterState
@@ -97,6 +100,7 @@ public final class EventLog: @unchecked Sendable {
         lock.broadcast()
         while threadsRunning > 0 { lock.wait() }
         closed = true
+        lockFile.unlock()
         let waiting = waiters
         waiters.removeAll()
         let failure = self.failure
@@ -134,6 +138,24 @@ public final class EventLog: @unchecked Sendable {
     /// The cursor of the first entry kept: reading after `nil` starts here.
     public var startCursor: LogCursor {
         lock.withLock { LogCursor(segment: segments.first!.base, offset: UInt64(SegmentHeader.size)) }
+    }
+
+    /// Counters of the group commit since open: how many append calls were coalesced into how
+    /// many groups, writes and syncs.
+    public struct Statistics: Sendable, Equatable {
+        public var appendCalls: UInt64 = 0
+        /// Groups taken from the queue by the writer (one per wake-up).
+        public var groups: UInt64 = 0
+        /// `pwrite` calls of records (a group is one write unless it crosses a segment roll).
+        public var writes: UInt64 = 0
+        /// `fdatasync` calls made by the sync thread.
+        public var syncs: UInt64 = 0
+        /// The last sequence number written.
+        public var entries: UInt64 = 0
+    }
+
+    public var commitStatistics: Statistics {
+        lock.withLock { statistics }
     }
 
     func durableSequenceSnapshot() -> UInt64 {

@@ -53,11 +53,26 @@ extension EventLog {
         }
     }
 
-    func enqueue(_ request: AppendRequest) {
+    /// Hands `request` to the writer. With `lead`, a caller that finds the writer idle and
+    /// nothing queued writes its own request on its own thread (no hand-off to the writer thread
+    /// and back); callers arriving meanwhile queue up and are written together afterwards.
+    func enqueue(_ request: AppendRequest, lead: Bool = false) {
         lock.lock()
         if closing || closed {
             lock.unlock()
             request.completion(.failure(EventLogError(.closed, "the log at \(directory) is closed")))
+            return
+        }
+        if lead && !writerBusy && queue.isEmpty && failure == nil && appendBlocked == nil {
+            writerBusy = true
+            statistics.appendCalls += 1
+            statistics.groups += 1
+            lock.unlock()
+            writeGroup([request])
+            lock.withLock {
+                writerBusy = false
+                if !queue.isEmpty || closing { lock.broadcast() }
+            }
             return
         }
         queue.append(request)
@@ -73,7 +88,8 @@ extension EventLog {
         var writerDoneSynced = false
         while true {
             lock.lock()
-            while queue.isEmpty && !closing { lock.wait() }
+            while (queue.isEmpty || writerBusy) && !closing { lock.wait() }
+            while writerBusy { lock.wait() }
             if queue.isEmpty {
                 lock.unlock()
                 break
@@ -81,12 +97,19 @@ extension EventLog {
             let group = queue
             queue.removeAll(keepingCapacity: true)
             let refusal = failure ?? appendBlocked
+            writerBusy = true
+            statistics.appendCalls += UInt64(group.count)
+            statistics.groups += 1
             lock.unlock()
             if let refusal {
                 for request in group { request.completion(.failure(refusal)) }
-                continue
+            } else {
+                writeGroup(group)
             }
-            writeGroup(group)
+            lock.withLock {
+                writerBusy = false
+                lock.broadcast()
+            }
         }
         // Closing: make everything written durable, whatever the setting.
         do {
@@ -106,22 +129,28 @@ extension EventLog {
         for waiter in ready { waiter.resume(returning: durableSequenceSnapshot()) }
     }
 
-    private func writeGroup(_ group: [AppendRequest]) {
+    func writeGroup(_ group: [AppendRequest]) {
         let w = writer
         do {
             if let maxAge = configuration.segmentMaxAgeSeconds, w.writeOffset > UInt64(SegmentHeader.size),
                Double(wallClockMicroseconds() - w.active.created) / 1e6 >= maxAge {
                 try roll()
             }
+            // A lone request is written straight from its own buffer; several are gathered
+            // into one buffer so the group is one write.
+            let direct = group.count == 1
             for request in group {
                 let first = w.nextSequence
+                var cursor = LogCursor(segment: 0, offset: 0)
                 try request.frames.withUnsafeMutableBytes { frames in
                     var at = 0
+                    var directStart = 0
                     while at < frames.count {
                         let length = Int(UnsafeRawBufferPointer(frames).u32(at: at))
-                        var position = w.writeOffset + UInt64(w.buffer.count)
+                        var position = w.writeOffset + UInt64(direct ? at - directStart : w.buffer.count)
                         if position + UInt64(length) > configuration.segmentSize && position > UInt64(SegmentHeader.size) {
-                            try flush()
+                            try flush(direct: direct ? UnsafeRawBufferPointer(rebasing: frames[directStart..<at]) : nil)
+                            directStart = at
                             try roll()
                             position = w.writeOffset
                         }
@@ -130,14 +159,16 @@ extension EventLog {
                             w.newIndexEntries.append(SparseIndex.Entry(sequence: w.nextSequence, offset: position))
                             w.lastIndexedOffset = position
                         }
-                        w.buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: frames[at..<at + length]))
+                        if !direct { w.buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: frames[at..<at + length])) }
                         w.nextSequence += 1
                         at += length
                     }
+                    if direct {
+                        try flush(direct: UnsafeRawBufferPointer(rebasing: frames[directStart..<at]))
+                    }
+                    cursor = LogCursor(segment: w.active.base, offset: w.writeOffset + UInt64(w.buffer.count))
                 }
-                request.result = AppendResult(
-                    firstSequence: first, lastSequence: w.nextSequence - 1,
-                    cursor: LogCursor(segment: w.active.base, offset: w.writeOffset + UInt64(w.buffer.count)))
+                request.result = AppendResult(firstSequence: first, lastSequence: w.nextSequence - 1, cursor: cursor)
             }
             try flush()
         } catch {
@@ -162,12 +193,19 @@ extension EventLog {
     }
 
     /// Writes the buffered records at the end of the active segment and publishes them.
-    private func flush() throws {
+    /// `direct`: bytes to write instead of the gathered buffer.
+    private func flush(direct: UnsafeRawBufferPointer? = nil) throws {
         let w = writer
-        guard !w.buffer.isEmpty else { return }
-        try w.active.file.write(w.buffer, at: w.writeOffset)
-        w.writeOffset += UInt64(w.buffer.count)
-        w.buffer.removeAll(keepingCapacity: true)
+        if let direct {
+            guard !direct.isEmpty else { return }
+            try w.active.file.write(direct, at: w.writeOffset)
+            w.writeOffset += UInt64(direct.count)
+        } else {
+            guard !w.buffer.isEmpty else { return }
+            try w.active.file.write(w.buffer, at: w.writeOffset)
+            w.writeOffset += UInt64(w.buffer.count)
+            w.buffer.removeAll(keepingCapacity: true)
+        }
         let entries = w.newIndexEntries
         w.newIndexEntries.removeAll(keepingCapacity: true)
         if !entries.isEmpty {
@@ -183,6 +221,8 @@ extension EventLog {
         let last = w.nextSequence - 1
         let cursor = LogCursor(segment: w.active.base, offset: w.writeOffset)
         lock.lock()
+        statistics.writes += 1
+        statistics.entries = last
         w.active.writtenEnd = w.writeOffset
         w.active.lastSequence = last
         w.active.index.entries.append(contentsOf: entries)
@@ -259,7 +299,9 @@ extension EventLog {
             }
             let sequence = writtenSequence
             let cursor = writtenCursor
-            let segment = segments.last { $0.base == cursor.segment }!
+            // The written position's segment; if retention already removed it, it was sealed and
+            // synced, and syncing the active segment is harmless.
+            let segment = segments.last { $0.base == cursor.segment } ?? segments.last!
             lock.unlock()
             do {
                 try segment.file.sync()
@@ -277,6 +319,7 @@ extension EventLog {
             }
             lastSync = monotonicNanos()
             lock.lock()
+            statistics.syncs += 1
             advanceDurable(sequence: sequence, cursor: cursor, segment: segment)
             let acks = takeReadyAcks()
             let ready = takeReadyWaiters()

@@ -1,3 +1,4 @@
+import EventLog
 import SiteStreamJSON
 
 /// A site's tunable settings, kept in `site.json`. Every value has a default so an older file
@@ -38,14 +39,26 @@ public struct SiteSettings: Sendable, Equatable {
     /// Sealed segments older than this many hours may be removed even if a consumer still needs
     /// them (0: keep until every approved consumer is past them).
     public var retentionHours: Int = 0
+    /// Whether the built-in ERP DocTypes are installed (false when `init --doctypes` gave others).
+    public var builtinDocTypes = true
 
     public init() {}
+
+    /// The log's durability setting for these settings.
+    var logDurability: EventLog.Durability {
+        switch durability {
+        case .always: .always
+        case .interval(let ms): .interval(milliseconds: ms)
+        case .none: .none
+        }
+    }
 
     public var json: JSON {
         [
             "durability": .string(durability.description),
             "segment_bytes": .int(Int64(segmentBytes)),
             "retention_hours": .int(Int64(retentionHours)),
+            "builtin_doctypes": .bool(builtinDocTypes),
         ]
     }
 
@@ -68,6 +81,12 @@ public struct SiteSettings: Sendable, Equatable {
                 throw SiteError(.invalidSetting, "\(file): retention_hours must be an integer ≥ 0, got \(r)")
             }
             retentionHours = Int(n)
+        }
+        if let b = o["builtin_doctypes"] {
+            guard let value = b.boolValue else {
+                throw SiteError(.invalidSetting, "\(file): builtin_doctypes must be true or false, got \(b)")
+            }
+            builtinDocTypes = value
         }
     }
 }

@@ -15,21 +15,29 @@
 extension JSON {
     /// The value as compact (or pretty) UTF-8 JSON text.
     public func serialized(pretty: Bool = false) -> [UInt8] {
-        var out: [UInt8] = []
-        serialize(into: &out, pretty: pretty)
-        return out
+        var writer = JSONWriter(pretty: pretty)
+        defer { writer.deallocate() }
+        writer.write(self, level: 0)
+        let bytes = writer.bytes
+        return [UInt8](unsafeUninitializedCapacity: bytes.count) { target, initialized in
+            if let p = bytes.baseAddress { target.baseAddress!.initialize(from: p, count: bytes.count) }
+            initialized = bytes.count
+        }
     }
 
     /// The value as compact (or pretty) JSON text.
     public func serializedString(pretty: Bool = false) -> String {
-        String(decoding: serialized(pretty: pretty), as: UTF8.self)
+        var writer = JSONWriter(pretty: pretty)
+        defer { writer.deallocate() }
+        writer.write(self, level: 0)
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
     /// Appends the value's JSON text to `buffer`, leaving what is already there in place.
     public func serialize(into buffer: inout [UInt8], pretty: Bool = false) {
-        var writer = JSONWriter(out: buffer, pretty: pretty)
-        buffer = []  // hand the storage to the writer, so appending does not copy it
+        var writer = JSONWriter(pretty: pretty)
+        defer { writer.deallocate() }
         writer.write(self, level: 0)
-        buffer = writer.out
+        buffer.append(contentsOf: writer.bytes)
     }
 }

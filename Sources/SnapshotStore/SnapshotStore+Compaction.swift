@@ -57,6 +57,7 @@ extension SnapshotStore {
         var window = ReadWindow(file: oldFile, size: capturedEnd)
         var batch = ByteWriter(capacity: (1 << 20) + 4096)
         var batchCount = 0
+        var recordOffsets: [Int] = []
         func startBatch() {
             batch.bytes.removeAll(keepingCapacity: true)
             batch.write(BatchFrame.magic)
@@ -65,11 +66,12 @@ extension SnapshotStore {
             batch.write(UInt32(0))
             batch.write(capturedSequence)
             batchCount = 0
+            recordOffsets.removeAll(keepingCapacity: true)
         }
         func flushBatch() throws {
             batch.set(UInt32(batch.count), at: 8)
             batch.set(UInt32(batchCount), at: 12)
-            batch.set(checksum(batch.bytes, from: 8, to: batch.count), at: 4)
+            batch.set(batch.bytes.withUnsafeBytes { BatchFrame.batchChecksum($0, records: recordOffsets) }, at: 4)
             try newFile.write(batch.bytes, at: position)
             position += UInt64(batch.count)
         }
@@ -83,6 +85,7 @@ extension SnapshotStore {
             newOffsets[i] = position + UInt64(batch.count)
             let intact = try window.withBytes(at: record.offset, count: Int(record.length)) { raw -> Bool in
                 guard raw.count == Int(record.length), ChangeRecord.decode(raw, withTerms: false) != nil else { return false }
+                recordOffsets.append(batch.count)
                 batch.write(raw)
                 return true
             }

@@ -28,7 +28,16 @@ extension SnapshotStore {
             }
             let problem: (String, Int)? = try window.withBytes(at: position, count: header.length) { batch in
                 switch BatchFrame.verify(batch, header: header) {
-                case .failure(let box): return ("batch \(box.damage)", 0)
+                case .failure(let box):
+                    // Point at the damaged record if the framing still lets us find it.
+                    var start = BatchFrame.headerSize
+                    while start + ChangeRecord.headerSize <= batch.count {
+                        let record = UnsafeRawBufferPointer(rebasing: batch[start...])
+                        guard let length = ByteReader(record).get(UInt32.self, at: 4), length > 0 else { break }
+                        if ChangeRecord.decode(record) == nil { return ("record checksum or framing", start) }
+                        start += Int(length)
+                    }
+                    return ("batch \(box.damage)", 0)
                 case .success(let offsets):
                     for (i, start) in offsets.enumerated() {
                         let stop = i + 1 < offsets.count ? offsets[i + 1] : header.length

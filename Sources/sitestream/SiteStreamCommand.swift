@@ -9,6 +9,9 @@ struct SiteStreamCommand: AsyncParsableCommand {
         discussion: "Every command that works on a site takes --site DIR (or SITESTREAM_SITE).",
         subcommands: [
             DemoCommand.self,
+            InitCommand.self,
+            DocCommand.self,
+            LogCommand.self,
             BenchCommand.self,
         ]
     )

@@ -31,7 +31,10 @@ import SiteStreamJSON
             let fieldtype = field["fieldtype"]?.stringValue
             #expect(fieldname?.isEmpty == false, "\(file): field #\(i) has no fieldname")
             #expect(fieldtype.map(FixtureDocType.knownTypes.contains) == true, "\(file): field #\(i) has fieldtype \(fieldtype ?? "nil")")
-            if let fieldname { #expect(seen.insert(fieldname).inserted, "\(file): duplicate fieldname \(fieldname)") }
+            if let fieldname {
+                let isNew = seen.insert(fieldname).inserted
+                #expect(isNew, "\(file): duplicate fieldname \(fieldname)")
+            }
             for flag in ["reqd", "unique", "read_only", "allow_on_submit", "in_list_view", "no_copy", "bold"] {
                 if let v = field[flag] { #expect(v == .int(0) || v == .int(1), "\(file).\(fieldname ?? "?"): \(flag) must be 0 or 1") }
             }
@@ -66,8 +69,14 @@ import SiteStreamJSON
                     #expect(choices.contains { !$0.isEmpty }, "\(place): Select without choices")
                     if let d = field.raw["default"]?.stringValue { #expect(choices.contains(d), "\(place): default \(d) is not a choice") }
                 case "Currency":
-                    // Currency options name the sibling field that holds the currency code.
-                    if let o = field.options { #expect(doctype.field(o) != nil, "\(place): currency field \(o) does not exist") }
+                    // Currency options name the field that holds the currency code: a sibling,
+                    // or for a child row a field of every parent that tables it.
+                    if let o = field.options {
+                        let holders = doctype.istable
+                            ? all.values.filter { p in p.fields.contains { $0.fieldtype == "Table" && $0.options == doctype.name } }
+                            : [doctype]
+                        #expect(!holders.isEmpty && holders.allSatisfy { $0.field(o) != nil }, "\(place): currency field \(o) does not exist")
+                    }
                 default: break
                 }
             }

@@ -12,8 +12,11 @@ import Testing
         #expect(!disk.isEmpty, "no JSON files found in Fixtures/\(folder)")
         #expect(embedded.map(\.name) == disk.map(\.name), "Fixtures/\(folder) and the embedded list name different files; run Fixtures/embed.sh")
         for file in disk {
-            let copy = embedded.first { $0.name == file.name }
-            #expect(copy.map { Array($0.json.utf8) } == file.bytes, "Fixtures/\(folder)/\(file.name) differs from its embedded copy; run Fixtures/embed.sh")
+            let copy = Array((embedded.first { $0.name == file.name }?.json ?? "").utf8)
+            let same = copy == file.bytes
+            let common = min(copy.count, file.bytes.count)
+            let firstDifference = (0..<common).first { copy[$0] != file.bytes[$0] } ?? common
+            #expect(same, "Fixtures/\(folder)/\(file.name) differs from its embedded copy at byte \(firstDifference) (\(file.bytes.count) bytes on disk, \(copy.count) embedded); run Fixtures/embed.sh")
         }
     }
 

@@ -19,7 +19,8 @@ import SiteStreamJSON
         var seen = Set<String>()
         for doc in masters {
             let key = (doc["doctype"]?.stringValue ?? "") + "/" + (doc["name"]?.stringValue ?? "")
-            #expect(seen.insert(key).inserted, "duplicate master \(key)")
+            let isNew = seen.insert(key).inserted
+            #expect(isNew, "duplicate master \(key)")
         }
         #expect(generator.itemCodes.count == 300 && generator.customerNames.count == 450 && generator.supplierNames.count == 70)
         // Parents come before children, so inserting in order never meets a missing link.
@@ -50,8 +51,9 @@ import SiteStreamJSON
             let gl = generator.glEntries(for: invoice)
             #expect(gl.count == 2)
             for entry in gl { #expect(checker.problems(entry) == []) }
-            #expect(gl.map { $0["debit"]?.doubleValue ?? 0 }.reduce(0, +) == gl.map { $0["credit"]?.doubleValue ?? 0 }.reduce(0, +),
-                    "GL entries must balance")
+            let debits: [Double] = gl.map { $0["debit"]?.doubleValue ?? 0 }
+            let credits: [Double] = gl.map { $0["credit"]?.doubleValue ?? 0 }
+            #expect(debits.reduce(0, +) == credits.reduce(0, +), "GL entries must balance")
         }
     }
 
@@ -63,7 +65,9 @@ import SiteStreamJSON
         for i in 0..<40 {
             let customer = generator.newCustomer()
             #expect(checker.problems(customer) == [])
-            #expect(names.insert(customer["name"]?.stringValue ?? "").inserted, "newCustomer repeated a name")
+            let customerName = customer["name"]?.stringValue ?? ""
+            let isNew = names.insert(customerName).inserted
+            #expect(isNew, "newCustomer repeated a name")
             let index = i % generator.customerNames.count
             for doc in [generator.address(forCustomer: index), generator.contact(forCustomer: index)] {
                 #expect(checker.problems(doc) == [])
@@ -80,9 +84,12 @@ import SiteStreamJSON
             let invoice = generator.salesInvoice(rows: 1)
             let date = invoice["posting_date"]?.stringValue ?? ""
             #expect(date >= lastDate, "posting dates must not go back")
-            #expect((invoice["creation"]?.stringValue ?? "").hasPrefix(date))
+            let creation = invoice["creation"]?.stringValue ?? ""
+            #expect(creation.hasPrefix(date))
             lastDate = date
-            #expect(names.insert(invoice["name"]?.stringValue ?? "").inserted)
+            let invoiceName = invoice["name"]?.stringValue ?? ""
+            let isNew = names.insert(invoiceName).inserted
+            #expect(isNew)
         }
         #expect(names.contains("ACC-SINV-2026-00001") && names.contains("ACC-SINV-2026-00500"))
     }

@@ -1,6 +1,9 @@
 /// Every group the harness runs, in the order it runs them. Add a group here when its file lands.
 public enum BenchmarkGroups {
     public static let all: [any BenchmarkGroup] = [
+        JSONBenchmarks(),
         DiffBenchmarks(),
+        LogBenchmarks(),
+        StoreBenchmarks(),
     ]
 }

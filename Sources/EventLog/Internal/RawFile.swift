@@ -102,6 +102,11 @@ final class RawFile: Sendable {
         throw RawFile.ioError("cannot lock \(path)")
     }
 
+    /// Releases a lock taken with `tryLock`. The corresponding C function is `flock(LOCK_UN)`.
+    func unlock() {
+        flock(fd, LOCK_UN)
+    }
+
     static func ioError(_ message: String) -> EventLogError {
         let code = errno
         return EventLogError(.io, "\(message): \(String(cString: strerror(code)))", errno: code)

@@ -3,7 +3,7 @@
 /// or the C library's correctly rounded conversion otherwise.
 extension JSONParser {
     @inline(__always)
-    func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
+    mutating func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
 
     mutating func parseNumber() throws -> JSON {
         let numberStart = position
@@ -12,14 +12,19 @@ extension JSONParser {
         if negative { i += 1 }
         guard i < count else { throw endOfInput("expected a digit after '-'") }
         let intStart = i
+        // The digits are accumulated while the grammar is checked (wrapping: only used when
+        // there are at most 18 of them, or 15 for the double fast path).
+        var mantissa: UInt64 = 0
         if start[i] == UInt8(ascii: "0") {
             i += 1
             if i < count && isDigit(start[i]) {
                 throw error("leading zeros are not allowed in numbers", at: intStart)
             }
         } else if isDigit(start[i]) {
-            i += 1
-            while i < count && isDigit(start[i]) { i += 1 }
+            while i < count && isDigit(start[i]) {
+                mantissa = mantissa &* 10 &+ UInt64(start[i] &- UInt8(ascii: "0"))
+                i += 1
+            }
         } else {
             throw error("expected a digit after '-', found \(describe(start[i]))", at: i)
         }
@@ -31,7 +36,10 @@ extension JSONParser {
             i += 1
             guard i < count else { throw endOfInput("expected a digit after '.'") }
             guard isDigit(start[i]) else { throw error("expected a digit after '.', found \(describe(start[i]))", at: i) }
-            while i < count && isDigit(start[i]) { i += 1 }
+            while i < count && isDigit(start[i]) {
+                mantissa = mantissa &* 10 &+ UInt64(start[i] &- UInt8(ascii: "0"))
+                i += 1
+            }
             fractionEnd = i
         }
         var exponent = 0
@@ -57,11 +65,16 @@ extension JSONParser {
         }
         position = i
 
-        if isInteger, let value = integerValue(digitsFrom: intStart, to: intEnd, negative: negative) {
-            return .int(value)
+        if isInteger {
+            if intEnd - intStart <= 18 {  // cannot overflow: 10^18 - 1 < Int64.max
+                let v = Int64(mantissa)
+                return .int(negative ? -v : v)
+            }
+            if let value = integerValue(digitsFrom: intStart, to: intEnd, negative: negative) { return .int(value) }
         }
-        if !exponentTooLarge,
-            let fast = fastDouble(intStart: intStart, intEnd: intEnd, fractionEnd: fractionEnd, exponent: exponent)
+        let fractionDigits = fractionEnd > intEnd ? fractionEnd - intEnd - 1 : 0
+        if !exponentTooLarge && (intEnd - intStart) + fractionDigits <= 15,
+            let fast = fastDouble(mantissa: mantissa, power: exponent - fractionDigits)
         {
             return .double(negative ? -fast : fast)
         }
@@ -73,13 +86,7 @@ extension JSONParser {
     }
 
     /// The integer in `start[from..<to]` (digits only), or nil when it does not fit in Int64.
-    func integerValue(digitsFrom from: Int, to: Int, negative: Bool) -> Int64? {
-        let digits = to - from
-        if digits <= 18 {  // cannot overflow: 10^18 - 1 < Int64.max
-            var v: Int64 = 0
-            for k in from..<to { v = v &* 10 &+ Int64(start[k] &- UInt8(ascii: "0")) }
-            return negative ? -v : v
-        }
+    mutating func integerValue(digitsFrom from: Int, to: Int, negative: Bool) -> Int64? {
         // Accumulate negatively, so that Int64.min (whose magnitude exceeds Int64.max) fits.
         var v: Int64 = 0
         for k in from..<to {
@@ -92,26 +99,18 @@ extension JSONParser {
         return v == Int64.min ? nil : -v
     }
 
-    /// Exact conversion when the significant digits fit in 2^53 and the power of ten is at
-    /// most 10^22: both are exact doubles, so one IEEE multiply or divide rounds correctly.
-    func fastDouble(intStart: Int, intEnd: Int, fractionEnd: Int, exponent: Int) -> Double? {
-        let fractionStart = intEnd + 1
-        let fractionDigits = fractionEnd > intEnd ? fractionEnd - fractionStart : 0
-        let totalDigits = (intEnd - intStart) + fractionDigits
-        guard totalDigits <= 15 else { return nil }
-        var mantissa: UInt64 = 0
-        for k in intStart..<intEnd { mantissa = mantissa &* 10 &+ UInt64(start[k] &- UInt8(ascii: "0")) }
-        if fractionDigits > 0 {
-            for k in fractionStart..<fractionEnd { mantissa = mantissa &* 10 &+ UInt64(start[k] &- UInt8(ascii: "0")) }
-        }
-        let power = exponent - fractionDigits
+    /// Exact conversion of mantissa × 10^power when the mantissa has at most 15 digits (below
+    /// 2^53) and |power| ≤ 22: both are exact doubles, so one IEEE multiply or divide rounds
+    /// correctly. Nil otherwise.
+    @inline(__always)
+    mutating func fastDouble(mantissa: UInt64, power: Int) -> Double? {
         guard power >= -22 && power <= 22 else { return nil }
         let m = Double(mantissa)
         return power < 0 ? m / exactPowerOfTen(-power) : m * exactPowerOfTen(power)
     }
 
     @inline(__always)
-    func exactPowerOfTen(_ n: Int) -> Double {
+    mutating func exactPowerOfTen(_ n: Int) -> Double {
         switch n {
         case 0: return 1e0
         case 1: return 1e1

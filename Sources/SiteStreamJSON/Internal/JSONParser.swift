@@ -11,12 +11,17 @@ struct JSONParser {
     var depth = 0
     /// Reused for strings that contain escapes, so unescaping allocates only the result.
     var scratch: [UInt8] = []
+    /// Interned keys and values, object serials for duplicate detection, capacity hints.
+    let cache: JSONParseCache
+    let keyTable: JSONStringTable
 
-    init(start: UnsafePointer<UInt8>, count: Int, limits: JSONLimits) {
+    init(start: UnsafePointer<UInt8>, count: Int, limits: JSONLimits, cache: JSONParseCache) {
         self.start = start
         self.count = count
         self.limits = limits
         self.maxDepth = min(limits.maxDepth, JSONLimits.hardMaxDepth)
+        self.cache = cache
+        self.keyTable = cache.keys
     }
 
     mutating func parseDocument() throws -> JSON {
@@ -31,17 +36,17 @@ struct JSONParser {
 
     // MARK: - Errors
 
-    func error(_ message: String, at offset: Int) -> JSONParseError {
+    mutating func error(_ message: String, at offset: Int) -> JSONParseError {
         JSONParseError(message, at: offset, in: UnsafeRawBufferPointer(start: start, count: count))
     }
 
     /// The error for input that stops where `expectation` was due.
-    func endOfInput(_ expectation: String) -> JSONParseError {
+    mutating func endOfInput(_ expectation: String) -> JSONParseError {
         error("unexpected end of input: \(expectation)", at: count)
     }
 
     /// A byte as a person would want it named in a message.
-    func describe(_ byte: UInt8) -> String {
+    mutating func describe(_ byte: UInt8) -> String {
         if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
         switch byte {
         case UInt8(ascii: " "): return "space"
@@ -113,6 +118,8 @@ struct JSONParser {
             depth -= 1
             return .array(elements)
         }
+        let hintIndex = cache.hintIndex(depth: depth, object: false)
+        elements.reserveCapacity(cache.counters[hintIndex])
         while true {
             if position < count && start[position] == UInt8(ascii: "]") && !elements.isEmpty {
                 throw error("trailing comma before ']'", at: position)
@@ -134,21 +141,38 @@ struct JSONParser {
                 throw error("expected ',' or ']' after array element, found \(describe(b))", at: position)
             }
         }
+        cache.counters[hintIndex] = min(elements.count, 256)
         depth -= 1
         return .array(elements)
     }
 
+    /// Objects. Duplicate keys: the last value wins in the first key's place. Interned keys
+    /// find duplicates through the key table's stamps: a slot stamped with this object's serial
+    /// was seen here; a higher stamp means a nested object used the key since, so this object's
+    /// keys are searched; a lower one means the key is new here. Once an object has a key
+    /// that is not interned (it had escapes), it compares strings for the rest of its keys.
     mutating func parseObject() throws -> JSON {
         try enterContainer()
         position += 1  // '{'
         skipWhitespace()
-        var keys: [String] = []
-        var values: [JSON] = []
         if position < count && start[position] == UInt8(ascii: "}") {
             position += 1
             depth -= 1
             return .object(JSONObject())
         }
+        let hintIndex = cache.hintIndex(depth: depth, object: true)
+        var keys: [String] = []
+        var values: [JSON] = []
+        let hint = cache.counters[hintIndex]
+        keys.reserveCapacity(hint)
+        values.reserveCapacity(hint)
+        let serial = cache.nextObjectSerial()
+        var compareStrings = false
+        let guesses = cache.predictedKeys + min(depth, JSONParseCache.hintDepths - 1) * JSONParseCache.predictedMembers
+        var member = 0
+        /// Built once an object that compares strings grows large, so that a hostile object
+        /// with a million escaped or uninterned keys costs O(n), not O(n²).
+        var keyIndex: [String: Int]? = nil
         while true {
             guard position < count else { throw endOfInput("expected '\"' to begin an object key") }
             let b = start[position]
@@ -158,7 +182,10 @@ struct JSONParser {
                 }
                 throw error("expected '\"' to begin an object key, found \(describe(b))", at: position)
             }
-            let key = try parseString()
+            let guessed = member < JSONParseCache.predictedMembers
+            let (key, slot) = try parseKey(guess: guessed ? guesses[member] : -1)
+            if guessed { guesses[member] = slot }
+            member += 1
             skipWhitespace()
             guard position < count else { throw endOfInput("expected ':' after object key") }
             guard start[position] == UInt8(ascii: ":") else {
@@ -167,7 +194,27 @@ struct JSONParser {
             position += 1
             skipWhitespace()
             let value = try parseValue()
-            if let existing = keys.firstIndex(of: key) {
+
+            var existing: Int? = nil
+            if slot >= 0 && !compareStrings {
+                let stamp = keyTable.slots[slot].stamp
+                if stamp >= serial {  // rare: seen here, or in an object nested here since
+                    existing = keys.firstIndex(of: key)
+                }
+                keyTable.slots[slot].stamp = serial
+            } else {
+                compareStrings = true
+                if keyIndex == nil && keys.count >= 16 {
+                    keyIndex = Dictionary(keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+                }
+                if keyIndex != nil {
+                    existing = keyIndex![key]
+                    if existing == nil { keyIndex![key] = keys.count }
+                } else {
+                    existing = keys.firstIndex(of: key)
+                }
+            }
+            if let existing {
                 values[existing] = value  // last one wins, first position kept
             } else {
                 if keys.count == limits.maxContainerCount {
@@ -189,6 +236,7 @@ struct JSONParser {
                 throw error("expected ',' or '}' after object member, found \(describe(next))", at: position)
             }
         }
+        cache.counters[hintIndex] = min(keys.count, 256)
         depth -= 1
         return .object(JSONObject(uncheckedKeys: keys, values: values))
     }

@@ -1,128 +1,122 @@
-/// Appends JSON text to a byte array. One writer per `serialize` call.
+/// Writes JSON text into a growable raw buffer. One writer per `serialize` call; the caller
+/// copies the bytes out with `withBytes` and then calls `deallocate`.
+///
+/// Writing through a raw pointer (one capacity check per token, not per byte) is what makes
+/// serialization fast: `Array.append` per byte costs a uniqueness check every time.
 struct JSONWriter {
-    var out: [UInt8]
+    var base: UnsafeMutablePointer<UInt8>
+    var capacity: Int
+    var count = 0
     let pretty: Bool
 
-    mutating func write(_ value: JSON, level: Int) {
-        switch value {
-        case .null: appendASCII("null")
-        case .bool(let b): appendASCII(b ? "true" : "false")
-        case .int(let i): writeInteger(i)
-        case .double(let d): writeDouble(d)
-        case .string(let s): writeString(s)
-        case .array(let elements):
-            if elements.isEmpty {
-                appendASCII("[]")
-                return
-            }
-            out.append(UInt8(ascii: "["))
-            for (n, element) in elements.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                if pretty { newline(level + 1) }
-                write(element, level: level + 1)
-            }
-            if pretty { newline(level) }
-            out.append(UInt8(ascii: "]"))
-        case .object(let object):
-            if object.isEmpty {
-                appendASCII("{}")
-                return
-            }
-            out.append(UInt8(ascii: "{"))
-            let keys = object.keys
-            let values = object.values
-            for n in keys.indices {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                if pretty { newline(level + 1) }
-                writeString(keys[n])
-                out.append(UInt8(ascii: ":"))
-                if pretty { out.append(UInt8(ascii: " ")) }
-                write(values[n], level: level + 1)
-            }
-            if pretty { newline(level) }
-            out.append(UInt8(ascii: "}"))
-        }
+    init(pretty: Bool, initialCapacity: Int = 4096) {
+        self.pretty = pretty
+        capacity = max(initialCapacity, 64)
+        base = .allocate(capacity: capacity)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    // MARK: - Buffer
+
+    @inline(__always)
+    mutating func reserve(_ n: Int) {
+        if _slowPath(count + n > capacity) { grow(to: count + n) }
+    }
+
+    @inline(never)
+    mutating func grow(to needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Appends one byte; the caller has reserved room.
+    @inline(__always)
+    mutating func put(_ b: UInt8) {
+        base[count] = b
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(_ b: UInt8) {
+        reserve(1)
+        put(b)
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(bytes.count)
+        if let p = bytes.baseAddress { (base + count).update(from: p, count: bytes.count) }
+        count += bytes.count
     }
 
     @inline(__always)
     mutating func appendASCII(_ text: StaticString) {
-        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    // MARK: - Values
+
+    mutating func write(_ value: JSON, level: Int) {
+        switch value {
+        case .null: appendASCII("null")
+        case .bool(let b): if b { appendASCII("true") } else { appendASCII("false") }
+        case .int(let i): writeInteger(i)
+        case .double(let d): writeDouble(d)
+        case .string(let s): writeString(s)
+        case .array(let elements): writeArray(elements, level: level)
+        case .object(let object): writeObject(object, level: level)
+        }
+    }
+
+    mutating func writeArray(_ elements: [JSON], level: Int) {
+        if elements.isEmpty {
+            appendASCII("[]")
+            return
+        }
+        append(UInt8(ascii: "["))
+        var first = true
+        for element in elements {
+            if !first { append(UInt8(ascii: ",")) }
+            first = false
+            if pretty { newline(level + 1) }
+            write(element, level: level + 1)
+        }
+        if pretty { newline(level) }
+        append(UInt8(ascii: "]"))
+    }
+
+    mutating func writeObject(_ object: JSONObject, level: Int) {
+        if object.isEmpty {
+            appendASCII("{}")
+            return
+        }
+        append(UInt8(ascii: "{"))
+        object.keys.withUnsafeBufferPointer { keys in
+            object.values.withUnsafeBufferPointer { values in
+                for n in 0..<keys.count {
+                    if n > 0 { append(UInt8(ascii: ",")) }
+                    if pretty { newline(level + 1) }
+                    writeString(keys[n])
+                    if pretty { appendASCII(": ") } else { append(UInt8(ascii: ":")) }
+                    write(values[n], level: level + 1)
+                }
+            }
+        }
+        if pretty { newline(level) }
+        append(UInt8(ascii: "}"))
     }
 
     mutating func newline(_ level: Int) {
-        out.append(UInt8(ascii: "\n"))
-        for _ in 0..<(level * 2) { out.append(UInt8(ascii: " ")) }
-    }
-
-    mutating func writeInteger(_ value: Int64) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        if magnitude < 10 {
-            out.append(UInt8(ascii: "0") &+ UInt8(magnitude))
-            return
-        }
-        // Digits are produced backwards into a fixed buffer, then appended in one go.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var k = 20
-            while magnitude > 0 {
-                k -= 1
-                digits[k] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
-                magnitude /= 10
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[k..<20]))
-        }
-    }
-
-    mutating func writeDouble(_ value: Double) {
-        guard value.isFinite else {
-            appendASCII("null")
-            return
-        }
-        // Swift's description is the shortest round-trip text and keeps ".0" on integral
-        // values ("100.0", "1e+16", "5e-324"): all valid JSON numbers that read back as doubles.
-        var text = value.description
-        text.withUTF8 { out.append(contentsOf: $0) }
-    }
-
-    mutating func writeString(_ string: String) {
-        var string = string
-        string.withUTF8 { writeEscaped($0) }
-    }
-
-    /// Copies runs of bytes that need no escape in one append each.
-    mutating func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
-        out.append(UInt8(ascii: "\""))
-        var runStart = 0
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            let b = bytes[i]
-            if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
-                i += 1
-                continue
-            }
-            if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
-            out.append(UInt8(ascii: "\\"))
-            switch b {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-            case 0x0A: out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "t"))
-            case 0x08: out.append(UInt8(ascii: "b"))
-            case 0x0C: out.append(UInt8(ascii: "f"))
-            default:
-                let hex: StaticString = "0123456789abcdef"
-                out.append(UInt8(ascii: "u"))
-                out.append(UInt8(ascii: "0"))
-                out.append(UInt8(ascii: "0"))
-                out.append(hex.utf8Start[Int(b >> 4)])
-                out.append(hex.utf8Start[Int(b & 0xF)])
-            }
-            i += 1
-            runStart = i
-        }
-        if n > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<n])) }
-        out.append(UInt8(ascii: "\""))
+        reserve(1 + level * 2)
+        put(UInt8(ascii: "\n"))
+        for _ in 0..<(level * 2) { put(UInt8(ascii: " ")) }
     }
 }

@@ -2,7 +2,9 @@
 /// whole, so a batch cut short by a crash is discarded whole on open. Layout (little endian):
 ///
 ///     0  magic          u32  "SSB1"
-///     4  crc32          u32  over bytes [8, length)
+///     4  crc32          u32  over bytes [8, 24) and the first 8 bytes (crc32, length) of
+///                             every change record: with each record's own crc32 over its
+///                             bytes, this covers the whole batch while hashing it only once
 ///     8  length         u32  total bytes of the batch, header included
 ///     12 changeCount    u32
 ///     16 throughSequence u64  the log sequence the store holds once this batch is applied
@@ -23,6 +25,9 @@ enum BatchFrame {
     /// the batch start.
     static func encode(_ changes: [StoreChange], throughSequence: UInt64, into writer: inout ByteWriter) throws -> [Int] {
         writer.bytes.removeAll(keepingCapacity: true)
+        var size = headerSize
+        for change in changes { size += ChangeRecord.encodedSize(change) }
+        writer.bytes.reserveCapacity(size)
         writer.write(magic)
         writer.write(UInt32(0))
         writer.write(UInt32(0))
@@ -38,8 +43,17 @@ enum BatchFrame {
             }
         }
         writer.set(UInt32(writer.count), at: 8)
-        writer.set(checksum(writer.bytes, from: 8, to: writer.count), at: 4)
+        writer.set(writer.bytes.withUnsafeBytes { batchChecksum($0, records: offsets) }, at: 4)
         return offsets
+    }
+
+    /// The batch checksum: header fields after the checksum, then each record's crc32 and length.
+    static func batchChecksum(_ batch: UnsafeRawBufferPointer, records: [Int]) -> UInt32 {
+        var crc = checksum(UnsafeRawBufferPointer(rebasing: batch[8..<headerSize]))
+        for offset in records {
+            crc = checksum(UnsafeRawBufferPointer(rebasing: batch[offset..<(offset + 8)]), seed: crc)
+        }
+        return crc
     }
 
     /// Why a batch could not be read at some position.
@@ -72,21 +86,26 @@ enum BatchFrame {
     /// Verifies a whole batch held in `buffer` (exactly `header.length` bytes) and returns the
     /// offsets of its change records.
     static func verify(_ buffer: UnsafeRawBufferPointer, header: Header) -> Result<[Int], DamageBox> {
-        let stored = ByteReader(buffer).get(UInt32.self, at: 4)
-        guard stored == checksum(UnsafeRawBufferPointer(rebasing: buffer[8..<header.length])) else {
-            return .failure(DamageBox(.badChecksum))
-        }
+        guard buffer.count >= header.length else { return .failure(DamageBox(.incomplete)) }
         var offsets: [Int] = []
         offsets.reserveCapacity(header.changeCount)
         var position = headerSize
         for _ in 0..<header.changeCount {
             guard let length = ByteReader(buffer).get(UInt32.self, at: position + 4),
                   Int(length) >= ChangeRecord.headerSize, position + Int(length) <= header.length
-            else { return .failure(DamageBox(.badRecords)) }
+            else { return .failure(DamageBox(.badChecksum)) }
             offsets.append(position)
             position += Int(length)
         }
-        guard position == header.length else { return .failure(DamageBox(.badRecords)) }
+        guard position == header.length,
+              ByteReader(buffer).get(UInt32.self, at: 4) == batchChecksum(buffer, records: offsets)
+        else { return .failure(DamageBox(.badChecksum)) }
+        for (i, start) in offsets.enumerated() {
+            let end = i + 1 < offsets.count ? offsets[i + 1] : header.length
+            guard ChangeRecord.checksumMatches(UnsafeRawBufferPointer(rebasing: buffer[start..<end])) else {
+                return .failure(DamageBox(.badChecksum))
+            }
+        }
         return .success(offsets)
     }
 

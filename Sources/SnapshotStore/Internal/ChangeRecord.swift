@@ -67,6 +67,26 @@ enum ChangeRecord {
         writer.set(checksum(writer.bytes, from: start + 4, to: writer.count), at: start)
     }
 
+    /// The bytes `encode` will write for `change`.
+    static func encodedSize(_ change: StoreChange) -> Int {
+        let key = change.key
+        var size = headerSize + key.doctype.utf8.count + key.name.utf8.count
+        if case .put(_, let document, let terms) = change {
+            size += document.count
+            for term in terms { size += 6 + term.index.utf8.count + term.value.utf8.count }
+        }
+        return size
+    }
+
+    /// Whether the record at the start of `buffer` (exactly its bytes) matches its crc32.
+    static func checksumMatches(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        let reader = ByteReader(buffer)
+        guard let stored = reader.get(UInt32.self, at: 0), let length = reader.get(UInt32.self, at: 4),
+              Int(length) == buffer.count
+        else { return false }
+        return stored == checksum(UnsafeRawBufferPointer(rebasing: buffer[4..<Int(length)]))
+    }
+
     static func validate(_ key: DocumentKey) throws {
         let doctypeLength = key.doctype.utf8.count, nameLength = key.name.utf8.count
         guard doctypeLength > 0, doctypeLength <= Int(UInt16.max), nameLength > 0, nameLength <= Int(UInt16.max) else {

@@ -41,7 +41,7 @@ enum IndexSnapshot {
         writer.write(position)
         writer.write(lastAppliedSequence)
         writer.write(UInt32(index.doctypeNames.count))
-        writer.write(UInt32(index.terms.count))
+        writer.write(UInt32(index.termTables.filter { $0.count > 0 }.count))
         writer.write(UInt64(index.liveCount))
         var ordinals = [UInt32](repeating: UInt32.max, count: index.entries.count)
         var next: UInt32 = 0
@@ -61,21 +61,15 @@ enum IndexSnapshot {
                 next += 1
             }
         }
-        for (indexName, values) in index.terms {
+        for (indexName, table) in zip(index.termNames, index.termTables) where table.count > 0 {
             writer.write(UInt16(indexName.utf8.count))
             writer.write(utf8: indexName)
-            writer.write(UInt32(values.count))
-            for (value, postings) in values {
+            writer.write(UInt32(table.count))
+            table.forEach { value, ids in
                 writer.write(UInt32(value.utf8.count))
                 writer.write(utf8: value)
-                switch postings {
-                case .one(let id):
-                    writer.write(UInt32(1))
-                    writer.write(ordinals[Int(id)])
-                case .many(let ids):
-                    writer.write(UInt32(ids.count))
-                    for id in ids { writer.write(ordinals[Int(id)]) }
-                }
+                writer.write(UInt32(ids.count))
+                for id in ids { writer.write(ordinals[Int(id)]) }
             }
         }
         writer.write(checksum(writer.bytes, from: 0, to: writer.count))
@@ -111,7 +105,7 @@ enum IndexSnapshot {
                 else { throw damaged("bad DocType section", reader.position) }
                 let id = index.internDoctype(doctype)
                 var table = StoreIndex.Table()
-                table.ids.reserveCapacity(Int(count))
+                table.ids.reserve(Int(count))
                 table.sorted.reserveCapacity(Int(count))
                 for _ in 0..<count {
                     guard let nameLength = reader.read(UInt16.self), let name = reader.readString(count: Int(nameLength)),
@@ -120,7 +114,7 @@ enum IndexSnapshot {
                     else { throw damaged("bad entry of \(doctype)", reader.position) }
                     let documentID = UInt32(index.entries.count)
                     index.entries.append(.init(name: name, offset: offset, length: length, doctype: id, flags: flags | StoreIndex.Entry.live))
-                    table.ids[name] = documentID
+                    table.ids.insert(hash: slotHash(name), number: documentID)
                     table.sorted.append(documentID)
                     index.liveBytes += UInt64(length)
                 }
@@ -132,28 +126,27 @@ enum IndexSnapshot {
                 guard let length = reader.read(UInt16.self), let indexName = reader.readString(count: Int(length)),
                       let valueCount = reader.read(UInt32.self)
                 else { throw damaged("bad term section", reader.position) }
-                var values: [String: StoreIndex.Postings] = [:]
-                values.reserveCapacity(Int(min(valueCount, UInt32(reader.remaining / 8))))
+                var table = TermTable()
+                table.reserve(Int(min(valueCount, UInt32(reader.remaining / 9))), bytes: 0)
                 for _ in 0..<valueCount {
-                    guard let valueLength = reader.read(UInt32.self), let value = reader.readString(count: Int(valueLength)),
-                          let postingCount = reader.read(UInt32.self), postingCount > 0,
-                          Int(postingCount) <= reader.remaining / 4
-                    else { throw damaged("bad postings of \(indexName)", reader.position) }
-                    if postingCount == 1 {
-                        let ordinal = reader.read(UInt32.self)!
-                        guard ordinal < total else { throw damaged("posting out of range", reader.position - 4) }
-                        values[value] = .one(ordinal)
-                    } else {
-                        var ids = Set<UInt32>(minimumCapacity: Int(postingCount))
-                        for _ in 0..<postingCount {
-                            let ordinal = reader.read(UInt32.self)!
-                            guard ordinal < total else { throw damaged("posting out of range", reader.position - 4) }
-                            ids.insert(ordinal)
-                        }
-                        values[value] = .many(ids)
+                    guard let valueLength = reader.read(UInt32.self), Int(valueLength) <= reader.remaining else {
+                        throw damaged("bad value of \(indexName)", reader.position)
                     }
+                    let value = UnsafeRawBufferPointer(rebasing: body[reader.position..<(reader.position + Int(valueLength))])
+                    _ = reader.skip(Int(valueLength))
+                    guard let postingCount = reader.read(UInt32.self), postingCount > 0, Int(postingCount) <= reader.remaining / 4 else {
+                        throw damaged("bad postings of \(indexName)", reader.position)
+                    }
+                    let ids = UnsafeRawBufferPointer(rebasing: body[reader.position..<(reader.position + 4 * Int(postingCount))])
+                    for i in 0..<Int(postingCount) where UInt32(littleEndian: ids.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) >= total {
+                        throw damaged("posting out of range", reader.position + 4 * i)
+                    }
+                    _ = reader.skip(4 * Int(postingCount))
+                    table.load(value, documents: ids, count: Int(postingCount))
                 }
-                index.terms[indexName] = values
+                index.termSlots.insert(hash: slotHash(indexName), number: UInt32(index.termNames.count))
+                index.termNames.append(indexName)
+                index.termTables.append(table)
             }
             guard reader.remaining == 0 else { throw damaged("trailing bytes", reader.position) }
             return Loaded(index: index, generation: generation, position: position, lastAppliedSequence: sequence)

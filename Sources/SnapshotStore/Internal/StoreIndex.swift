@@ -30,15 +30,11 @@ struct StoreIndex {
     /// hold ids deleted since; `pending` holds ids added since. Ids deleted since the last merge
     /// wait in `limbo` and are not reused before it, so `sorted` never names a reused id.
     struct Table {
-        var ids: [String: UInt32] = [:]
+        /// Document ids by name (the names live in `entries`).
+        var ids = HashSlots()
         var sorted: [UInt32] = []
         var pending: [UInt32] = []
         var limbo: [UInt32] = []
-    }
-
-    enum Postings {
-        case one(UInt32)
-        case many(Set<UInt32>)
     }
 
     var doctypeIDs: [String: UInt16] = [:]
@@ -46,7 +42,11 @@ struct StoreIndex {
     var tables: [Table] = []
     var entries: [Entry] = []
     var freeIDs: [UInt32] = []
-    var terms: [String: [String: Postings]] = [:]
+    /// Term tables by index name (few names, looked up on every put: `HashSlots` over
+    /// `termNames` with the fast hash rather than a `Dictionary<String, …>`).
+    var termNames: [String] = []
+    var termTables: [TermTable] = []
+    var termSlots = HashSlots()
     /// Bytes of the live put records (the rest of the data file is dead or framing).
     var liveBytes: UInt64 = 0
     var liveCount = 0
@@ -55,7 +55,12 @@ struct StoreIndex {
 
     func id(of key: DocumentKey) -> UInt32? {
         guard let doctype = doctypeIDs[key.doctype] else { return nil }
-        return tables[Int(doctype)].ids[key.name]
+        return id(of: key.name, hash: slotHash(key.name), in: doctype)
+    }
+
+    @inline(__always)
+    func id(of name: String, hash: UInt32, in doctype: UInt16) -> UInt32? {
+        tables[Int(doctype)].ids.find(hash: hash) { entries[Int($0)].name == name }
     }
 
     func location(of key: DocumentKey) -> Location? {
@@ -70,11 +75,10 @@ struct StoreIndex {
     }
 
     func keys(matching term: IndexTerm) -> [DocumentKey] {
-        switch terms[term.index]?[term.value] {
-        case nil: return []
-        case .one(let id): return [key(of: id)]
-        case .many(let ids): return ids.map { key(of: $0) }.sorted { ($0.doctype, $0.name) < ($1.doctype, $1.name) }
-        }
+        guard let table = termTable(named: term.index) else { return [] }
+        let ids = termTables[table].documents(with: term.value)
+        if ids.count == 1 { return [key(of: ids[0])] }
+        return ids.map { key(of: $0) }.sorted { ($0.doctype, $0.name) < ($1.doctype, $1.name) }
     }
 
     func count(doctype: String) -> Int {
@@ -99,7 +103,8 @@ struct StoreIndex {
         let doctype = internDoctype(key.doctype)
         let flags = Entry.live | (hasTerms ? Entry.hasTerms : 0)
         liveBytes += UInt64(length)
-        if let id = tables[Int(doctype)].ids[key.name] {
+        let hash = slotHash(key.name)
+        if let id = id(of: key.name, hash: hash, in: doctype) {
             let old = entries[Int(id)]
             entries[Int(id)].offset = offset
             entries[Int(id)].length = length
@@ -117,7 +122,7 @@ struct StoreIndex {
             id = UInt32(entries.count)
             entries.append(entry)
         }
-        tables[Int(doctype)].ids[key.name] = id
+        tables[Int(doctype)].ids.insert(hash: hash, number: id)
         tables[Int(doctype)].pending.append(id)
         liveCount += 1
         return (id, nil)
@@ -125,8 +130,10 @@ struct StoreIndex {
 
     /// Forgets `key`; returns its id and last location, if it existed.
     mutating func remove(_ key: DocumentKey) -> (id: UInt32, previous: Location)? {
-        guard let doctype = doctypeIDs[key.doctype],
-              let id = tables[Int(doctype)].ids.removeValue(forKey: key.name) else { return nil }
+        guard let doctype = doctypeIDs[key.doctype] else { return nil }
+        let hash = slotHash(key.name)
+        guard let id = id(of: key.name, hash: hash, in: doctype) else { return nil }
+        tables[Int(doctype)].ids.remove(hash: hash) { $0 == id }
         let old = entries[Int(id)]
         entries[Int(id)].flags = 0
         entries[Int(id)].name = ""
@@ -136,37 +143,37 @@ struct StoreIndex {
         return (id, Location(offset: old.offset, length: old.length, hasTerms: old.hasTerms))
     }
 
+    func termTable(named index: String) -> Int? {
+        termSlots.find(hash: slotHash(index)) { termNames[Int($0)] == index }.map(Int.init)
+    }
+
+    /// The table of an index name, created if new.
+    mutating func termTableCreating(_ index: String) -> Int {
+        let hash = slotHash(index)
+        if let found = termSlots.find(hash: hash, matches: { termNames[Int($0)] == index }) { return Int(found) }
+        termNames.append(index)
+        termTables.append(TermTable())
+        termSlots.insert(hash: hash, number: UInt32(termNames.count - 1))
+        return termNames.count - 1
+    }
+
     mutating func addTerms(_ list: [IndexTerm], to id: UInt32) {
         for term in list {
-            terms[term.index, default: [:]][term.value, default: .many([])].insert(id)
+            termTables[termTableCreating(term.index)].add(term.value, document: id)
         }
     }
 
     mutating func removeTerms(_ list: [IndexTerm], from id: UInt32) {
         for term in list {
-            guard var values = terms[term.index], let postings = values[term.value] else { continue }
-            terms[term.index] = nil // keep `values` uniquely referenced while editing it
-            var edited = postings
-            if edited.remove(id) {
-                values[term.value] = nil
-            } else {
-                values[term.value] = edited
-            }
-            if !values.isEmpty { terms[term.index] = values }
+            guard let table = termTable(named: term.index) else { continue }
+            termTables[table].remove(term.value, document: id)
         }
     }
 
     /// Removes `id` from every posting list: the slow path when a previous version's terms
     /// cannot be read back from the data file.
     mutating func removeEverywhere(_ id: UInt32) {
-        for (index, values) in terms {
-            var values = values
-            for (value, postings) in values {
-                var edited = postings
-                if edited.remove(id) { values[value] = nil } else { values[value] = edited }
-            }
-            terms[index] = values.isEmpty ? nil : values
-        }
+        for table in termTables.indices { termTables[table].removeEverywhere(id) }
     }
 
     // MARK: Name order
@@ -216,33 +223,7 @@ struct StoreIndex {
                 if entries[Int(sorted[mid])].name <= after { low = mid + 1 } else { high = mid }
             }
         }
-        return Array(sorted[low..<min(sorted.count, low + limit)])
+        return Array(sorted[low..<(low + min(limit, sorted.count - low))])
     }
 }
 
-extension StoreIndex.Postings {
-    mutating func insert(_ id: UInt32) {
-        switch self {
-        case .one(let existing):
-            if existing != id { self = .many([existing, id]) }
-        case .many(var ids):
-            self = .many([]) // unique reference while editing
-            if ids.isEmpty { self = .one(id); return }
-            ids.insert(id)
-            self = .many(ids)
-        }
-    }
-
-    /// Removes `id`; returns true when nothing is left.
-    mutating func remove(_ id: UInt32) -> Bool {
-        switch self {
-        case .one(let existing):
-            return existing == id
-        case .many(var ids):
-            self = .many([])
-            ids.remove(id)
-            if ids.count == 1 { self = .one(ids.first!) } else { self = .many(ids) }
-            return ids.isEmpty
-        }
-    }
-}

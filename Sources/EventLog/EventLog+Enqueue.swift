@@ -1,0 +1,26 @@
+import Foundation
+
+extension EventLog {
+    /// Queues `entries` for appending and returns at once; `completion` is called on the log's
+    /// writer or sync thread when they are acknowledged per the durability setting (or failed).
+    ///
+    /// Requests are written in the order they are queued, so a caller that serialises its own
+    /// calls (the site's single writer) knows the sequence numbers before the write happens:
+    /// they follow the last sequence of its previous call. This lets that writer hold its lock
+    /// only while queueing, and wait for durability outside it, so concurrent writers share
+    /// one `fdatasync` (group commit).
+    public func enqueueAppend(
+        _ entries: [EntryDraft],
+        completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
+    ) throws {
+        guard !entries.isEmpty else { throw EventLogError(.invalidEntry, "nothing to append: the list of entries is empty") }
+        var frames: [UInt8] = []
+        frames.reserveCapacity(entries.reduce(0) { $0 + RecordFrame.headerSize + 48 + $1.payload.count + $1.annotations.count })
+        let now = wallClockMicroseconds()
+        for var entry in entries {
+            if entry.timestamp == nil { entry.timestamp = now }
+            try RecordFrame.encodeUnsealed(entry, compressionThreshold: configuration.compressionThreshold, into: &frames)
+        }
+        enqueue(AppendRequest(frames: frames, count: entries.count, completion: completion))
+    }
+}

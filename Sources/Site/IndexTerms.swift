@@ -1,0 +1,76 @@
+import DocumentModel
+import SiteStreamJSON
+import SnapshotStore
+
+/// The secondary-index entries the snapshot store keeps for a document, so link checks,
+/// unique fields, delete checks and replicated-name lookups never scan a DocType.
+enum IndexTerms {
+    /// `linkto` = "TargetDocType\0target name": this document links to that one.
+    static let linkTo = "linkto"
+
+    static func uniqueIndex(doctype: String, field: String) -> String { "unique:\(doctype).\(field)" }
+    static func remoteIndex(doctype: String) -> String { "remote:\(doctype)" }
+    static func linkValue(doctype: String, name: String) -> String { "\(doctype)\u{0}\(name)" }
+    static func remoteValue(site: String, docname: String) -> String { "\(site)\u{0}\(docname)" }
+
+    static func terms(for document: Document, doctype: DocType, schema: Schema) -> [IndexTerm] {
+        var terms: [IndexTerm] = []
+        collectLinks(document.object, doctype: doctype, schema: schema, into: &terms)
+        for field in doctype.fields where field.unique {
+            if let text = scalarText(document.object[field.fieldname]), !text.isEmpty {
+                terms.append(IndexTerm(index: uniqueIndex(doctype: doctype.name, field: field.fieldname), value: text))
+            }
+        }
+        if let site = document.object["remote_site_name"]?.stringValue, !site.isEmpty,
+           let remote = document.object["remote_docname"]?.stringValue, !remote.isEmpty {
+            terms.append(IndexTerm(index: remoteIndex(doctype: doctype.name), value: remoteValue(site: site, docname: remote)))
+        }
+        return terms
+    }
+
+    /// Every (target DocType, name) that `object` (and its rows) links to.
+    static func links(of object: JSONObject, doctype: DocType, schema: Schema) -> [(doctype: String, name: String, field: String)] {
+        var found: [(String, String, String)] = []
+        for field in doctype.fields {
+            switch field.fieldtype {
+            case .link:
+                guard let target = field.options, !target.isEmpty, target != "DocType",
+                      let value = object[field.fieldname]?.stringValue, !value.isEmpty else { continue }
+                found.append((target, value, field.fieldname))
+            case .dynamicLink:
+                guard let typeField = field.options, let target = object[typeField]?.stringValue, !target.isEmpty,
+                      target != "DocType", let value = object[field.fieldname]?.stringValue, !value.isEmpty else { continue }
+                found.append((target, value, field.fieldname))
+            default:
+                if field.fieldtype.isTable, let child = schema.childDocType(of: field),
+                   let rows = object[field.fieldname]?.arrayValue {
+                    for row in rows {
+                        if let r = row.objectValue {
+                            found += links(of: r, doctype: child, schema: schema).map { ($0.doctype, $0.name, "\(field.fieldname).\($0.field)") }
+                        }
+                    }
+                }
+            }
+        }
+        return found
+    }
+
+    private static func collectLinks(_ object: JSONObject, doctype: DocType, schema: Schema, into terms: inout [IndexTerm]) {
+        var seen = Set<String>()
+        for link in links(of: object, doctype: doctype, schema: schema) {
+            let value = linkValue(doctype: link.doctype, name: link.name)
+            if seen.insert(value).inserted {
+                terms.append(IndexTerm(index: linkTo, value: value))
+            }
+        }
+    }
+
+    static func scalarText(_ value: JSON?) -> String? {
+        switch value {
+        case .string(let s)?: return s
+        case .int(let i)?: return String(i)
+        case .double(let d)?: return String(d)
+        default: return nil
+        }
+    }
+}

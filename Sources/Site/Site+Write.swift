@@ -1,0 +1,130 @@
+import DocumentModel
+import Dispatch
+import EventLog
+import SnapshotStore
+import Synchronization
+
+extension Site {
+    /// Runs `body` as one transaction on the site's single writer and commits what it did.
+    ///
+    /// On return the change is in the log per the durability setting (with `always`, durable:
+    /// a crash after return never loses it) and in the store. If `body` throws, nothing is
+    /// written. The writer lock is held only while `body` runs and the entries are queued;
+    /// waiting for the log happens outside it, so concurrent writers share one `fdatasync`.
+    public func write<T: Sendable>(as user: String = "Administrator", _ body: (SiteTransaction) throws -> T) async throws -> T {
+        let (value, ticket) = try prepareWrite(user: user, body)
+        if let ticket { try await ticket.wait() }
+        return value
+    }
+
+    /// The same as `write`, blocking the calling thread until the change is acknowledged. For
+    /// threads of their own (the crash child, benchmarks); not for Swift concurrency's pool.
+    public func writeSynchronously<T: Sendable>(as user: String = "Administrator", _ body: (SiteTransaction) throws -> T) throws -> T {
+        let (value, ticket) = try prepareWrite(user: user, body)
+        if let ticket { try ticket.waitBlocking() }
+        return value
+    }
+
+    private func prepareWrite<T: Sendable>(user: String, _ body: (SiteTransaction) throws -> T) throws -> (T, AckTicket?) {
+        try writer.withLock { (state: inout WriterState) throws -> (T, AckTicket?) in
+            if let failure = state.failure {
+                throw SiteError(.io, "the site refuses writes until it is reopened: \(failure)")
+            }
+            let tx = SiteTransaction(site: self, user: user, baseSeries: state.series, lastStamp: state.lastStamp)
+            let value = try body(tx)
+            state.lastStamp = max(state.lastStamp, tx.lastStamp)
+            guard !tx.entries.isEmpty else { return (value, nil) }
+
+            let first = state.nextSequence
+            let last = first + UInt64(tx.entries.count) - 1
+            let ticket = AckTicket(expectedFirst: first)
+            try log.enqueueAppend(tx.entries) { result in ticket.complete(result) }
+            state.nextSequence = last + 1
+            for (prefix, n) in tx.series where n > state.series[prefix] ?? 0 { state.series[prefix] = n }
+
+            var changes: [StoreChange] = tx.touched.map { key in
+                switch tx.pending[key]! {
+                case .present(let document): Leveler.storeChange(key, document, schema: schema)
+                case .deleted: .delete(key)
+                }
+            }
+            if !tx.series.isEmpty {
+                changes.append(.put(Leveler.seriesKey, document: Leveler.seriesDocument(state.series), terms: []))
+            }
+            do {
+                try store.apply(changes, throughSequence: last)
+            } catch {
+                // The log has the change (it is the truth); the store missed it. Refuse further
+                // writes; reopening folds the log tail into the store.
+                state.failure = "the snapshot store failed to take entries \(first)…\(last): \(error)"
+                logger.error("\(state.failure!)")
+            }
+            return (value, ticket)
+        }
+    }
+}
+
+/// Hands the log's acknowledgement of one write to whoever waits for it, async or blocking.
+final class AckTicket: Sendable {
+    private enum State {
+        case waiting(CheckedContinuation<Void, any Error>?)
+        case blocked(DispatchSemaphore)
+        case done(Result<Void, any Error>)
+    }
+
+    private let state = Mutex<State>(.waiting(nil))
+    private let expectedFirst: UInt64
+
+    init(expectedFirst: UInt64) {
+        self.expectedFirst = expectedFirst
+    }
+
+    func complete(_ result: Result<AppendResult, any Error>) {
+        let outcome: Result<Void, any Error> = result.flatMap { appended in
+            guard appended.firstSequence == expectedFirst else {
+                return .failure(SiteError(.io, "the log gave entries \(appended.firstSequence)… where the site expected \(expectedFirst)…; another writer appended to the log"))
+            }
+            return .success(())
+        }
+        let previous: State = state.withLock { s in
+            let before = s
+            s = .done(outcome)
+            return before
+        }
+        switch previous {
+        case .waiting(let continuation?): continuation.resume(with: outcome)
+        case .blocked(let semaphore): semaphore.signal()
+        default: break
+        }
+    }
+
+    func wait() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let ready: Result<Void, any Error>? = state.withLock { s in
+                switch s {
+                case .done(let r): return r
+                case .waiting, .blocked:
+                    s = .waiting(continuation)
+                    return nil
+                }
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    func waitBlocking() throws {
+        let semaphore = DispatchSemaphore(value: 0)
+        let ready: Result<Void, any Error>? = state.withLock { s in
+            if case .done(let r) = s { return r }
+            s = .blocked(semaphore)
+            return nil
+        }
+        if let ready { return try ready.get() }
+        semaphore.wait()
+        let outcome: Result<Void, any Error>? = state.withLock { s in
+            if case .done(let r) = s { return r }
+            return nil
+        }
+        try outcome!.get()
+    }
+}

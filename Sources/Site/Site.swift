@@ -1,0 +1,122 @@
+import DocumentModel
+import EventLog
+import Foundation
+import Logging
+import SiteStreamJSON
+import SnapshotStore
+import Synchronization
+
+/// An open site: its identity, schema, Event Update Log and snapshot store, and the single
+/// writer through which every change goes.
+///
+/// A site is event-sourced. A write runs the lifecycle in a `SiteTransaction`, appends its
+/// entries to the log, folds the resulting documents into the store and is acknowledged once
+/// the log has them per the durability setting. The store never holds a change the log lacks;
+/// opening a site levels the store with the log.
+///
+/// ```swift
+/// let site = try Site.open(at: layout, logger: logger)
+/// let invoice = try await site.write { tx in try tx.insert(Document(json: json)!) }
+/// ```
+public final class Site: Sendable {
+    public let layout: SiteLayout
+    public let identity: SiteIdentity
+    public let schema: Schema
+    public let schemaWarnings: [SchemaWarning]
+    public let controllers: ControllerRegistry
+    public let log: EventLog
+    public let store: SnapshotStore
+    let logger: Logger
+    let lock: SiteLock
+    let writer: Mutex<WriterState>
+
+    /// What only the writer touches, under `writer`'s lock.
+    struct WriterState {
+        /// The sequence number the next appended entry will get.
+        var nextSequence: UInt64
+        /// Naming-series counters (prefix → last value handed out).
+        var series: [String: Int]
+        /// The last `modified`/`creation` stamp handed out, in microseconds.
+        var lastStamp: Int64 = 0
+        /// Set when the store could not take a change the log has: writes are refused until the
+        /// site is reopened, which levels the store with the log.
+        var failure: String?
+    }
+
+    init(layout: SiteLayout, identity: SiteIdentity, schema: Schema, warnings: [SchemaWarning],
+         controllers: ControllerRegistry, log: EventLog, store: SnapshotStore, lock: SiteLock,
+         series: [String: Int], logger: Logger) {
+        self.layout = layout
+        self.identity = identity
+        self.schema = schema
+        self.schemaWarnings = warnings
+        self.controllers = controllers
+        self.log = log
+        self.store = store
+        self.lock = lock
+        self.logger = logger
+        self.writer = Mutex(WriterState(nextSequence: log.lastWrittenSequence + 1, series: series))
+    }
+
+    /// Makes the log durable, checkpoints the store and releases the site.
+    public func close() throws {
+        defer { lock.release() }
+        try log.close()
+        try store.close()
+    }
+
+    // MARK: Reads
+
+    /// The stored version of a document, or nil.
+    public func get(_ doctype: String, _ name: String) throws -> Document? {
+        try storedDocument(DocumentKey(doctype: doctype, name: name))
+    }
+
+    public func exists(_ doctype: String, _ name: String) -> Bool {
+        store.contains(DocumentKey(doctype: doctype, name: name))
+    }
+
+    func storedDocument(_ key: DocumentKey) throws -> Document? {
+        guard let bytes = try store.get(key) else { return nil }
+        do {
+            guard let document = Document(json: try JSON(parsing: bytes)) else {
+                throw SiteError(.corruptSiteFile, "stored \(key) is not a document")
+            }
+            return document
+        } catch let error as SiteError {
+            throw error
+        } catch {
+            throw SiteError(.corruptSiteFile, "stored \(key) is not valid JSON: \(error)")
+        }
+    }
+
+    /// Documents of `doctype` in name order, `offset` and `limit` applied after `filter`.
+    public func list(_ doctype: String, offset: Int = 0, limit: Int = 20,
+                     where filter: (Document) -> Bool = { _ in true }) throws -> [Document] {
+        guard schema[doctype] != nil else {
+            throw SiteError(.notFound, "DocType \(doctype) not found on this site", doctype: doctype)
+        }
+        var result: [Document] = []
+        var skipped = 0
+        try store.scan(doctype: doctype) { _, bytes in
+            guard let document = Document(json: try JSON(parsing: bytes)) else { return true }
+            guard filter(document) else { return true }
+            if skipped < offset {
+                skipped += 1
+                return true
+            }
+            result.append(document)
+            return result.count < limit
+        }
+        return result
+    }
+
+    public func count(_ doctype: String) -> Int { store.count(doctype: doctype) }
+
+    /// The local document replicated from `site` under the producer's name `docname`.
+    public func replicatedDocument(_ doctype: String, site: String, docname: String) throws -> Document? {
+        let term = IndexTerm(index: IndexTerms.remoteIndex(doctype: doctype), value: IndexTerms.remoteValue(site: site, docname: docname))
+        guard let key = store.keys(matching: term).first else { return nil }
+        return try storedDocument(key)
+    }
+}

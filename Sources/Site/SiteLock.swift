@@ -1,0 +1,40 @@
+import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One writer per site directory: an exclusive `flock` on `site.lock`, which also records who
+/// holds it so the second process's error can name the holder.
+///
+/// The lock is released by the kernel when the process dies, so a crash never leaves a site
+/// locked.
+final class SiteLock: Sendable {
+    let path: String
+    private let fd: Int32
+
+    init(directory: URL) throws {
+        path = directory.appendingPathComponent("site.lock").path
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw SiteError(.io, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let e = errno
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            close(fd)
+            if e == EWOULDBLOCK {
+                throw SiteError(.locked, "the site at \(directory.path) is in use by another process (\(holder.isEmpty ? "holder unknown" : holder)); stop it or go through its server")
+            }
+            throw SiteError(.io, "cannot lock \(path): \(String(cString: strerror(e)))")
+        }
+        let note = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName) since \(Date())\n"
+        _ = ftruncate(fd, 0)
+        _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    /// Releases the lock (closing the descriptor drops the `flock`).
+    func release() {
+        close(fd)
+    }
+}

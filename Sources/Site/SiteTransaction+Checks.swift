@@ -1,0 +1,52 @@
+import DocumentModel
+import SiteStreamJSON
+import SnapshotStore
+
+extension SiteTransaction {
+    /// Every Link and Dynamic Link value (rows included) must name an existing document; a Link
+    /// to `DocType` must name an installed DocType.
+    func checkLinks(_ document: Document, doctype: DocType) throws {
+        var missing: [String] = []
+        for link in IndexTerms.links(of: document.object, doctype: doctype, schema: schema) {
+            if schema[link.doctype] == nil {
+                missing.append("\(link.field): DocType \(link.doctype) is not installed (value \(link.name))")
+            } else if !exists(link.doctype, link.name) {
+                missing.append("\(link.field): could not find \(link.doctype) \(link.name)")
+            }
+        }
+        for field in doctype.fields where field.fieldtype == .link && field.options == "DocType" {
+            if let value = document.object[field.fieldname]?.stringValue, !value.isEmpty, schema[value] == nil {
+                missing.append("\(field.fieldname): DocType \(value) is not installed")
+            }
+        }
+        if !missing.isEmpty {
+            throw SiteError(.linkValidation, "\(doctype.name) \(document.name ?? ""): " + missing.joined(separator: "; "),
+                            doctype: doctype.name, docname: document.name)
+        }
+    }
+
+    /// A `unique` field's value may belong to one document of the DocType only.
+    func checkUnique(_ document: Document, doctype: DocType) throws {
+        let key = DocumentKey(doctype: doctype.name, name: document.name ?? "")
+        for field in doctype.fields where field.unique {
+            guard let text = IndexTerms.scalarText(document.object[field.fieldname]), !text.isEmpty else { continue }
+            let term = IndexTerm(index: IndexTerms.uniqueIndex(doctype: doctype.name, field: field.fieldname), value: text)
+            let holders = keys(matching: term).subtracting([key])
+            if let other = holders.first {
+                throw SiteError(.duplicate, "\(doctype.name): '\(field.fieldname)' must be unique; \(text) is already used by \(other.name)",
+                                doctype: doctype.name, docname: document.name)
+            }
+        }
+    }
+
+    /// Documents (not cancelled) that link to `key`, for the delete check.
+    func documentsLinking(to key: DocumentKey) throws -> [DocumentKey] {
+        let term = IndexTerm(index: IndexTerms.linkTo, value: IndexTerms.linkValue(doctype: key.doctype, name: key.name))
+        var result: [DocumentKey] = []
+        for other in keys(matching: term) where other != key {
+            if let document = try get(other.doctype, other.name), document.docstatus == 2 { continue }
+            result.append(other)
+        }
+        return result.sorted { ($0.doctype, $0.name) < ($1.doctype, $1.name) }
+    }
+}

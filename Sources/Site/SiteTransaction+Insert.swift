@@ -1,0 +1,117 @@
+import DocumentModel
+import EventLog
+import SiteStreamJSON
+import SnapshotStore
+
+extension SiteTransaction {
+    /// Inserts a new document through the full lifecycle: defaults, `before_insert`, naming,
+    /// coercion and validation, the controller's `validate`, link and unique checks, then
+    /// `after_insert` and `on_update` (and `on_submit` when inserted with docstatus 1).
+    ///
+    /// As in Frappe, a `name` in `input` is ignored and the DocType's naming rule decides,
+    /// unless the rule is `prompt` or `keepingName` is true (a replicated document keeping the
+    /// producer's name).
+    ///
+    /// Returns the document as stored. Throws `SiteError` (`.duplicate` for a name that is
+    /// taken, `.validation`, `.linkValidation`, `.notFound` for an unknown DocType); nothing of
+    /// the transaction is written when it throws out of `Site.write`.
+    @discardableResult
+    public func insert(_ input: Document, keepingName: Bool = false) throws -> Document {
+        try enterHook()
+        defer { leaveHook() }
+        let doctype = try installedDocType(input.doctype)
+        guard !doctype.isChildTable else {
+            throw SiteError(.validation, "\(doctype.name) is a child table; insert it as a row of its parent", doctype: doctype.name)
+        }
+        var document = input
+        if document.docstatus == 2 {
+            throw SiteError(.validation, "a new \(doctype.name) cannot be inserted cancelled (docstatus 2)", doctype: doctype.name)
+        }
+        if !keepingName, doctype.namingRule != .prompt {
+            document.object["name"] = nil
+        }
+        applyDefaults(&document, doctype: doctype)
+        let controller = site.controllers.controller(for: doctype.name)
+        try controller?.beforeInsert(&document, in: self)
+        try assignNames(&document, doctype: doctype)
+        guard let name = document.name, !name.isEmpty else {
+            throw SiteError(.validation, "\(doctype.name) needs a name", doctype: doctype.name)
+        }
+        if exists(doctype.name, name) {
+            throw SiteError(.duplicate, "\(doctype.name) \(name) already exists", doctype: doctype.name, docname: name)
+        }
+        let stamp = nextTimestamp()
+        document.object["owner"] = .string(user)
+        document.object["creation"] = .string(stamp)
+        document.object["modified"] = .string(stamp)
+        document.object["modified_by"] = .string(user)
+        document.object["docstatus"] = .int(Int64(document.docstatus))
+        document = try validated(document, previous: nil, doctype: doctype)
+        if let controller {
+            let before = document
+            try controller.validate(&document, in: self)
+            if document != before { document = try validated(document, previous: nil, doctype: doctype) }
+        }
+        try checkLinks(document, doctype: doctype)
+        try checkUnique(document, doctype: doctype)
+
+        let key = DocumentKey(doctype: doctype.name, name: name)
+        record(key, .present(document))
+        appendEntry(.create, doctype: doctype.name, name: name, payload: document.json, modified: nil)
+
+        try controller?.afterInsert(document, in: self)
+        try controller?.onUpdate(document, in: self)
+        if document.docstatus == 1 { try controller?.onSubmit(document, in: self) }
+        return document
+    }
+
+    /// Sets every missing field that has a default: literal values, and Frappe's `Today`,
+    /// `Now` and `__user`.
+    func applyDefaults(_ document: inout Document, doctype: DocType) {
+        for field in doctype.fields where field.fieldtype.isData && !field.fieldtype.isTable {
+            guard let text = field.defaultValue, !text.isEmpty else { continue }
+            if let present = document.object[field.fieldname], !present.isNull { continue }
+            let value: JSON
+            switch text.lowercased() {
+            case "today":
+                let d = Timestamps.civilDate(microseconds: Timestamps.nowMicroseconds())
+                value = .string(String(format: "%04d-%02d-%02d", d.year, d.month, d.day))
+            case "now":
+                value = .string(String(Timestamps.text(microseconds: Timestamps.nowMicroseconds()).prefix(19)))
+            case "__user":
+                value = .string(user)
+            default:
+                value = .string(text)
+            }
+            document.object[field.fieldname] = value
+        }
+    }
+
+    func assignNames(_ document: inout Document, doctype: DocType) throws {
+        let d = Timestamps.civilDate(microseconds: Timestamps.nowMicroseconds())
+        var namer = Namer(counter: TransactionSeriesCounter(transaction: self), random: SystemRandomNumberGenerator(),
+                          today: CivilDate(year: d.year, month: d.month, day: d.day))
+        do {
+            try namer.assignNames(to: &document, doctype: doctype, schema: schema)
+        } catch let error as NamingError {
+            throw SiteError(.validation, error.description, doctype: doctype.name)
+        }
+    }
+
+    func installedDocType(_ name: String) throws -> DocType {
+        guard !name.isEmpty else { throw SiteError(.invalidInput, "the document has no 'doctype'") }
+        guard let doctype = schema[name] else {
+            throw SiteError(.notFound, "DocType \(name) not found on this site", doctype: name)
+        }
+        return doctype
+    }
+
+    /// Coerces and validates against the DocType, turning `ValidationError` into `SiteError`.
+    func validated(_ document: Document, previous: Document?, doctype: DocType) throws -> Document {
+        do {
+            return try schema.validate(document, previous: previous)
+        } catch {
+            throw SiteError(.validation, error.description, doctype: doctype.name, docname: document.name)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import DocumentModel
+import EventLog
+import SiteStreamJSON
+import SnapshotStore
+
+/// One write to a site: everything done through it is appended to the log in one append and
+/// folded into the store together, or, if anything throws, not at all.
+///
+/// A transaction exists only inside `Site.write { tx in … }`, on the site's single writer; it
+/// is not shared across threads. Reads through it see its own pending changes first.
+public final class SiteTransaction {
+    enum Pending {
+        case present(Document)
+        case deleted
+    }
+
+    let site: Site
+    /// The user the change is made as (`owner` / `modified_by`).
+    public let user: String
+    var pending: [DocumentKey: Pending] = [:]
+    /// Keys in the order they were first touched, so the store sees changes in log order.
+    var touched: [DocumentKey] = []
+    var entries: [EntryDraft] = []
+    /// Counters as this transaction has advanced them (series prefix → last value handed out).
+    var series: [String: Int] = [:]
+    /// Counters advanced by the entry being built; moved into its annotations.
+    var seriesForCurrentEntry: [String: Int] = [:]
+    /// Nested lifecycle calls (a hook inserting a GL Entry) deepen this; used to stop runaway
+    /// hook recursion with a clear error instead of a stack overflow.
+    var depth = 0
+
+    /// The site's counters when the transaction began.
+    let baseSeries: [String: Int]
+    /// The last `modified`/`creation` stamp handed out (microseconds); stamps only grow.
+    var lastStamp: Int64
+
+    init(site: Site, user: String, baseSeries: [String: Int], lastStamp: Int64) {
+        self.site = site
+        self.user = user
+        self.baseSeries = baseSeries
+        self.lastStamp = lastStamp
+    }
+
+    /// A `modified`/`creation` stamp strictly after every one the site handed out before.
+    func nextTimestamp() -> String {
+        let stamp = max(Timestamps.nowMicroseconds(), lastStamp + 1)
+        lastStamp = stamp
+        return Timestamps.text(microseconds: stamp)
+    }
+
+    public var schema: Schema { site.schema }
+
+    /// The document as this transaction sees it: its own pending version, else the stored one.
+    public func get(_ doctype: String, _ name: String) throws -> Document? {
+        let key = DocumentKey(doctype: doctype, name: name)
+        switch pending[key] {
+        case .present(let document)?: return document
+        case .deleted?: return nil
+        case nil: return try site.storedDocument(key)
+        }
+    }
+
+    public func exists(_ doctype: String, _ name: String) -> Bool {
+        let key = DocumentKey(doctype: doctype, name: name)
+        switch pending[key] {
+        case .present?: return true
+        case .deleted?: return false
+        case nil: return site.store.contains(key)
+        }
+    }
+
+    /// Documents of `doctype` whose index `term` has `value`, pending changes included.
+    func keys(matching term: IndexTerm) -> Set<DocumentKey> {
+        var keys = Set(site.store.keys(matching: term))
+        for (key, state) in pending {
+            switch state {
+            case .deleted: keys.remove(key)
+            case .present(let document):
+                guard let doctype = schema[key.doctype] else { continue }
+                if IndexTerms.terms(for: document, doctype: doctype, schema: schema).contains(term) {
+                    keys.insert(key)
+                } else {
+                    keys.remove(key)
+                }
+            }
+        }
+        return keys
+    }
+
+    // MARK: Recording changes
+
+    func record(_ key: DocumentKey, _ state: Pending) {
+        if pending[key] == nil { touched.append(key) }
+        pending[key] = state
+    }
+
+    func appendEntry(_ type: UpdateType, doctype: String, name: String, payload: JSON, modified: String?) {
+        var annotations = EntryAnnotations()
+        annotations.modified = modified
+        annotations.modifiedBy = modified == nil ? nil : user
+        annotations.series = seriesForCurrentEntry
+        seriesForCurrentEntry = [:]
+        entries.append(EntryDraft(updateType: type, doctype: doctype, docname: name,
+                                  annotations: annotations.encoded(), payload: payload.serialized()))
+    }
+
+    /// The next value of a naming series, counting this transaction's own use.
+    func nextSeriesValue(_ prefix: String) -> Int {
+        let value = (series[prefix] ?? baseSeries[prefix] ?? 0) + 1
+        series[prefix] = value
+        seriesForCurrentEntry[prefix] = value
+        return value
+    }
+
+    func enterHook() throws {
+        depth += 1
+        if depth > 16 {
+            throw SiteError(.validation, "controller hooks nested more than 16 deep; a hook is probably writing in a loop")
+        }
+    }
+
+    func leaveHook() { depth -= 1 }
+}
+
+/// The naming-series counter a transaction hands to `Namer`.
+struct TransactionSeriesCounter: SeriesCounter {
+    let transaction: SiteTransaction
+    mutating func next(series: String) throws -> Int { transaction.nextSeriesValue(series) }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import EventLog
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The crash child's payload rule (Tests/CrashChild/EventLogScenarios.swift), repeated here so the
+/// parent can check what it reads without sharing code with the child.
+private func crashPayload(for name: String) -> [UInt8] {
+    var state = name.utf8.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 }
+    let length = Int(state % 3000)
+    var out = [UInt8]()
+    for i in 0..<length {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        out.append(name.utf8.count % 2 == 0 ? UInt8(0x61 + (i % 7)) : UInt8(truncatingIfNeeded: state >> 33))
+    }
+    return out
+}
+
+/// Finds `sitestream-crash-child`, built by `swift build --build-tests` into the same directory
+/// as the test bundle.
+func crashChildURL() -> URL? {
+    var candidates: [URL] = []
+    let argument0 = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+    candidates.append(argument0.deletingLastPathComponent())
+    candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+    candidates.append(Bundle.main.bundleURL)
+    // The bundle may be `X.xctest/Contents/MacOS/X` on Darwin.
+    candidates.append(argument0.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent())
+    for directory in candidates {
+        let url = directory.appendingPathComponent("sitestream-crash-child")
+        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    return nil
+}
+
+/// Collects a child's stdout lines on a background thread.
+final class LineCollector: Sendable {
+    private let lines = Mutex<[String]>([])
+    private let finished = Mutex(false)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            var pending = Data()
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                pending.append(data)
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                    pending.removeSubrange(pending.startIndex...newline)
+                    lines.withLock { $0.append(line) }
+                }
+            }
+            finished.withLock { $0 = true }
+        }
+    }
+
+    var count: Int { lines.withLock { $0.count } }
+    var isFinished: Bool { finished.withLock { $0 } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
+@Suite struct CrashTests {
+    /// A child appends with durability `always` from three threads and reports each acknowledged
+    /// batch; it is SIGKILLed at random moments. After each kill the parent reopens: every
+    /// acknowledged entry is present and intact, nothing follows the last valid record, and
+    /// appending continues with the next sequence number.
+    @Test func acknowledgedEntriesSurviveSIGKILL() throws {
+        let child = try #require(crashChildURL(), "sitestream-crash-child not found next to \(CommandLine.arguments[0]); build with `swift build --build-tests`")
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        var random = SeededRandom(seed: 20261129)
+        let segmentSize: UInt64 = 32 << 10
+        let configuration = EventLog.Configuration(segmentSize: segmentSize, durability: .always, indexIntervalBytes: 512, compressionThreshold: 1024)
+        var lastSequence: UInt64 = 0
+        var acknowledgedTotal = 0
+        var killsWithAcks = 0
+        for round in 0..<60 {
+            let process = Process()
+            process.executableURL = child
+            process.arguments = ["eventlog-append", dir.logPath, String(segmentSize), String(round), "3"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let collector = LineCollector(pipe.fileHandleForReading)
+            // Kill after a random number of acknowledged batches (0 = as soon as it started).
+            let target = Int(random.next() % 40)
+            let deadline = Date().addingTimeInterval(10)
+            while collector.count < target && process.isRunning && Date() < deadline { usleep(200) }
+            if target > 0 { usleep(UInt32(random.next() % 3000)) }
+            #expect(process.isRunning, "round \(round): the child exited on its own")
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let drainDeadline = Date().addingTimeInterval(10)
+            while !collector.isFinished && Date() < drainDeadline { usleep(200) }
+            let acks = collector.all.filter { $0.hasPrefix("ack ") }
+            if !acks.isEmpty { killsWithAcks += 1 }
+
+            let log = try EventLog(directory: dir.logPath, configuration: configuration)
+            // Every acknowledged entry is there, with the content it was given.
+            for line in acks {
+                let fields = line.split(separator: " ")
+                let first = UInt64(fields[1])!, last = UInt64(fields[2])!, thread = fields[3], counter = Int(fields[4])!
+                #expect(first > lastSequence, "round \(round): sequence \(first) reused")
+                for (k, seq) in (first...last).enumerated() {
+                    let record = try log.record(at: seq)
+                    let name = "t\(thread)-\(counter + k)"
+                    #expect(record.docname == name, "round \(round) sequence \(seq)")
+                    #expect(record.payload == crashPayload(for: name), "round \(round) sequence \(seq)")
+                }
+                acknowledgedTotal += Int(last - first + 1)
+            }
+            let maxAcked = acks.map { UInt64($0.split(separator: " ")[2])! }.max() ?? lastSequence
+            #expect(log.lastSequence >= maxAcked)
+            // Nothing follows the last valid record, and sequences go on without a gap.
+            let next = try log.appendSynchronously([EntryDraft(updateType: .create, doctype: "Crash Test", docname: "parent-\(round)", payload: [1, 2, 3])])
+            #expect(next.firstSequence == log.lastSequence)
+            #expect(next.firstSequence > maxAcked)
+            lastSequence = next.firstSequence
+            try log.close()
+            if round % 10 == 9 {
+                let verification = try EventLog.verify(directory: dir.logPath)
+                #expect(verification.isClean, "round \(round): \(verification.problems)")
+                #expect(verification.recordsChecked == lastSequence)
+            }
+        }
+        #expect(killsWithAcks >= 40, "most kills must land while the child is acknowledging appends")
+        #expect(acknowledgedTotal > 0)
+        #expect(segmentFiles(dir.logPath).count > 3)
+    }
+
+    /// A write that fails mid-record (the file size limit stands in for a full disk): the failed
+    /// append is refused, later appends are refused until reopen, and after reopening every
+    /// acknowledged entry is there, the partial record is cut, and sequences go on.
+    @Test func aFailedWriteRefusesAppendsAndLosesNothingAcknowledged() throws {
+        let child = try #require(crashChildURL(), "sitestream-crash-child not found; build with `swift build --build-tests`")
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let process = Process()
+        process.executableURL = child
+        process.arguments = ["eventlog-disk-full", dir.logPath, String(200_000)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let collector = LineCollector(pipe.fileHandleForReading)
+        process.waitUntilExit()
+        let deadline = Date().addingTimeInterval(30)
+        while !collector.isFinished && Date() < deadline { usleep(500) }
+        #expect(process.terminationStatus == 0)
+        let lines = collector.all
+        let acks = lines.filter { $0.hasPrefix("ack ") }
+        #expect(acks.count > 10)
+        #expect(lines.contains("error io"), "\(lines.suffix(3))")
+        #expect(lines.contains("after-error io"), "\(lines.suffix(3))")
+
+        let log = try EventLog(directory: dir.logPath, configuration: EventLog.Configuration(durability: .always))
+        var last: UInt64 = 0
+        for line in acks {
+            let fields = line.split(separator: " ")
+            let first = UInt64(fields[1])!, lastSeq = UInt64(fields[2])!, counter = Int(fields[4])!
+            for (k, seq) in (first...lastSeq).enumerated() {
+                let record = try log.record(at: seq)
+                #expect(record.docname == "t0-\(counter + k)")
+                #expect(record.payload == crashPayload(for: "t0-\(counter + k)"))
+            }
+            last = lastSeq
+        }
+        #expect(log.lastSequence >= last)
+        #expect(log.recoveryReport.truncatedSegment != nil, "the partial record must have been cut")
+        #expect(try log.appendSynchronously([EntryDraft(updateType: .create, doctype: "X", docname: "after", payload: [])]).firstSequence == log.lastSequence)
+        try log.close()
+        #expect(try EventLog.verify(directory: dir.logPath).isClean)
+    }
+}
