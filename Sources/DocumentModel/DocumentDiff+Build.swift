@@ -45,6 +45,8 @@ struct DiffBuilder {
             switch kind {
             case .value:
                 if !ValueEquality.equal(oldValue, newValue) {
+                    // One allocation for the usual handful of changes rather than regrowing.
+                    if diff.changed.isEmpty { diff.changed = JSONObject(minimumCapacity: 8) }
                     diff.changed.appendUnchecked(key: key, value: newValue ?? .null)
                 }
             case .table(let child):
