@@ -257,3 +257,49 @@ import Testing
         try log.close()
     }
 }
+
+@Suite struct FollowTests {
+    @Test func recordsAfterACursorFollowNewAppends() async throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let log = try EventLog(directory: dir.logPath, configuration: smallConfiguration(.always, segmentSize: 4096))
+        _ = try await log.append((0..<30).map { draft($0) })
+        let reader = Task {
+            var seen: [CursoredRecord] = []
+            for try await entry in log.records(after: nil, maxEntries: 7, maxBytes: 2000) {
+                seen.append(entry)
+                if seen.count == 60 { break }
+            }
+            return seen
+        }
+        for i in 30..<60 { _ = try await log.append(draft(i)) }
+        let seen = try await reader.value
+        #expect(seen.map(\.record.sequence) == Array(1...60))
+        #expect(seen.allSatisfy { matches($0.record, key: Int($0.record.sequence) - 1) })
+        // Each entry's cursor resumes right after it.
+        let resumed = try log.read(after: seen[41].cursor, maxEntries: 1, maxBytes: 1)
+        #expect(resumed.firstSequence == 43)
+        try log.close()
+    }
+
+    @Test func aWaitingFollowerEndsWhenCancelledOrClosed() async throws {
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let log = try EventLog(directory: dir.logPath, configuration: smallConfiguration(.always))
+        let cancelled = Task { () -> Int in
+            var count = 0
+            for try await _ in log.records(after: nil) { count += 1 }
+            return count
+        }
+        let closed = Task { () -> Int in
+            var count = 0
+            for try await _ in log.records(after: nil) { count += 1 }
+            return count
+        }
+        _ = try await log.append(draft(0))
+        cancelled.cancel()
+        #expect(try await cancelled.value <= 1)
+        try log.close()
+        #expect(try await closed.value == 1)
+    }
+}

@@ -28,7 +28,7 @@ public struct LogBenchmarks: BenchmarkGroup {
                 for appenders in [1, 8] {
                     let named = Self.namedId(size: size.label, durability: durability.label, appenders: appenders)
                     let runs = named != nil || (size.label == "8k" && durability.label == "always") ? context.runs : 1
-                    var entryRates: [Double] = [], byteRates: [Double] = [], ratios: [Double] = [], syncSizes: [Double] = []
+                    var entryRates: [Double] = [], byteRates: [Double] = [], ratios: [Double] = [], syncSizes: [Double] = [], rawRates: [Double] = []
                     for run in 0..<runs {
                         let directory = try context.freshDirectory("append-\(size.label)-\(durability.label)-\(appenders)-\(run)")
                         let result = try Self.measureAppend(directory: directory.path, payloadBytes: size.bytes, durability: durability.value, appenders: appenders, seconds: seconds)
@@ -37,6 +37,7 @@ public struct LogBenchmarks: BenchmarkGroup {
                         if durability.label == "always" && appenders == 8 {
                             let raw = try Self.measureRawDisk(directory: directory.path, chunkBytes: max(4096, Int(result.bytesPerSync)), seconds: seconds)
                             ratios.append(result.bytesPerSecond / raw)
+                            rawRates.append(raw / 1e6)
                             syncSizes.append(result.bytesPerSync)
                         }
                         try? FileManager.default.removeItem(at: directory)
@@ -53,6 +54,8 @@ public struct LogBenchmarks: BenchmarkGroup {
                         let ratioNote = "log MB/s ÷ raw write+fdatasync MB/s, \(Int(sync)) B per sync (median), same run"
                         if size.label == "8k" { report(Figure(id: "log.append.8k.always.disk_ratio", unit: "ratio", samples: ratios, note: ratioNote)) }
                         report(Figure(id: base + ".disk_ratio", unit: "ratio", samples: ratios, note: ratioNote))
+                        report(Figure(id: "log.disk.raw.\(size.label)", unit: "MB/s", samples: rawRates,
+                                      note: "plain pwrite+fdatasync of \(Int(sync)) B chunks, right after the log run it is compared with"))
                     }
                 }
             }
