@@ -28,6 +28,11 @@ public final class SnapshotStore: Sendable {
         public var compactionDeadRatio: Double = 0.5
         /// Set to false to compact only when `compact()` is called.
         public var automaticCompaction = true
+        /// Applied batches are gathered in memory up to this many bytes and written to the data
+        /// file in one `pwrite` (one system call per ~256 KiB instead of per `apply`). A crash
+        /// loses what is gathered, which the Site re-folds from the log; `flush()`,
+        /// `checkpoint()` and `close()` write it out. 0 writes every batch at once.
+        public var writeBufferSize = 256 << 10
 
         public init() {}
     }
@@ -58,8 +63,14 @@ public final class SnapshotStore: Sendable {
         var index: StoreIndex
         var file: StoreFile
         var generation: UInt64
-        /// Where the next batch is written (the data file's valid length).
+        /// Where the next batch goes: the data file's valid length plus `buffer`.
         var end: UInt64
+        /// Batches applied but not yet written to the data file, which ends at `end - buffer.count`.
+        /// Written when it would pass `writeBufferSize`, and before anything reads the file as a
+        /// whole (checkpoint, compaction, verify, close). Reads of records in it are served from it.
+        var buffer: [UInt8] = []
+        /// The file offset of `buffer[0]`.
+        var bufferStart: UInt64 { end - UInt64(buffer.count) }
         var lastAppliedSequence: UInt64
         /// Data position covered by the latest durable index snapshot.
         var snapshotPosition: UInt64
