@@ -5,8 +5,13 @@ extension SnapshotStore {
     /// `throughSequence`. The batch is one checksummed record in the data file: after a crash
     /// it is there whole or not at all, and `lastAppliedSequence` says which.
     ///
-    /// Not durable on return (no fsync): the log is the durable copy, and a Site re-folds the
-    /// log after `lastAppliedSequence` on open. Durability comes with `checkpoint()`/`close()`.
+    /// Visible to readers on return, but not durable: the batch goes to an in-memory write
+    /// buffer (written to the data file every ~256 KiB, on `flush()`, `checkpoint()`, `close()`)
+    /// and nothing is fsynced. The log is the durable copy, and a Site re-folds the log after
+    /// `lastAppliedSequence` on open. Durability comes with `checkpoint()`/`close()`.
+    ///
+    /// Cost: about 3 µs of CPU for a ~1 KB document with three terms (release build); batching
+    /// several changes in one call costs less per change.
     ///
     /// Re-applying changes the store already holds is harmless (puts replace, deletes of missing
     /// documents do nothing); `lastAppliedSequence` never moves backwards (it becomes the larger

@@ -16,7 +16,18 @@ import SystemPackage
 ///
 /// Concurrency: one writer at a time (`apply` calls are serialised by an internal mutex), any
 /// number of readers. A read holds the mutex only to look the document up, then reads the file
-/// without it. Compaction runs without the mutex except for a brief switch at the end.
+/// without it. Compaction runs without the mutex except for a brief switch at the end. The mutex
+/// is held longer in two places: while an index snapshot is serialized (tens to a few hundred
+/// milliseconds per million documents, on `checkpoint()` and every `snapshotInterval` bytes) and
+/// while the first `names`/`scan` after many inserts sorts the new names.
+///
+/// Typical use (the Site):
+///
+///     let store = try SnapshotStore(directory: FilePath("site/store"), logger: logger)
+///     // fold the log tail after store.lastAppliedSequence, then for each committed change:
+///     try store.apply([.put(key, document: bytes, terms: terms)], throughSequence: sequence)
+///     let current = try store.get(key)          // one pread, checksum verified
+///     try store.close()                         // flush, fsync, index snapshot
 public final class SnapshotStore: Sendable {
     /// Tuning knobs, all with defaults.
     public struct Configuration: Sendable {
