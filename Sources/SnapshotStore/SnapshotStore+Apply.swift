@@ -55,7 +55,7 @@ extension SnapshotStore {
                 }
             }
             state.lastAppliedSequence = max(state.lastAppliedSequence, throughSequence)
-            return state.end - state.snapshotPosition >= configuration.snapshotInterval
+            return state.end - state.snapshotPosition >= max(configuration.snapshotInterval, 2 * state.snapshotBytes)
         }
         if dueForSnapshot { startCheckpointInBackground() }
         startCompactionIfDue()

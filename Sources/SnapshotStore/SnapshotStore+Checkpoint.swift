@@ -38,6 +38,7 @@ extension SnapshotStore {
         try StoreDirectory.sync(directoryPath)
         state.withLock { state in
             if state.generation == generation { state.snapshotPosition = max(state.snapshotPosition, position) }
+            state.snapshotBytes = UInt64(bytes.count)
         }
         logger.debug("wrote the store's index snapshot", metadata: ["bytes": "\(bytes.count)", "position": "\(position)"])
     }

@@ -31,7 +31,8 @@ import SystemPackage
 public final class SnapshotStore: Sendable {
     /// Tuning knobs, all with defaults.
     public struct Configuration: Sendable {
-        /// Data bytes appended since the last index snapshot that make `apply` write a new one.
+        /// Data bytes appended since the last index snapshot that make `apply` start a new one
+        /// in the background (or twice the last snapshot's size, if larger).
         public var snapshotInterval: UInt64 = 128 << 20
         /// Start a background compaction when the data file is at least this large…
         public var compactionMinimumSize: UInt64 = 64 << 20
@@ -85,6 +86,9 @@ public final class SnapshotStore: Sendable {
         var lastAppliedSequence: UInt64
         /// Data position covered by the latest durable index snapshot.
         var snapshotPosition: UInt64
+        /// Size of the latest index snapshot: the next automatic one waits for at least twice
+        /// this much new data, so snapshots cost at most about half the bytes written.
+        var snapshotBytes: UInt64 = 0
         var closed = false
     }
 

@@ -65,11 +65,11 @@ enum IndexSnapshot {
             writer.write(UInt16(indexName.utf8.count))
             writer.write(utf8: indexName)
             writer.write(UInt32(table.count))
-            table.forEach { value, ids in
-                writer.write(UInt32(value.utf8.count))
-                writer.write(utf8: value)
-                writer.write(UInt32(ids.count))
-                for id in ids { writer.write(ordinals[Int(id)]) }
+            table.forEachRaw { value, count, visit in
+                writer.write(UInt32(value.count))
+                writer.write(value)
+                writer.write(UInt32(count))
+                visit { id in writer.write(ordinals[Int(id)]) }
             }
         }
         writer.write(checksum(writer.bytes, from: 0, to: writer.count))
