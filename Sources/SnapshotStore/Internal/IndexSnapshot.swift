@@ -33,7 +33,14 @@ enum IndexSnapshot {
 
     /// Serializes the index; `index` must be merged (names in order) first.
     static func encode(_ index: StoreIndex, generation: UInt64, position: UInt64, lastAppliedSequence: UInt64) -> [UInt8] {
-        var writer = ByteWriter(capacity: headerSize + index.liveCount * 40)
+        // Sized up front: growing a buffer of tens of megabytes by doubling costs more than the encoding.
+        var capacity = headerSize + 4 + index.liveCount * 15
+        for (doctype, name) in index.doctypeNames.enumerated() {
+            capacity += 6 + name.utf8.count
+            for id in index.tables[doctype].sorted { capacity += index.entries[Int(id)].name.utf8.count }
+        }
+        for (name, table) in zip(index.termNames, index.termTables) { capacity += 6 + name.utf8.count + table.snapshotBytes }
+        var writer = ByteWriter(capacity: capacity)
         writer.write(magic)
         writer.write(formatVersion)
         writer.write(UInt32(0))

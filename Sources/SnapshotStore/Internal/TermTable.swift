@@ -19,6 +19,13 @@ struct TermTable {
     /// Distinct values held.
     var count: Int { slots.count }
 
+    /// An upper bound of the bytes this table takes in an index snapshot.
+    var snapshotBytes: Int {
+        var postingCount = count
+        for set in multi { postingCount += set.count }
+        return arena.count - deadBytes + count * 8 + postingCount * 4
+    }
+
     private func bytes<R>(of value: UInt32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         let span = spans[Int(value)]
         let offset = Int(span >> 32), length = Int(span & 0xFFFF_FFFF)
