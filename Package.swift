@@ -90,6 +90,8 @@ let package = Package(
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore"]),
         .testTarget(name: "DocumentQueryTests", dependencies: ["DocumentQuery", "SiteStreamJSON"]),
         .testTarget(name: "SiteServerTests", dependencies: ["SiteServer", "DocumentQuery", "SiteStreamJSON", "Site", "DocumentModel"]),
+        // Runs the built `sitestream` binary as a user would.
+        .testTarget(name: "CLITests", dependencies: ["SiteStreamJSON"]),
         .testTarget(name: "SiteTests", dependencies: ["Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore"]),
     ]
 )

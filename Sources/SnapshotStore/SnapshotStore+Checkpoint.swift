@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 extension SnapshotStore {
@@ -17,6 +18,7 @@ extension SnapshotStore {
         let captured: (StoreFile, UInt64, UInt64, [UInt8])? = try state.withLock { state in
             guard !state.closed else { throw closedError() }
             guard state.snapshotPosition != state.end else { return nil }
+            try Self.flushBuffer(&state)
             state.index.mergeAll()
             let bytes = IndexSnapshot.encode(state.index, generation: state.generation, position: state.end,
                                              lastAppliedSequence: state.lastAppliedSequence)
@@ -36,8 +38,25 @@ extension SnapshotStore {
         try StoreDirectory.sync(directoryPath)
         state.withLock { state in
             if state.generation == generation { state.snapshotPosition = max(state.snapshotPosition, position) }
+            state.snapshotBytes = UInt64(bytes.count)
         }
         logger.debug("wrote the store's index snapshot", metadata: ["bytes": "\(bytes.count)", "position": "\(position)"])
+    }
+
+    /// The automatic snapshot every `snapshotInterval` bytes: on a thread of its own, so the
+    /// writer that crossed the interval does not wait for the data file's `fdatasync`.
+    func startCheckpointInBackground() {
+        guard checkpointing.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else { return }
+        Thread.detachNewThread { [self] in
+            defer { checkpointing.store(false, ordering: .sequentiallyConsistent) }
+            do {
+                try checkpoint()
+            } catch let error as SnapshotStoreError where error.code == .closed {
+                return
+            } catch {
+                logger.error("background index snapshot failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     func usleepForCompaction() {

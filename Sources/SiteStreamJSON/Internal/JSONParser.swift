@@ -2,6 +2,11 @@
 ///
 /// It reads through an unsafe pointer for speed, so every read is guarded by an explicit
 /// `position < count` check; the buffer is never read outside `0..<count`.
+///
+/// Helpers that only read (`error`, `describe`, `skipUTF8Sequence`, …) are still declared
+/// `mutating`: calling a non-mutating method from a mutating one made the compiler copy the
+/// whole parser onto the stack at the top of the hot functions, which cost parseKey about
+/// 45% of its time.
 struct JSONParser {
     let start: UnsafePointer<UInt8>
     let count: Int
@@ -14,9 +19,8 @@ struct JSONParser {
     /// Interned keys and values, object serials for duplicate detection, capacity hints.
     let cache: JSONParseCache
     let keyTable: JSONStringTable
-    /// The key-table slots of the keys of the objects being parsed, innermost last (-1 for a
-    /// key that is not interned).
-    var keySlots: [Int] = []
+    /// `keyTable.slots`, held here to save two dependent loads per object member.
+    let keySlots: UnsafeMutablePointer<JSONStringTable.Slot>
 
     init(start: UnsafePointer<UInt8>, count: Int, limits: JSONLimits, cache: JSONParseCache) {
         self.start = start
@@ -25,7 +29,7 @@ struct JSONParser {
         self.maxDepth = min(limits.maxDepth, JSONLimits.hardMaxDepth)
         self.cache = cache
         self.keyTable = cache.keys
-        keySlots.reserveCapacity(64)
+        self.keySlots = cache.keys.slots
     }
 
     mutating func parseDocument() throws -> JSON {
@@ -40,17 +44,17 @@ struct JSONParser {
 
     // MARK: - Errors
 
-    func error(_ message: String, at offset: Int) -> JSONParseError {
+    mutating func error(_ message: String, at offset: Int) -> JSONParseError {
         JSONParseError(message, at: offset, in: UnsafeRawBufferPointer(start: start, count: count))
     }
 
     /// The error for input that stops where `expectation` was due.
-    func endOfInput(_ expectation: String) -> JSONParseError {
+    mutating func endOfInput(_ expectation: String) -> JSONParseError {
         error("unexpected end of input: \(expectation)", at: count)
     }
 
     /// A byte as a person would want it named in a message.
-    func describe(_ byte: UInt8) -> String {
+    mutating func describe(_ byte: UInt8) -> String {
         if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
         switch byte {
         case UInt8(ascii: " "): return "space"
@@ -153,7 +157,7 @@ struct JSONParser {
     /// Objects. Duplicate keys: the last value wins in the first key's place. Interned keys
     /// find duplicates through the key table's stamps: a slot stamped with this object's serial
     /// was seen here; a higher stamp means a nested object used the key since, so this object's
-    /// own slots are searched; a lower one means the key is new here. Once an object has a key
+    /// keys are searched; a lower one means the key is new here. Once an object has a key
     /// that is not interned (it had escapes), it compares strings for the rest of its keys.
     mutating func parseObject() throws -> JSON {
         try enterContainer()
@@ -171,12 +175,12 @@ struct JSONParser {
         keys.reserveCapacity(hint)
         values.reserveCapacity(hint)
         let serial = cache.nextObjectSerial()
-        let slotBase = keySlots.count
         var compareStrings = false
         let guesses = cache.predictedKeys + min(depth, JSONParseCache.hintDepths - 1) * JSONParseCache.predictedMembers
         var member = 0
-        /// Built once an object that compares strings grows large, so that a hostile object
-        /// with a million escaped or uninterned keys costs O(n), not O(n²).
+        /// Every key so far and its member index, built the first time an object of 16 or more
+        /// members has to search its keys, so that hostile input (a million escaped keys, or
+        /// keys that each reappear in a nested object) costs O(n), not O(n²).
         var keyIndex: [String: Int]? = nil
         while true {
             guard position < count else { throw endOfInput("expected '\"' to begin an object key") }
@@ -202,22 +206,14 @@ struct JSONParser {
 
             var existing: Int? = nil
             if slot >= 0 && !compareStrings {
-                let stamp = keyTable.slots[slot].stamp
-                if stamp >= serial {
-                    existing = ownSlotIndex(of: slot, from: slotBase)
+                let stamp = keySlots[slot].stamp
+                keySlots[slot].stamp = serial
+                if stamp >= serial {  // rare: seen here, or in an object nested here since
+                    existing = index(of: key, in: keys, keyIndex: &keyIndex)
                 }
-                keyTable.slots[slot].stamp = serial
             } else {
                 compareStrings = true
-                if keyIndex == nil && keys.count >= 16 {
-                    keyIndex = Dictionary(keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-                }
-                if keyIndex != nil {
-                    existing = keyIndex![key]
-                    if existing == nil { keyIndex![key] = keys.count }
-                } else {
-                    existing = keys.firstIndex(of: key)
-                }
+                existing = index(of: key, in: keys, keyIndex: &keyIndex)
             }
             if let existing {
                 values[existing] = value  // last one wins, first position kept
@@ -225,9 +221,9 @@ struct JSONParser {
                 if keys.count == limits.maxContainerCount {
                     throw error("object has more than the maxContainerCount limit of \(limits.maxContainerCount) members", at: position)
                 }
+                keyIndex?[key] = keys.count
                 keys.append(key)
                 values.append(value)
-                keySlots.append(slot)
             }
             skipWhitespace()
             guard position < count else { throw endOfInput("expected ',' or '}' after object member") }
@@ -242,20 +238,21 @@ struct JSONParser {
                 throw error("expected ',' or '}' after object member, found \(describe(next))", at: position)
             }
         }
-        keySlots.removeSubrange(slotBase...)
         cache.counters[hintIndex] = min(keys.count, 256)
         depth -= 1
         return .object(JSONObject(uncheckedKeys: keys, values: values))
     }
 
-    /// The member index of `slot` among the current object's keys, if it is there.
-    func ownSlotIndex(of slot: Int, from base: Int) -> Int? {
-        var i = base
-        let end = keySlots.count
-        while i < end {
-            if keySlots[i] == slot { return i - base }
-            i += 1
+    /// The member index of `key` among `keys`: a linear search while the object is small, a
+    /// dictionary (seeded hashing, so no crafted collisions) once it has 16 members.
+    mutating func index(of key: String, in keys: [String], keyIndex: inout [String: Int]?) -> Int? {
+        if keyIndex == nil && keys.count >= 16 {
+            var index: [String: Int] = [:]
+            index.reserveCapacity(keys.count * 2)
+            for (i, k) in keys.enumerated() where index[k] == nil { index[k] = i }
+            keyIndex = index
         }
-        return nil
+        if let keyIndex { return keyIndex[key] }
+        return keys.firstIndex(of: key)
     }
 }

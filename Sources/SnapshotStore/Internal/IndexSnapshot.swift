@@ -33,7 +33,14 @@ enum IndexSnapshot {
 
     /// Serializes the index; `index` must be merged (names in order) first.
     static func encode(_ index: StoreIndex, generation: UInt64, position: UInt64, lastAppliedSequence: UInt64) -> [UInt8] {
-        var writer = ByteWriter(capacity: headerSize + index.liveCount * 40)
+        // Sized up front: growing a buffer of tens of megabytes by doubling costs more than the encoding.
+        var capacity = headerSize + 4 + index.liveCount * 15
+        for (doctype, name) in index.doctypeNames.enumerated() {
+            capacity += 6 + name.utf8.count
+            for id in index.tables[doctype].sorted { capacity += index.entries[Int(id)].name.utf8.count }
+        }
+        for (name, table) in zip(index.termNames, index.termTables) { capacity += 6 + name.utf8.count + table.snapshotBytes }
+        var writer = ByteWriter(capacity: capacity)
         writer.write(magic)
         writer.write(formatVersion)
         writer.write(UInt32(0))
@@ -41,7 +48,7 @@ enum IndexSnapshot {
         writer.write(position)
         writer.write(lastAppliedSequence)
         writer.write(UInt32(index.doctypeNames.count))
-        writer.write(UInt32(index.terms.count))
+        writer.write(UInt32(index.termTables.filter { $0.count > 0 }.count))
         writer.write(UInt64(index.liveCount))
         var ordinals = [UInt32](repeating: UInt32.max, count: index.entries.count)
         var next: UInt32 = 0
@@ -61,15 +68,15 @@ enum IndexSnapshot {
                 next += 1
             }
         }
-        for (indexName, table) in index.terms {
+        for (indexName, table) in zip(index.termNames, index.termTables) where table.count > 0 {
             writer.write(UInt16(indexName.utf8.count))
             writer.write(utf8: indexName)
             writer.write(UInt32(table.count))
-            table.forEach { value, ids in
-                writer.write(UInt32(value.utf8.count))
-                writer.write(utf8: value)
-                writer.write(UInt32(ids.count))
-                for id in ids { writer.write(ordinals[Int(id)]) }
+            table.forEachRaw { value, count, visit in
+                writer.write(UInt32(value.count))
+                writer.write(value)
+                writer.write(UInt32(count))
+                visit { id in writer.write(ordinals[Int(id)]) }
             }
         }
         writer.write(checksum(writer.bytes, from: 0, to: writer.count))
@@ -144,7 +151,9 @@ enum IndexSnapshot {
                     _ = reader.skip(4 * Int(postingCount))
                     table.load(value, documents: ids, count: Int(postingCount))
                 }
-                index.terms[indexName] = table
+                index.termSlots.insert(hash: slotHash(indexName), number: UInt32(index.termNames.count))
+                index.termNames.append(indexName)
+                index.termTables.append(table)
             }
             guard reader.remaining == 0 else { throw damaged("trailing bytes", reader.position) }
             return Loaded(index: index, generation: generation, position: position, lastAppliedSequence: sequence)

@@ -9,7 +9,7 @@ struct TermTable {
     private var spans: [UInt64] = []
     /// Per value number: the one document id, or `multiFlag | n` for `multi[n]`.
     private var postings: [UInt32] = []
-    private var multi: [Set<UInt32>] = []
+    private var multi: [IDSet] = []
     private var freeMulti: [UInt32] = []
     private var freeValues: [UInt32] = []
     private var slots = HashSlots()
@@ -18,6 +18,13 @@ struct TermTable {
 
     /// Distinct values held.
     var count: Int { slots.count }
+
+    /// An upper bound of the bytes this table takes in an index snapshot.
+    var snapshotBytes: Int {
+        var postingCount = count
+        for set in multi { postingCount += set.count }
+        return arena.count - deadBytes + count * 8 + postingCount * 4
+    }
 
     private func bytes<R>(of value: UInt32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         let span = spans[Int(value)]
@@ -33,7 +40,7 @@ struct TermTable {
     func documents(with value: String) -> [UInt32] {
         guard let number = number(of: value, hash: slotHash(value)) else { return [] }
         let posting = postings[Int(number)]
-        return posting & Self.multiFlag == 0 ? [posting] : Array(multi[Int(posting & ~Self.multiFlag)])
+        return posting & Self.multiFlag == 0 ? [posting] : multi[Int(posting & ~Self.multiFlag)].elements
     }
 
     mutating func add(_ value: String, document id: UInt32) {
@@ -43,7 +50,9 @@ struct TermTable {
             if posting & Self.multiFlag != 0 {
                 multi[Int(posting & ~Self.multiFlag)].insert(id)
             } else if posting != id {
-                let set: Set<UInt32> = [posting, id]
+                var set = IDSet()
+                set.insert(posting)
+                set.insert(id)
                 let slot: UInt32
                 if let free = freeMulti.popLast() {
                     slot = free
@@ -82,7 +91,7 @@ struct TermTable {
             multi[slot].remove(id)
             if multi[slot].count == 1 {
                 postings[Int(number)] = multi[slot].first!
-                multi[slot] = []
+                multi[slot] = IDSet()
                 freeMulti.append(UInt32(slot))
             }
             return
@@ -102,12 +111,31 @@ struct TermTable {
         for value in values { remove(value, document: id) }
     }
 
+    /// Calls `body` with every value's bytes, its document count, and a way to visit its ids,
+    /// without allocating (writing an index snapshot of a million values).
+    func forEachRaw(_ body: (UnsafeRawBufferPointer, Int, ((UInt32) -> Void) -> Void) -> Void) {
+        arena.withUnsafeBytes { arena in
+            slots.forEach { number in
+                let span = spans[Int(number)]
+                let offset = Int(span >> 32), length = Int(span & 0xFFFF_FFFF)
+                let value = UnsafeRawBufferPointer(rebasing: arena[offset..<(offset + length)])
+                let posting = postings[Int(number)]
+                if posting & Self.multiFlag == 0 {
+                    body(value, 1) { visit in visit(posting) }
+                } else {
+                    let set = multi[Int(posting & ~Self.multiFlag)]
+                    body(value, set.count) { visit in set.forEach(visit) }
+                }
+            }
+        }
+    }
+
     /// Calls `body` with every value and its document ids.
     func forEach(_ body: (String, [UInt32]) -> Void) {
         slots.forEach { number in
             let value = bytes(of: number) { String(decoding: $0, as: UTF8.self) }
             let posting = postings[Int(number)]
-            body(value, posting & Self.multiFlag == 0 ? [posting] : Array(multi[Int(posting & ~Self.multiFlag)]))
+            body(value, posting & Self.multiFlag == 0 ? [posting] : multi[Int(posting & ~Self.multiFlag)].elements)
         }
     }
 
@@ -126,7 +154,7 @@ struct TermTable {
         if count == 1 {
             postings.append(UInt32(littleEndian: ids.loadUnaligned(as: UInt32.self)))
         } else {
-            var set = Set<UInt32>(minimumCapacity: count)
+            var set = IDSet(minimumCapacity: count)
             for i in 0..<count { set.insert(UInt32(littleEndian: ids.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
             postings.append(Self.multiFlag | UInt32(multi.count))
             multi.append(set)
