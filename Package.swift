@@ -73,6 +73,7 @@ let package = Package(
             name: "sitestream",
             dependencies: [
                 "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "Site", "ERPFixtures", "SiteStreamBench",
+                "SiteServer", "DocumentQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

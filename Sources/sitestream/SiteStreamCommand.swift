@@ -10,6 +10,8 @@ struct SiteStreamCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             InitCommand.self,
+            ServeCommand.self,
+            KeysCommand.self,
             DocCommand.self,
             LogCommand.self,
             BenchCommand.self,

@@ -12,6 +12,10 @@ import SiteStreamJSON
 /// `api_secret` written through the API is stored as its `APISecretHash`, never as given.
 public struct SiteDocumentBackend: SiteBackend {
     public let site: Site
+    /// Keys issued by the serving process itself (the local administrator credential the
+    /// command line uses while a server holds the site), checked before the `User` keys.
+    /// They live only in memory and in the owner-only `server.json`.
+    public var processCredentials: [String: (hash: APISecretHash, user: SiteUser)] = [:]
 
     public init(site: Site) {
         self.site = site
@@ -79,7 +83,10 @@ public struct SiteDocumentBackend: SiteBackend {
     }
 
     public func authenticate(apiKey: String, apiSecret: String) async throws -> SiteUser? {
-        try await UserCredentialStore(site: site).authenticate(apiKey: apiKey, apiSecret: apiSecret)
+        if let (hash, user) = processCredentials[apiKey] {
+            return hash.verify(secret: apiSecret) ? user : nil
+        }
+        return try await UserCredentialStore(site: site).authenticate(apiKey: apiKey, apiSecret: apiSecret)
     }
 
     // MARK: Secrets
@@ -90,7 +97,7 @@ public struct SiteDocumentBackend: SiteBackend {
     }
 
     /// `object` without its Password fields, nor those of its child rows.
-    func redacted(_ object: JSONObject, doctype: String) -> JSONObject {
+    public func redacted(_ object: JSONObject, doctype: String) -> JSONObject {
         guard let type = site.schema[doctype] else { return object }
         var out = object
         for field in secretFields(of: doctype) { out.removeValue(forKey: field) }

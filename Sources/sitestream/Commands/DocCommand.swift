@@ -34,11 +34,11 @@ struct DocCommand: AsyncParsableCommand {
         return object
     }
 
-    static func show(_ document: Document, json: Bool, verb: String) {
+    static func show(_ document: JSONObject, json: Bool, verb: String) {
         if json {
-            Output.printJSON(document.json)
+            Output.printJSON(.object(document))
         } else {
-            print("\(verb) \(document.doctype) \(document.name ?? "")")
+            print("\(verb) \(document["doctype"]?.stringValue ?? "") \(document["name"]?.stringValue ?? "")")
         }
     }
 
@@ -49,10 +49,8 @@ struct DocCommand: AsyncParsableCommand {
         @Option(help: "The document as JSON, or @file.") var data: String
 
         func run() async throws {
-            var object = try DocCommand.readData(data)
-            object["doctype"] = .string(doctype)
-            let input = Document(object)
-            let document = try await SiteSession.write(options) { tx in try tx.insert(input) }
+            let object = try DocCommand.readData(data)
+            let document = try await SiteSession.documents(options).insert(doctype, object)
             DocCommand.show(document, json: options.json, verb: "inserted")
         }
     }
@@ -66,7 +64,7 @@ struct DocCommand: AsyncParsableCommand {
 
         func run() async throws {
             let changes = try DocCommand.readData(data)
-            let document = try await SiteSession.write(options) { tx in try tx.update(doctype, name, with: changes) }
+            let document = try await SiteSession.documents(options).update(doctype, name, changes)
             DocCommand.show(document, json: options.json, verb: "saved")
         }
     }
@@ -78,7 +76,7 @@ struct DocCommand: AsyncParsableCommand {
         @Argument var name: String
 
         func run() async throws {
-            let document = try await SiteSession.write(options) { tx in try tx.submit(doctype, name) }
+            let document = try await SiteSession.documents(options).submit(doctype, name)
             DocCommand.show(document, json: options.json, verb: "submitted")
         }
     }
@@ -90,7 +88,7 @@ struct DocCommand: AsyncParsableCommand {
         @Argument var name: String
 
         func run() async throws {
-            let document = try await SiteSession.write(options) { tx in try tx.cancel(doctype, name) }
+            let document = try await SiteSession.documents(options).cancel(doctype, name)
             DocCommand.show(document, json: options.json, verb: "cancelled")
         }
     }
@@ -102,7 +100,7 @@ struct DocCommand: AsyncParsableCommand {
         @Argument var name: String
 
         func run() async throws {
-            try await SiteSession.write(options) { tx in try tx.delete(doctype, name) }
+            try await SiteSession.documents(options).delete(doctype, name)
             if options.json { Output.printJSON(["message": "ok"]) } else { print("deleted \(doctype) \(name)") }
         }
     }
@@ -114,16 +112,8 @@ struct DocCommand: AsyncParsableCommand {
         @Argument var name: String
 
         func run() async throws {
-            let document = try SiteSession.read(options) { site -> Document in
-                guard site.schema[doctype] != nil else {
-                    throw SiteError(.notFound, "DocType \(doctype) not found on this site", doctype: doctype)
-                }
-                guard let document = try site.get(doctype, name) else {
-                    throw SiteError(.notFound, "\(doctype) \(name) not found", doctype: doctype, docname: name)
-                }
-                return document
-            }
-            Output.printJSON(document.json)
+            let document = try await SiteSession.documents(options).get(doctype, name)
+            Output.printJSON(.object(document))
         }
     }
 
@@ -131,7 +121,7 @@ struct DocCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List documents of a DocType in name order.")
         @OptionGroup var options: SiteOptions
         @Argument var doctype: String
-        @Option(help: "How many documents at most.") var limit: Int = 20
+        @Option(help: "How many documents at most (0: up to 1000).") var limit: Int = 20
         @Option(help: "How many matching documents to skip.") var start: Int = 0
         @Option(help: #"Equality filters as a JSON object, e.g. {"customer_group": "Retail"}."#) var filters: String?
 
@@ -142,16 +132,13 @@ struct DocCommand: AsyncParsableCommand {
 
         func run() async throws {
             let wanted = try filters.map(DocCommand.readData) ?? [:]
-            let documents = try SiteSession.read(options) { site in
-                try site.list(doctype, offset: start, limit: limit == 0 ? Int.max : limit) { document in
-                    wanted.allSatisfy { key, value in document[key] == value }
-                }
-            }
+            let documents = try await SiteSession.documents(options)
+                .list(doctype, filters: wanted, start: start, limit: limit == 0 ? 1_000 : limit)
             if options.json {
-                Output.printJSON(.array(documents.map(\.json)))
+                Output.printJSON(.array(documents.map(JSON.object)))
             } else {
                 Output.printTable(["name", "docstatus", "modified"], documents.map {
-                    [$0.name ?? "", String($0.docstatus), $0.modified ?? ""]
+                    [$0["name"]?.stringValue ?? "", String($0["docstatus"]?.intValue ?? 0), $0["modified"]?.stringValue ?? ""]
                 })
             }
         }

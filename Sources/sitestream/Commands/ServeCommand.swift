@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Site
+import SiteServer
+
+/// `sitestream serve --site DIR [--host 127.0.0.1] [--port 8000]`: the REST API until SIGINT or
+/// SIGTERM, then a clean shutdown (requests in flight finish, the log is made durable, exit 0).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the site: Frappe's REST API (streaming endpoints come with streaming)."
+    )
+
+    @OptionGroup var options: SiteOptions
+
+    @Option(help: "Address to bind (127.0.0.1 unless you mean to expose the site).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port; the chosen one is printed).")
+    var port = 8000
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
+    }
+
+    func run() async throws {
+        let layout = try options.layout()
+        var logger = Logger(label: "sitestream.serve") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = Logger.Level(rawValue: logLevel)!
+        let site = try Site.open(at: layout, logger: logger)
+        let local = APIKeyPair.generate()
+        var backend = SiteDocumentBackend(site: site)
+        backend.processCredentials[local.apiKey] = (local.secretHash(), SiteUser(name: "Administrator"))
+        var configuration = SiteServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        let server = SiteServer(backend: backend, configuration: configuration, logger: logger)
+        let siteName = site.identity.name
+        let host = self.host
+        let serverLogger = logger
+        let app = server.application { boundPort in
+            let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
+            do {
+                try ServerFile(url: url, pid: getpid(), apiKey: local.apiKey, apiSecret: local.apiSecret).write(to: layout)
+            } catch {
+                serverLogger.error("cannot write server.json: \(error); the command line will not find this server")
+            }
+            FileHandle.standardOutput.write(Data("serving site \(siteName) at \(url) (Ctrl-C to stop)\n".utf8))
+        }
+        do {
+            try await app.runService()
+        } catch {
+            ServerFile.remove(from: layout)
+            try? site.close()
+            throw error
+        }
+        ServerFile.remove(from: layout)
+        try site.close()
+        print("stopped; the log is durable")
+    }
+}
