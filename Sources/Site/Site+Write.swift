@@ -38,6 +38,8 @@ extension Site {
             let first = state.nextSequence
             let last = first + UInt64(tx.entries.count) - 1
             let ticket = AckTicket(expectedFirst: first)
+            try tx.sealReplication()
+            let replicationChanges = try tx.replicationStoreChanges()
             try log.enqueueAppend(tx.entries) { result in ticket.complete(result) }
             state.nextSequence = last + 1
             for (prefix, n) in tx.series where n > state.series[prefix] ?? 0 { state.series[prefix] = n }
@@ -48,6 +50,7 @@ extension Site {
                 case .deleted: .delete(key)
                 }
             }
+            changes += replicationChanges
             if !tx.series.isEmpty {
                 changes.append(.put(Leveler.seriesKey, document: Leveler.seriesDocument(state.series), terms: []))
             }
