@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "SnapshotStore", targets: ["SnapshotStore"]),
         .library(name: "Site", targets: ["Site"]),
+        .library(name: "Streaming", targets: ["Streaming"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,6 +50,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Streaming",
+            dependencies: [
+                "Site", "EventLog", "DocumentModel", "SiteStreamJSON", "SnapshotStore", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "SiteStreamBench",
             dependencies: ["SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "Site", "ERPFixtures", "CZlib"],
             path: "Benchmarks/Sources/SiteStreamBench"
@@ -64,7 +72,7 @@ let package = Package(
         // A child process for crash tests: tests spawn it, let it write, and SIGKILL it.
         .executableTarget(
             name: "sitestream-crash-child",
-            dependencies: ["EventLog", "SnapshotStore", "Site", "SiteStreamJSON", "DocumentModel"],
+            dependencies: ["EventLog", "SnapshotStore", "Site", "SiteStreamJSON", "DocumentModel", "Streaming"],
             path: "Tests/CrashChild"
         ),
         .testTarget(name: "SiteStreamJSONTests", dependencies: ["SiteStreamJSON"]),
@@ -72,6 +80,7 @@ let package = Package(
         .testTarget(name: "ERPFixturesTests", dependencies: ["ERPFixtures", "DocumentModel", "SiteStreamJSON"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CZlib"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore"]),
+        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "CZlib"]),
         .testTarget(name: "SiteTests", dependencies: ["Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore"]),
     ]
 )

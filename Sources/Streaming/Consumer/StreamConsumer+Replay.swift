@@ -1,0 +1,149 @@
+import DocumentModel
+import EventLog
+import Site
+import SiteStreamJSON
+
+extension StreamConsumer {
+    enum ReplayOutcome { case synced, skipped, failed }
+
+    /// What replaying one record will do, worked out before the write (fetching dependencies
+    /// needs the network, which a transaction must not wait for).
+    enum Plan {
+        /// Insert the document (producer's name kept or not per the row).
+        case insert(Document, replicaSequence: UInt64)
+        /// Save the stored document `local` with `diff` folded in.
+        case update(localName: String, DocumentDiff)
+        case delete(localName: String)
+        /// Nothing to do (a Delete of a document this site does not have).
+        case nothing
+    }
+
+    /// Replays one verified record as its own transaction; a failure becomes an `Event Sync
+    /// Log` document in a transaction of its own. Both move the watermark to `cursorAfter`.
+    func replay(_ record: LogRecord, cursorAfter: LogCursor, configuration: ProducerConfiguration,
+                client: any ProducerClient) async throws -> ReplayOutcome {
+        guard let row = configuration.row(for: record.doctype) else { return .skipped }
+        let producerID = configuration.siteID
+        if let applied = try site.replicaSequence(producer: producerID, doctype: record.doctype, remoteName: record.docname),
+           applied >= record.sequence {
+            return .skipped
+        }
+        let origin = record.origin ?? Origin(site: producerID, sequence: record.sequence)
+        let mark = StreamMark(producer: producerID, sequence: record.sequence, cursor: cursorAfter, outcome: .synced)
+        var localName: String?
+        do {
+            let plan = try await makePlan(record, row: row, configuration: configuration, client: client)
+            let (dependencies, asOf) = try await fetchDependencies(of: plan, doctype: record.doctype, configuration: configuration, client: client)
+            try await site.write(as: configuration.user) { tx in
+                tx.setStreamMark(mark)
+                let dependencyOrigin = Origin(site: producerID, sequence: asOf)
+                for dependency in dependencies where !tx.exists(dependency.doctype, dependency.name ?? "") {
+                    let stored = try tx.insert(dependency, keepingName: true)
+                    tx.markReplica(doctype: stored.doctype, name: stored.name!,
+                                   ReplicaMark(producer: producerID, sequence: asOf, remoteName: stored.name!), origin: dependencyOrigin)
+                }
+                switch plan {
+                case .insert(var document, let sequence):
+                    if row.useSameName {
+                        document["remote_docname"] = nil
+                        document["remote_site_name"] = nil
+                    } else {
+                        document.name = nil
+                        document["remote_docname"] = .string(record.docname)
+                        document["remote_site_name"] = .string(configuration.name)
+                    }
+                    let stored = try tx.insert(document, keepingName: row.useSameName)
+                    localName = stored.name
+                    let replayedOrigin = sequence == record.sequence ? origin : Origin(site: producerID, sequence: sequence)
+                    tx.markReplica(doctype: record.doctype, name: stored.name!,
+                                   ReplicaMark(producer: producerID, sequence: sequence, remoteName: record.docname), origin: replayedOrigin)
+                case .update(let name, let diff):
+                    localName = name
+                    guard let local = try tx.get(record.doctype, name) else {
+                        throw StreamError(.notFound, "\(record.doctype) \(name) disappeared before the update could be applied",
+                                          doctype: record.doctype, docname: name)
+                    }
+                    var document: Document
+                    do { document = try diff.apply(to: local) } catch {
+                        throw StreamError(.invalidRequest, "the update does not fit the local \(record.doctype) \(name): \(error)",
+                                          doctype: record.doctype, docname: name)
+                    }
+                    document.modified = local.modified
+                    try tx.save(document)
+                    tx.markReplica(doctype: record.doctype, name: name,
+                                   ReplicaMark(producer: producerID, sequence: record.sequence, remoteName: record.docname), origin: origin)
+                case .delete(let name):
+                    localName = name
+                    try tx.delete(record.doctype, name)
+                    tx.markReplica(doctype: record.doctype, name: name,
+                                   ReplicaMark(producer: producerID, sequence: record.sequence, remoteName: record.docname), origin: origin)
+                case .nothing:
+                    break
+                }
+            }
+            return .synced
+        } catch {
+            logger.warning("replay failed", metadata: ["producer": "\(configuration.name)", "doctype": "\(record.doctype)",
+                                                        "docname": "\(record.docname)", "sequence": "\(record.sequence)", "error": "\(error)"])
+            var failedMark = mark
+            failedMark.outcome = .failed
+            try await recordFailure(record, row: row, localName: localName, configuration: configuration, mark: failedMark, error: error)
+            return .failed
+        }
+    }
+
+    /// The local name of the producer's document `remoteName`, if this site has it.
+    func localName(of doctype: String, remoteName: String, row: ProducerConfiguration.Row, configuration: ProducerConfiguration) throws -> String? {
+        if row.useSameName {
+            return site.exists(doctype, remoteName) ? remoteName : nil
+        }
+        return try site.replicatedDocument(doctype, site: configuration.name, docname: remoteName)?.name
+    }
+
+    func makePlan(_ record: LogRecord, row: ProducerConfiguration.Row, configuration: ProducerConfiguration,
+                  client: any ProducerClient) async throws -> Plan {
+        let local = try localName(of: record.doctype, remoteName: record.docname, row: row, configuration: configuration)
+        switch record.updateType {
+        case .create:
+            guard let document = Document(json: try JSON(parsing: record.payload)) else {
+                throw StreamError(.invalidRequest, "the Create payload is not a document", doctype: record.doctype, docname: record.docname)
+            }
+            return .insert(document, replicaSequence: record.sequence)
+        case .update, .cancel:
+            let diff = try DocumentDiff(json: try JSON(parsing: record.payload))
+            if let local { return .update(localName: local, diff) }
+            // This site never had the document (it predates the subscription, or its Create
+            // failed): take the producer's current version instead of the change.
+            let reply = try await client.documents(DocumentsRequest(consumer: site.identity.name,
+                                                                    keys: [.init(doctype: record.doctype, name: record.docname)]))
+            guard let current = reply.documents.first else { return .nothing }
+            return .insert(current, replicaSequence: max(reply.asOf, record.sequence))
+        case .delete:
+            guard let local else { return .nothing }
+            return .delete(localName: local)
+        }
+    }
+
+    /// Writes the `Event Sync Log` document of a failed replay, carrying the watermark past it.
+    func recordFailure(_ record: LogRecord, row: ProducerConfiguration.Row, localName: String?, configuration: ProducerConfiguration,
+                       mark: StreamMark, error: any Error) async throws {
+        let data = (try? JSON(parsing: record.payload)).map { String(decoding: $0.serialized(), as: UTF8.self) }
+            ?? String(decoding: record.payload, as: UTF8.self)
+        var fields: JSONObject = [
+            "update_type": .string(record.updateType.description),
+            "docname": .string(localName ?? record.docname),
+            "status": "Failed",
+            "event_producer": .string(configuration.name),
+            "producer_doc": .string(record.docname),
+            "use_same_name": row.useSameName ? 1 : 0,
+            "data": .string(data),
+            "error": .string(String(describing: error)),
+        ]
+        if site.schema[record.doctype] != nil { fields["ref_doctype"] = .string(record.doctype) }
+        if let mapping = row.mapping, site.exists(SystemDocTypes.documentTypeMapping, mapping) { fields["mapping"] = .string(mapping) }
+        try await site.write(as: configuration.user) { tx in
+            tx.setStreamMark(mark)
+            try tx.insert(Document(doctype: SystemDocTypes.eventSyncLog, fields))
+        }
+    }
+}

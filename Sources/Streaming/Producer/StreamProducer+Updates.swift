@@ -1,0 +1,133 @@
+import EventLog
+import Site
+
+extension StreamProducer {
+    /// The next records consumer `consumer` may see after `after` (nil: the start of the log):
+    /// only records of DocTypes approved for it, never records that came from the consumer
+    /// itself (their `origin` is its site id), as the original framed bytes with their crcs,
+    /// each with the cursor after it; and the cursor to continue from, which may lie past
+    /// records that were filtered out.
+    ///
+    /// Memory stays bounded however large the backlog: the log is read in batches no larger
+    /// than the room left in the reply, until the reply holds `maxEntries` records or
+    /// `maxBytes` bytes of frames, the durable end of the log is reached (`caughtUp`), or
+    /// `scanBytes` bytes of the log were examined (then `caughtUp` is false and the consumer
+    /// simply asks again from `next`). A single record larger than `maxBytes` is sent alone.
+    ///
+    /// As in Frappe, a document created and deleted within one reply never appears in it.
+    ///
+    /// Throws `.notFound` for an unknown consumer, `.permission` when `caller` is not its
+    /// user, and the log's error for a cursor that is not a record boundary of this log.
+    public func updates(consumer nameOrID: String, caller: String, after: LogCursor?, maxEntries: Int, maxBytes: Int,
+                        scanBytes: Int = 256 << 20) throws -> UpdatesReply {
+        guard maxEntries > 0, maxBytes > 0 else {
+            throw StreamError(.invalidRequest, "max_entries and max_bytes must be at least 1 (got \(maxEntries), \(maxBytes))")
+        }
+        let record = try authorized(nameOrID, caller: caller)
+        let approved = record.approved
+        let lastSequence = site.log.lastSequence
+        var cursor = after ?? site.log.startCursor
+        var entries: [UpdateEntry] = []
+        var keys: [FilterKey] = []
+        var frameBytes = 0
+        var scanned = 0
+        var caughtUp = false
+        reading: while entries.count < maxEntries, frameBytes < maxBytes, scanned < scanBytes {
+            let room = maxBytes - frameBytes
+            let batch = try site.log.read(after: cursor, maxEntries: maxEntries - entries.count, maxBytes: min(room, 4 << 20))
+            guard batch.count > 0 else {
+                caughtUp = true
+                break
+            }
+            let cursors = try frameCursors(batch, start: cursor)
+            var offset = 0
+            for (i, after) in cursors.enumerated() {
+                guard let peek = FramePeek(batch.bytes, at: offset) else {
+                    throw StreamError(.integrity, "log batch after \(cursor) holds an unreadable frame at byte \(offset)", offset: offset)
+                }
+                if approved.contains(peek.doctype), peek.originSite != record.siteID {
+                    if peek.length > room, !entries.isEmpty {
+                        // A record larger than the room left: it goes first in the next reply.
+                        break reading
+                    }
+                    entries.append(UpdateEntry(cursor: after, frame: Array(batch.bytes[offset..<offset + peek.length])))
+                    keys.append(FilterKey(doctype: peek.doctype, docname: peek.docname, updateType: peek.updateType))
+                    frameBytes += peek.length
+                }
+                scanned += peek.length
+                offset += peek.length
+                cursor = after
+                _ = i
+            }
+            cursor = batch.next
+        }
+        let kept = Self.droppingCreatedAndDeleted(keys)
+        if kept.count != entries.count {
+            entries = kept.map { entries[$0] }
+        }
+        return UpdatesReply(next: cursor, caughtUp: caughtUp, lastSequence: lastSequence,
+                            statuses: record.doctypes.filter { !record.unsubscribed.contains($0.doctype) }, entries: entries)
+    }
+
+    struct FilterKey: Hashable {
+        var doctype: String
+        var docname: String
+        var updateType: UInt8 = 0
+
+        var document: FilterKey { FilterKey(doctype: doctype, docname: docname) }
+    }
+
+    /// The indices of the entries to keep: a document's entries from its Create through its
+    /// Delete, both in the reply, are dropped together.
+    static func droppingCreatedAndDeleted(_ keys: [FilterKey]) -> [Int] {
+        var open: [FilterKey: [Int]] = [:]
+        var dropped = Set<Int>()
+        for (i, key) in keys.enumerated() {
+            let document = key.document
+            switch key.updateType {
+            case UpdateType.create.rawValue:
+                open[document] = [i]
+            case UpdateType.delete.rawValue:
+                if let run = open.removeValue(forKey: document) {
+                    dropped.formUnion(run)
+                    dropped.insert(i)
+                }
+            default:
+                open[document]?.append(i)
+            }
+        }
+        return keys.indices.filter { !dropped.contains($0) }
+    }
+
+    /// The cursor after each frame of `batch`, which was read after `start`. Frames follow each
+    /// other within a segment; where the batch enters a new segment (named by its first
+    /// record's sequence) the position is asked of the log.
+    func frameCursors(_ batch: LogBatch, start: LogCursor) throws -> [LogCursor] {
+        guard let first = batch.firstSequence else { return [] }
+        var bases = Set<UInt64>()
+        if batch.next.segment != start.segment {
+            var base = batch.next.segment
+            while base > start.segment {
+                bases.insert(base)
+                if base <= first { break }
+                base = try site.log.cursor(before: base - 1).segment
+            }
+        }
+        var cursors: [LogCursor] = []
+        cursors.reserveCapacity(batch.count)
+        var position = start
+        var offset = 0
+        var sequence = first
+        while offset < batch.bytes.count {
+            let length = Int(batch.bytes.u32(at: offset))
+            if bases.contains(sequence) {
+                position = try site.log.cursor(before: sequence)
+            }
+            position.offset += UInt64(length)
+            cursors.append(position)
+            offset += length
+            sequence += 1
+        }
+        return cursors
+    }
+}
