@@ -41,9 +41,13 @@ extension StreamConsumer {
     /// whose replay fails is recorded in an `Event Sync Log` document (that write moves the
     /// watermark past it) and the pull goes on. Transport errors stop the pull; the next one
     /// resumes from the watermark.
+    ///
+    /// `progress` is told of each record once its outcome is committed (for progress bars),
+    /// with the producer's last sequence number.
     @discardableResult
     public func pull(producer nameOrID: String, client: any ProducerClient,
-                     maxEntries: Int = 1000, maxBytes: Int = 4 << 20) async throws -> PullReport {
+                     maxEntries: Int = 1000, maxBytes: Int = 4 << 20,
+                     progress: (@Sendable (_ sequence: UInt64, _ outcome: ReplayOutcome, _ producerLastSequence: UInt64) -> Void)? = nil) async throws -> PullReport {
         var configuration = try producer(nameOrID)
         guard let watermark = try site.streamWatermark(producer: configuration.siteID) else {
             throw StreamError(.notFound, "producer \(configuration.name) has no watermark on \(site.identity.name); subscribe first")
@@ -61,11 +65,13 @@ extension StreamConsumer {
                 configuration = try producer(configuration.name)
             }
             for (entry, record) in zip(reply.entries, records) {
-                switch try await replay(record, cursorAfter: entry.cursor, configuration: configuration, client: client) {
+                let outcome = try await replay(record, cursorAfter: entry.cursor, configuration: configuration, client: client)
+                switch outcome {
                 case .synced: report.synced += 1
                 case .skipped: report.skipped += 1
                 case .failed: report.failed += 1
                 }
+                progress?(record.sequence, outcome, reply.lastSequence)
                 cursor = entry.cursor
                 remember(cursor, producer: configuration.siteID)
             }

@@ -4,7 +4,10 @@ import Site
 import SiteStreamJSON
 
 extension StreamConsumer {
-    enum ReplayOutcome { case synced, skipped, failed }
+    /// What became of one record.
+    public enum ReplayOutcome: String, Sendable {
+        case synced, skipped, failed
+    }
 
     /// What replaying one record will do, worked out before the write (fetching dependencies
     /// needs the network, which a transaction must not wait for).
