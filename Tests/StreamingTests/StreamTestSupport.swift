@@ -69,8 +69,8 @@ final class StreamPair: @unchecked Sendable {
     }
 
     /// Closes and reopens the consumer site (as after a restart).
-    func reopenConsumer() throws {
-        try consumerSite.close()
+    func reopenConsumer(closing: Bool = true) throws {
+        if closing { try consumerSite.close() }
         consumerSite = try Site.open(at: SiteLayout(root: consumerDirectory.url), controllers: consumerControllers)
         consumer = StreamConsumer(site: consumerSite)
     }

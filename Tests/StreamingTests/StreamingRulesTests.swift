@@ -1,4 +1,5 @@
 import DocumentModel
+import Foundation
 import EventLog
 import Site
 import SiteStreamJSON
@@ -219,6 +220,36 @@ struct StreamingRulesTests {
             let name = String(format: "C%03d", i)
             #expect(replicatedFields(try pair.consumerSite.get("Customer", name)) == replicatedFields(try pair.producerSite.get("Customer", name)))
         }
+    }
+
+    @Test("the watermark and replica sequences are folded from the log: a store rebuilt from it holds them unchanged")
+    func watermarkSurvivesRebuild() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.subscribe([.init("Customer"), .init("Address", useSameName: false)])
+        let address: String = try await pair.producerSite.write { tx in
+            try tx.insert(Docs.customer("Acme"))
+            return try tx.insert(Docs.address("HQ", linkedTo: [("Customer", "Acme")])).name!
+        }
+        try await pair.producerSite.write { tx in try tx.update("Customer", "Acme", with: ["customer_details": "x"]) }
+        try await pair.pull()
+        let producerID = pair.producerSite.identity.id
+        let watermark = try #require(try pair.consumerSite.streamWatermark(producer: producerID))
+        #expect(watermark.synced == 3)
+        let acme = try pair.consumerSite.replicaSequence(producer: producerID, doctype: "Customer", remoteName: "Acme")
+        let hq = try pair.consumerSite.replicaSequence(producer: producerID, doctype: "Address", remoteName: address)
+        #expect(acme != nil && hq != nil && acme! > hq!)
+
+        try pair.consumerSite.close()
+        try FileManager.default.removeItem(at: SiteLayout(root: pair.consumerDirectory.url).storeDirectory)
+        try pair.reopenConsumer(closing: false)
+        #expect(try pair.consumerSite.streamWatermark(producer: producerID) == watermark)
+        #expect(try pair.consumerSite.replicaSequence(producer: producerID, doctype: "Customer", remoteName: "Acme") == acme)
+        #expect(try pair.consumerSite.replicaSequence(producer: producerID, doctype: "Address", remoteName: address) == hq)
+        // Nothing is fetched twice after the rebuild.
+        let report = try await pair.pull()
+        #expect(report.received == 0)
+        #expect(pair.consumerSite.count("Address") == 1)
     }
 
     @Test("the consumer's replayed entries are never sent back to their origin")
