@@ -25,7 +25,7 @@ extension Site {
         return value
     }
 
-    private func prepareWrite<T: Sendable>(user: String, _ body: (SiteTransaction) throws -> T) throws -> (T, AckTicket?) {
+    func prepareWrite<T: Sendable>(user: String, _ body: (SiteTransaction) throws -> T) throws -> (T, AckTicket?) {
         try writer.withLock { (state: inout WriterState) throws -> (T, AckTicket?) in
             if let failure = state.failure {
                 throw SiteError(.io, "the site refuses writes until it is reopened: \(failure)")
