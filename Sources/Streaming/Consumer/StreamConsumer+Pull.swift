@@ -64,17 +64,27 @@ extension StreamConsumer {
             if try await refreshStatuses(reply.statuses, of: configuration) {
                 configuration = try producer(configuration.name)
             }
+            var acknowledgements: [WriteAcknowledgement] = []
+            var outcomes: [(UInt64, ReplayOutcome)] = []
+            var replayed = cursor
             for (entry, record) in zip(reply.entries, records) {
-                let outcome = try await replay(record, cursorAfter: entry.cursor, configuration: configuration, client: client)
+                let (outcome, acknowledgement) = try await replay(record, cursorAfter: entry.cursor, configuration: configuration, client: client)
+                if let acknowledgement { acknowledgements.append(acknowledgement) }
+                outcomes.append((record.sequence, outcome))
+                replayed = entry.cursor
+            }
+            // The reply's writes share group commits; a record counts once its write is durable.
+            for acknowledgement in acknowledgements { try await acknowledgement.wait() }
+            for (sequence, outcome) in outcomes {
                 switch outcome {
                 case .synced: report.synced += 1
                 case .skipped: report.skipped += 1
                 case .failed: report.failed += 1
                 }
-                progress?(record.sequence, outcome, reply.lastSequence)
-                cursor = entry.cursor
-                remember(cursor, producer: configuration.siteID)
+                progress?(sequence, outcome, reply.lastSequence)
             }
+            cursor = replayed
+            remember(cursor, producer: configuration.siteID)
             let moved = reply.next != cursor
             cursor = reply.next
             remember(cursor, producer: configuration.siteID)

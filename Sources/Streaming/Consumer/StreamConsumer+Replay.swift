@@ -23,13 +23,15 @@ extension StreamConsumer {
 
     /// Replays one verified record as its own transaction; a failure becomes an `Event Sync
     /// Log` document in a transaction of its own. Both move the watermark to `cursorAfter`.
+    /// The write is queued, not waited for: the caller waits for the returned acknowledgement
+    /// (once per reply) before it counts the record as done.
     func replay(_ record: LogRecord, cursorAfter: LogCursor, configuration: ProducerConfiguration,
-                client: any ProducerClient) async throws -> ReplayOutcome {
-        guard let row = configuration.row(for: record.doctype) else { return .skipped }
+                client: any ProducerClient) async throws -> (ReplayOutcome, WriteAcknowledgement?) {
+        guard let row = configuration.row(for: record.doctype) else { return (.skipped, nil) }
         let producerID = configuration.siteID
         if let applied = try site.replicaSequence(producer: producerID, doctype: record.doctype, remoteName: record.docname),
            applied >= record.sequence {
-            return .skipped
+            return (.skipped, nil)
         }
         let origin = record.origin ?? Origin(site: producerID, sequence: record.sequence)
         let mark = StreamMark(producer: producerID, sequence: record.sequence, cursor: cursorAfter, outcome: .synced)
@@ -37,7 +39,7 @@ extension StreamConsumer {
         do {
             let plan = try await makePlan(record, row: row, configuration: configuration, client: client)
             let (dependencies, asOf) = try await fetchDependencies(of: plan, doctype: record.doctype, configuration: configuration, client: client)
-            try await site.write(as: configuration.user) { tx in
+            let (_, acknowledgement) = try site.writeQueued(as: configuration.user) { tx in
                 tx.setStreamMark(mark)
                 let dependencyOrigin = Origin(site: producerID, sequence: asOf)
                 for dependency in dependencies where !tx.exists(dependency.doctype, dependency.name ?? "") {
@@ -84,14 +86,15 @@ extension StreamConsumer {
                     break
                 }
             }
-            return .synced
+            return (.synced, acknowledgement)
         } catch {
             logger.warning("replay failed", metadata: ["producer": "\(configuration.name)", "doctype": "\(record.doctype)",
                                                         "docname": "\(record.docname)", "sequence": "\(record.sequence)", "error": "\(error)"])
             var failedMark = mark
             failedMark.outcome = .failed
-            try await recordFailure(record, row: row, localName: localName, configuration: configuration, mark: failedMark, error: error)
-            return .failed
+            let acknowledgement = try recordFailure(record, row: row, localName: localName, configuration: configuration,
+                                                    mark: failedMark, error: error)
+            return (.failed, acknowledgement)
         }
     }
 
@@ -129,7 +132,7 @@ extension StreamConsumer {
 
     /// Writes the `Event Sync Log` document of a failed replay, carrying the watermark past it.
     func recordFailure(_ record: LogRecord, row: ProducerConfiguration.Row, localName: String?, configuration: ProducerConfiguration,
-                       mark: StreamMark, error: any Error) async throws {
+                       mark: StreamMark, error: any Error) throws -> WriteAcknowledgement {
         let data = (try? JSON(parsing: record.payload)).map { String(decoding: $0.serialized(), as: UTF8.self) }
             ?? String(decoding: record.payload, as: UTF8.self)
         var fields: JSONObject = [
@@ -144,9 +147,9 @@ extension StreamConsumer {
         ]
         if site.schema[record.doctype] != nil { fields["ref_doctype"] = .string(record.doctype) }
         if let mapping = row.mapping, site.exists(SystemDocTypes.documentTypeMapping, mapping) { fields["mapping"] = .string(mapping) }
-        try await site.write(as: configuration.user) { tx in
+        return try site.writeQueued(as: configuration.user) { tx in
             tx.setStreamMark(mark)
             try tx.insert(Document(doctype: SystemDocTypes.eventSyncLog, fields))
-        }
+        }.1
     }
 }
