@@ -33,21 +33,23 @@ final class StreamPair: @unchecked Sendable {
     let consumerControllers: ControllerRegistry
 
     init(consumerControllers: ControllerRegistry = ControllerRegistry(), producerName: String = "head-office",
-         consumerName: String = "branch-1") async throws {
+         consumerName: String = "branch-1", producerSegmentBytes: Int? = nil) async throws {
         producerDirectory = try TemporaryDirectory("producer")
         consumerDirectory = try TemporaryDirectory("consumer")
         self.consumerControllers = consumerControllers
-        producerSite = try await Self.makeSite(producerDirectory.url, name: producerName, controllers: ControllerRegistry())
+        producerSite = try await Self.makeSite(producerDirectory.url, name: producerName, controllers: ControllerRegistry(),
+                                               segmentBytes: producerSegmentBytes)
         consumerSite = try await Self.makeSite(consumerDirectory.url, name: consumerName, controllers: consumerControllers)
         producer = StreamProducer(site: producerSite)
         consumer = StreamConsumer(site: consumerSite)
         client = LocalProducerClient(producer: producer)
     }
 
-    static func makeSite(_ directory: URL, name: String, controllers: ControllerRegistry) async throws -> Site {
+    static func makeSite(_ directory: URL, name: String, controllers: ControllerRegistry, segmentBytes: Int? = nil) async throws -> Site {
         let layout = SiteLayout(root: directory)
         var settings = SiteSettings()
         settings.durability = .none
+        if let segmentBytes { settings.segmentBytes = segmentBytes }
         try await Site.create(at: layout, name: name, url: "http://\(name).test", settings: settings)
         return try Site.open(at: layout, controllers: controllers)
     }
