@@ -8,6 +8,8 @@ struct ReplicationContext {
     var stream: StreamMark?
     /// Local document key → its mark and the origin its entries carry.
     var replicas: [DocumentKey: (mark: ReplicaMark, origin: Origin)] = [:]
+    /// Documents this transaction will insert before it ends; links to them pass the link check.
+    var promised: Set<DocumentKey> = []
 }
 
 extension SiteTransaction {
@@ -30,6 +32,20 @@ extension SiteTransaction {
         replication = context
     }
 
+    /// Declares documents this transaction is about to insert, so links among them pass the
+    /// link check whatever the order (a cycle of fetched dependencies: A links B, B links A).
+    /// Every promised document must be inserted before the transaction ends; `Site.write`
+    /// refuses to commit otherwise.
+    public func promiseDocuments(_ keys: some Sequence<DocumentKey>) {
+        var context = replication ?? ReplicationContext()
+        context.promised.formUnion(keys)
+        replication = context
+    }
+
+    func isPromised(_ key: DocumentKey) -> Bool {
+        replication?.promised.contains(key) ?? false
+    }
+
     /// The replica sequence of a producer's document as this transaction sees it.
     public func replicaSequence(producer: String, doctype: String, remoteName: String) throws -> UInt64? {
         if let context = replication {
@@ -43,7 +59,12 @@ extension SiteTransaction {
     /// Writes the replication marks into the entries' origin and annotations; the write path
     /// calls it just before appending.
     func sealReplication() throws {
-        guard let context = replication, !entries.isEmpty else { return }
+        guard let context = replication else { return }
+        if let broken = context.promised.first(where: { !exists($0.doctype, $0.name) }) {
+            throw SiteError(.linkValidation, "\(broken.doctype) \(broken.name) was promised to this transaction but not inserted",
+                            doctype: broken.doctype, docname: broken.name)
+        }
+        guard !entries.isEmpty else { return }
         for i in entries.indices {
             let key = DocumentKey(doctype: entries[i].doctype, name: entries[i].docname)
             let isLast = i == entries.count - 1
