@@ -114,6 +114,29 @@ struct ReplicationTests {
         }
     }
 
+    @Test("dependencies that link to each other in a cycle are fetched once and inserted together")
+    func dependencyCycle() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.subscribe([.init("Customer")])
+        try await pair.producerSite.write { tx in
+            try tx.insert(Docs.customerGroup("A"))
+            var b = Docs.customerGroup("B")
+            b["parent_customer_group"] = "A"
+            try tx.insert(b)
+        }
+        try await pair.producerSite.write { tx in
+            try tx.update("Customer Group", "A", with: ["parent_customer_group": "B"])
+            try tx.insert(Docs.customer("Acme", group: "A"))
+        }
+        let report = try await pair.pull()
+        #expect(report.synced == 1)
+        #expect(report.failed == 0)
+        #expect(try pair.consumerSite.get("Customer Group", "A")?["parent_customer_group"]?.stringValue == "B")
+        #expect(try pair.consumerSite.get("Customer Group", "B")?["parent_customer_group"]?.stringValue == "A")
+        #expect(pair.consumerSite.exists("Customer", "Acme"))
+    }
+
     @Test("a Dynamic Link target is fetched under the producer's name")
     func dynamicLinkDependency() async throws {
         let pair = try await StreamPair()

@@ -40,7 +40,8 @@ extension StreamConsumer {
     /// the producer's cursor after it, so the watermark moves in the same write. A record
     /// whose replay fails is recorded in an `Event Sync Log` document (that write moves the
     /// watermark past it) and the pull goes on. Transport errors stop the pull; the next one
-    /// resumes from the watermark.
+    /// resumes from the watermark. A second pull from the same producer while one runs is
+    /// refused (`.conflict`); `PullLoop` joins them instead.
     ///
     /// `progress` is told of each record once its outcome is committed (for progress bars),
     /// with the producer's last sequence number.
@@ -52,6 +53,11 @@ extension StreamConsumer {
         guard let watermark = try site.streamWatermark(producer: configuration.siteID) else {
             throw StreamError(.notFound, "producer \(configuration.name) has no watermark on \(site.identity.name); subscribe first")
         }
+        let claimed = pulling.withLock { $0.insert(configuration.siteID).inserted }
+        guard claimed else {
+            throw StreamError(.conflict, "a pull from \(configuration.name) is already running on \(site.identity.name); one pull per producer at a time")
+        }
+        defer { _ = pulling.withLock { $0.remove(configuration.siteID) } }
         var cursor = watermark.cursor
         if let remembered = positions.withLock({ $0[configuration.siteID] }), remembered > cursor { cursor = remembered }
         var report = PullReport()

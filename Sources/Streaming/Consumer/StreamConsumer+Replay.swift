@@ -2,6 +2,7 @@ import DocumentModel
 import EventLog
 import Site
 import SiteStreamJSON
+import SnapshotStore
 
 extension StreamConsumer {
     /// What became of one record.
@@ -40,8 +41,15 @@ extension StreamConsumer {
             let plan = try await makePlan(record, row: row, configuration: configuration, client: client)
             let (dependencies, asOf) = try await fetchDependencies(of: plan, doctype: record.doctype, configuration: configuration, client: client)
             let (_, acknowledgement) = try site.writeQueued(as: configuration.user) { tx in
+                // Checked again on the writer: nothing can have applied it since, but if
+                // something did, writing nothing is the safe answer.
+                if let applied = try tx.replicaSequence(producer: producerID, doctype: record.doctype, remoteName: record.docname),
+                   applied >= record.sequence {
+                    return
+                }
                 tx.setStreamMark(mark)
                 let dependencyOrigin = Origin(site: producerID, sequence: asOf)
+                tx.promiseDocuments(dependencies.map { DocumentKey(doctype: $0.doctype, name: $0.name ?? "") })
                 for dependency in dependencies where !tx.exists(dependency.doctype, dependency.name ?? "") {
                     let stored = try tx.insert(dependency, keepingName: true)
                     tx.markReplica(doctype: stored.doctype, name: stored.name!,

@@ -25,6 +25,8 @@ public final class StreamConsumer: Sendable {
     /// Per producer id: a cursor at or past the stored watermark (records skipped without a
     /// write move only this), so a later pull need not re-read them. Lost on restart, harmlessly.
     let positions = Mutex<[String: LogCursor]>([:])
+    /// Producer ids with a pull running: one pull per producer at a time.
+    let pulling = Mutex<Set<String>>([])
 
     public init(site: Site, logger: Logger = Logger(label: "sitestream.streaming.consumer")) {
         self.site = site
