@@ -178,6 +178,31 @@ struct ReplicationTests {
         #expect(pair.consumerSite.count("Address") == 0)
     }
 
+    @Test("a renamed DocType's document fetched as a dependency keeps the producer's name and is found by later updates")
+    func renamedDependency() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        let address: String = try await pair.producerSite.write { tx in
+            try tx.insert(Docs.customer("Acme"))
+            return try tx.insert(Docs.address("HQ", linkedTo: [("Customer", "Acme")])).name!
+        }
+        try await pair.subscribe([.init("GL Entry"), .init("Address", useSameName: false)])
+        try await pair.producerSite.write { tx in
+            try tx.insert(Document(doctype: "GL Entry", [
+                "posting_date": "2026-01-05", "account": "Debtors", "party_type": "Address", "party": .string(address),
+                "voucher_type": "Customer", "voucher_no": "Acme",
+            ]))
+        }
+        try await pair.pull()
+        let fetched = try #require(try pair.consumerSite.get("Address", address))
+        #expect(fetched["remote_docname"]?.stringValue == address)
+        try await pair.producerSite.write { tx in try tx.update("Address", address, with: ["city": "Capital City"]) }
+        let report = try await pair.pull()
+        #expect(report.synced == 1)
+        #expect(pair.consumerSite.count("Address") == 1)
+        #expect(try pair.consumerSite.get("Address", address)?["city"]?.stringValue == "Capital City")
+    }
+
     @Test("the producer's update log: every change, its type, and its data")
     func updateLogOnProducer() async throws {
         let pair = try await StreamPair()

@@ -121,6 +121,28 @@ struct StreamingRulesTests {
         #expect(pair.consumerSite.count("Customer") == 2)
     }
 
+    @Test("an Event Producer saved through the document API is registered by resubscribe, keeping its name")
+    func resubscribeSavedDocument() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.consumerSite.write { tx in
+            try tx.insert(Document(doctype: "Event Producer", name: "hq", [
+                "producer_url": "http://head-office.test", "api_key": "k", "api_secret": "s", "user": "Administrator",
+                "producer_doctypes": [["ref_doctype": "Customer", "use_same_name": 1]],
+            ]))
+        }
+        let status = try await pair.consumer.resubscribe(producer: "hq", client: pair.client)
+        #expect(status.producer.name == "hq")
+        #expect(status.producer.siteID == pair.producerSite.identity.id)
+        #expect(status.watermark != nil)
+        #expect(pair.consumerSite.count("Event Producer") == 1)
+        try await pair.producer.approve(consumer: "branch-1", doctypes: ["Customer"])
+        try await pair.producerSite.write { tx in try tx.insert(Docs.customer("Acme")) }
+        let report = try await pair.consumer.pull(producer: "hq", client: pair.client)
+        #expect(report.synced == 1)
+        #expect(try pair.producer.consumers().count == 1)
+    }
+
     @Test("the consumer never hands its API secret over; the producer keeps a notify-only token the consumer can check")
     func notifyToken() async throws {
         let pair = try await StreamPair()
@@ -161,6 +183,43 @@ struct StreamingRulesTests {
         let report = try await pair.consumer.pull(producer: "head-office", client: tampering)
         #expect(report.synced == 5)
         #expect(pair.consumerSite.count("Customer") == 5)
+    }
+
+    struct Outage: Error {}
+
+    /// A client whose `documents` calls fail as if the producer went away mid-pull.
+    struct FlakyDocumentsClient: ProducerClient {
+        let inner: LocalProducerClient
+        func register(_ request: RegisterRequest) async throws -> RegisterReply { try await inner.register(request) }
+        func updates(consumer: String, after: LogCursor?, maxEntries: Int, maxBytes: Int) async throws -> [UInt8] {
+            try await inner.updates(consumer: consumer, after: after, maxEntries: maxEntries, maxBytes: maxBytes)
+        }
+        func documents(_ request: DocumentsRequest) async throws -> DocumentsReply { throw Outage() }
+    }
+
+    @Test("a transport failure while fetching dependencies stops the pull without recording or skipping anything")
+    func transportFailureDuringDependencies() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.subscribe([.init("Customer")])
+        try await pair.producerSite.write { tx in
+            try tx.insert(Docs.customer("Plain"))
+            try tx.insert(Docs.customerGroup("Retail"))
+            try tx.insert(Docs.customer("Grouped", group: "Retail"))
+        }
+        let before = try pair.consumerSite.streamWatermark(producer: pair.producerSite.identity.id)
+        let error = await #expect(throws: StreamError.self) {
+            try await pair.consumer.pull(producer: "head-office", client: FlakyDocumentsClient(inner: pair.client))
+        }
+        #expect(error?.code == .transport)
+        #expect(pair.consumerSite.count("Event Sync Log") == 0)
+        #expect(!pair.consumerSite.exists("Customer", "Grouped"))
+        // The record before the failure was applied, and the watermark says exactly that.
+        #expect(pair.consumerSite.exists("Customer", "Plain"))
+        #expect(try pair.consumerSite.streamWatermark(producer: pair.producerSite.identity.id)?.synced == (before?.synced ?? 0) + 1)
+        let report = try await pair.pull()
+        #expect(report.synced == 1)
+        #expect(pair.consumerSite.exists("Customer", "Grouped"))
     }
 
     @Test("a dependency request for a document the consumer may not see is refused")

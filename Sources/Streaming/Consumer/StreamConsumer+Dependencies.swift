@@ -35,7 +35,7 @@ extension StreamConsumer {
             var next: [DocumentKey] = []
             for chunkStart in stride(from: 0, to: frontier.count, by: DocumentsRequest.maxDocuments) {
                 let chunk = Array(frontier[chunkStart..<min(chunkStart + DocumentsRequest.maxDocuments, frontier.count)])
-                let reply = try await client.documents(DocumentsRequest(consumer: site.identity.name, keys: chunk))
+                let reply = try await fetchDocuments(DocumentsRequest(consumer: site.identity.name, keys: chunk), client: client)
                 asOf = min(asOf, reply.asOf)
                 for document in reply.documents {
                     let key = DocumentKey(doctype: document.doctype, name: document.name ?? "")
@@ -73,4 +73,25 @@ extension StreamConsumer {
         for key in documents.keys.sorted(by: { ($0.doctype, $0.name) < ($1.doctype, $1.name) }) { visit(key) }
         return order
     }
+
+    /// Calls the producer's `documents`. A refusal (`.permission`, `.notFound`,
+    /// `.invalidRequest`) is about the documents and fails this record's replay; anything else
+    /// (unreachable, a bad reply) is a transport failure that stops the pull without moving
+    /// the watermark (DESIGN-NOTES invariant 5).
+    func fetchDocuments(_ request: DocumentsRequest, client: any ProducerClient) async throws -> DocumentsReply {
+        do {
+            return try await client.documents(request)
+        } catch let error as StreamError where [.permission, .notFound, .invalidRequest].contains(error.code) {
+            throw error
+        } catch {
+            throw TransportFailure(underlying: error)
+        }
+    }
+}
+
+/// A failure to reach the producer during a replay: it stops the pull instead of being
+/// recorded against the document.
+struct TransportFailure: Error, CustomStringConvertible {
+    var underlying: any Error
+    var description: String { "the producer could not be asked for documents: \(underlying)" }
 }

@@ -50,7 +50,13 @@ extension StreamConsumer {
                 tx.setStreamMark(mark)
                 let dependencyOrigin = Origin(site: producerID, sequence: asOf)
                 tx.promiseDocuments(dependencies.map { DocumentKey(doctype: $0.doctype, name: $0.name ?? "") })
-                for dependency in dependencies where !tx.exists(dependency.doctype, dependency.name ?? "") {
+                for var dependency in dependencies where !tx.exists(dependency.doctype, dependency.name ?? "") {
+                    // Always under the producer's name; a subscribed DocType that is otherwise
+                    // renamed also gets its remote fields, so its later updates find it.
+                    if let options = configuration.row(for: dependency.doctype), !options.useSameName {
+                        dependency["remote_docname"] = dependency.name.map(JSON.string)
+                        dependency["remote_site_name"] = .string(configuration.name)
+                    }
                     let stored = try tx.insert(dependency, keepingName: true)
                     tx.markReplica(doctype: stored.doctype, name: stored.name!,
                                    ReplicaMark(producer: producerID, sequence: asOf, remoteName: stored.name!), origin: dependencyOrigin)
@@ -95,6 +101,8 @@ extension StreamConsumer {
                 }
             }
             return (.synced, acknowledgement)
+        } catch let failure as TransportFailure {
+            throw StreamError(.transport, failure.description)
         } catch {
             logger.warning("replay failed", metadata: ["producer": "\(configuration.name)", "doctype": "\(record.doctype)",
                                                         "docname": "\(record.docname)", "sequence": "\(record.sequence)", "error": "\(error)"])
@@ -128,8 +136,9 @@ extension StreamConsumer {
             if let local { return .update(localName: local, diff) }
             // This site never had the document (it predates the subscription, or its Create
             // failed): take the producer's current version instead of the change.
-            let reply = try await client.documents(DocumentsRequest(consumer: site.identity.name,
-                                                                    keys: [.init(doctype: record.doctype, name: record.docname)]))
+            let reply = try await fetchDocuments(DocumentsRequest(consumer: site.identity.name,
+                                                                    keys: [.init(doctype: record.doctype, name: record.docname)]),
+                                                 client: client)
             guard let current = reply.documents.first else { return .nothing }
             return .insert(current, replicaSequence: max(reply.asOf, record.sequence))
         case .delete:

@@ -66,8 +66,12 @@ public final class StreamConsumer: Sendable {
     /// A fresh notify-only token goes to the producer; this site keeps only its SHA-256
     /// (`verifyNotifyToken`). The API secret in `subscription` never leaves this site except to
     /// authenticate the client's requests.
+    ///
+    /// `documentName` names an existing `Event Producer` to update (one saved through REST
+    /// before it was ever registered); by default the document is found by the producer's
+    /// site id, or created under the producer's name.
     @discardableResult
-    public func subscribe(_ subscription: Subscription, client: any ProducerClient) async throws -> ProducerStatus {
+    public func subscribe(_ subscription: Subscription, client: any ProducerClient, documentName: String? = nil) async throws -> ProducerStatus {
         guard !subscription.doctypes.isEmpty else {
             throw StreamError(.invalidRequest, "a subscription needs at least one DocType")
         }
@@ -87,7 +91,8 @@ public final class StreamConsumer: Sendable {
             if previous == nil {
                 tx.setStreamMark(StreamMark(producer: reply.producerID, sequence: reply.lastSequence, cursor: reply.startCursor, outcome: .start))
             }
-            let existing = try self.producers().first { $0.siteID == reply.producerID }
+            let existing = try documentName.flatMap { try tx.get(SystemDocTypes.eventProducer, $0) }.map(ProducerConfiguration.init)
+                ?? self.producers().first { $0.siteID == reply.producerID }
             let rows: [JSON] = subscription.doctypes.map { options in
                 [
                     "ref_doctype": .string(options.doctype),
@@ -111,6 +116,24 @@ public final class StreamConsumer: Sendable {
         }
         logger.info("subscribed", metadata: ["producer": "\(name)", "doctypes": "\(subscription.doctypes.map(\.doctype))"])
         return try status(producer: name)
+    }
+
+    /// Registers an existing `Event Producer` again from what its document says (its URL,
+    /// credentials, subscriber and rows): what the HTTP layer calls after the document is
+    /// saved through REST, so the producer learns of added or removed DocTypes.
+    @discardableResult
+    public func resubscribe(producer nameOrID: String, client: any ProducerClient) async throws -> ProducerStatus {
+        let configuration = try producer(nameOrID)
+        guard let document = try site.get(SystemDocTypes.eventProducer, configuration.name) else {
+            throw StreamError(.notFound, "no producer named \(nameOrID) is subscribed on \(site.identity.name)")
+        }
+        let subscription = Subscription(
+            producerURL: configuration.url, apiKey: document["api_key"]?.stringValue ?? "",
+            apiSecret: document["api_secret"]?.stringValue ?? "", user: configuration.user,
+            doctypes: configuration.rows.filter { !$0.unsubscribed }.map {
+                Subscription.DocTypeOptions($0.doctype, useSameName: $0.useSameName, condition: $0.condition, mapping: $0.mapping)
+            })
+        return try await subscribe(subscription, client: client, documentName: configuration.name)
     }
 
     /// Whether `token` is the notify-only token this site gave the producer `producerID`.

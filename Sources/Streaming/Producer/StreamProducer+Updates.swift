@@ -41,7 +41,7 @@ extension StreamProducer {
             }
             let cursors = try frameCursors(batch, start: cursor)
             var offset = 0
-            for (i, after) in cursors.enumerated() {
+            for after in cursors {
                 guard let peek = FramePeek(batch.bytes, at: offset) else {
                     throw StreamError(.integrity, "log batch after \(cursor) holds an unreadable frame at byte \(offset)", offset: offset)
                 }
@@ -57,7 +57,6 @@ extension StreamProducer {
                 scanned += peek.length
                 offset += peek.length
                 cursor = after
-                _ = i
             }
             cursor = batch.next
         }
