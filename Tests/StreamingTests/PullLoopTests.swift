@@ -89,3 +89,36 @@ struct PullLoopTests {
         return condition()
     }
 }
+
+@Suite("Producer pings")
+struct PingNotifierTests {
+    @Test("new durable entries ping every consumer with an approved DocType, and the ping makes it pull")
+    func pingsDriveThePullLoop() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.subscribe([.init("Customer")])
+        var configuration = PullLoop.Configuration()
+        configuration.pollInterval = .seconds(3600)
+        let loop = PullLoop(consumer: pair.consumer, producer: "head-office", client: pair.client, configuration: configuration,
+                            sleep: { _ in try await Task.sleep(for: .seconds(86_400)) })
+        let pinged = Mutex<[String]>([])
+        let notifier = PingNotifier(producer: pair.producer) { consumer in
+            pinged.withLock { $0.append(consumer.name) }
+            #expect(consumer.notifyToken != nil)
+            await loop.notify()
+        }
+        let start = pair.producerSite.log.lastSequence
+        let pulling = Task { await loop.run() }
+        let pinging = Task { await notifier.run(after: start) }
+        defer {
+            pulling.cancel()
+            pinging.cancel()
+        }
+        // The loop's first pull finds nothing; after it the loop waits an hour unless pinged.
+        for _ in 0..<6000 where await loop.lastReport == nil { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await loop.lastReport != nil)
+        try await pair.producerSite.write { tx in try tx.insert(Docs.customer("Pinged")) }
+        #expect(await PullLoopTests().waitFor { pair.consumerSite.exists("Customer", "Pinged") })
+        #expect(pinged.withLock { $0.first } == "branch-1")
+    }
+}

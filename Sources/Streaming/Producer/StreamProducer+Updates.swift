@@ -39,7 +39,7 @@ extension StreamProducer {
                 caughtUp = true
                 break
             }
-            let cursors = try frameCursors(batch, start: cursor)
+            let cursors = batch.cursors
             var offset = 0
             for after in cursors {
                 guard let peek = FramePeek(batch.bytes, at: offset) else {
@@ -96,37 +96,5 @@ extension StreamProducer {
             }
         }
         return keys.indices.filter { !dropped.contains($0) }
-    }
-
-    /// The cursor after each frame of `batch`, which was read after `start`. Frames follow each
-    /// other within a segment; where the batch enters a new segment (named by its first
-    /// record's sequence) the position is asked of the log.
-    func frameCursors(_ batch: LogBatch, start: LogCursor) throws -> [LogCursor] {
-        guard let first = batch.firstSequence else { return [] }
-        var bases = Set<UInt64>()
-        if batch.next.segment != start.segment {
-            var base = batch.next.segment
-            while base > start.segment {
-                bases.insert(base)
-                if base <= first { break }
-                base = try site.log.cursor(before: base - 1).segment
-            }
-        }
-        var cursors: [LogCursor] = []
-        cursors.reserveCapacity(batch.count)
-        var position = start
-        var offset = 0
-        var sequence = first
-        while offset < batch.bytes.count {
-            let length = Int(batch.bytes.u32(at: offset))
-            if bases.contains(sequence) {
-                position = try site.log.cursor(before: sequence)
-            }
-            position.offset += UInt64(length)
-            cursors.append(position)
-            offset += length
-            sequence += 1
-        }
-        return cursors
     }
 }
