@@ -157,6 +157,47 @@ struct StreamingRulesTests {
         #expect(!consumerDocument.json.serializedString().contains("\"secret\""))
     }
 
+    @Test("the raw log is Administrator's only; the status lists positions, segments and consumers")
+    func rawLogAndStatus() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.subscribe([.init("Customer")])
+        try await pair.producerSite.write { tx in
+            try tx.insert(Docs.customer("Acme"))
+            try tx.insert(Docs.itemGroup("Tools"))
+        }
+        let raw = try pair.producer.rawUpdates(caller: "Administrator", after: nil, maxEntries: 10_000, maxBytes: 16 << 20)
+        let (_, records) = try UpdatesReply.decodeVerified(raw.encoded())
+        #expect(records.count == Int(pair.producerSite.log.lastSequence))
+        #expect(records.contains { $0.doctype == "Item Group" })
+        #expect(throws: StreamError.self) { try pair.producer.rawUpdates(caller: "branch-user", after: nil, maxEntries: 1, maxBytes: 1) }
+        let status = try pair.producer.status()
+        #expect(status.lastSequence == pair.producerSite.log.lastSequence)
+        #expect(status.segments.count == 1)
+        #expect(status.consumers.map(\.name) == ["branch-1"])
+        #expect(!status.json.serializedString().contains(status.consumers[0].notifyToken!))
+    }
+
+    @Test("a second pull from the same producer while one runs is refused")
+    func onePullAtATime() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.subscribe([.init("Customer")])
+        try await pair.producerSite.write { tx in try tx.insert(Docs.customer("Acme")) }
+        let consumer = pair.consumer
+        let inner = pair.client
+        let secondError = Mutex<StreamError?>(nil)
+        let client = HookedClient(inner: inner) {
+            do { try await consumer.pull(producer: "head-office", client: inner) } catch let error as StreamError {
+                secondError.withLock { $0 = error }
+            }
+        }
+        let report = try await consumer.pull(producer: "head-office", client: client)
+        #expect(report.synced == 1)
+        #expect(secondError.withLock { $0 }?.code == .conflict)
+        #expect(pair.consumerSite.count("Customer") == 1)
+    }
+
     @Test("a corrupted batch applies nothing and moves nothing; the retry applies it")
     func corruptedBatch() async throws {
         let pair = try await StreamPair()

@@ -25,6 +25,28 @@ extension StreamProducer {
         }
         let record = try authorized(nameOrID, caller: caller)
         let approved = record.approved
+        var reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes) { peek in
+            approved.contains(peek.doctype) && peek.originSite != record.siteID
+        }
+        reply.statuses = record.doctypes.filter { !record.unsubscribed.contains($0.doctype) }
+        return reply
+    }
+
+    /// The operators' view (`GET /api/stream/updates` without `consumer`): every record after
+    /// `after`, unfiltered, in the same reply format. Only Administrator may read it.
+    public func rawUpdates(caller: String, after: LogCursor?, maxEntries: Int, maxBytes: Int) throws -> UpdatesReply {
+        guard caller == "Administrator" else {
+            throw StreamError(.permission, "only Administrator may read the raw log; \(caller) must name a consumer")
+        }
+        guard maxEntries > 0, maxBytes > 0 else {
+            throw StreamError(.invalidRequest, "max_entries and max_bytes must be at least 1 (got \(maxEntries), \(maxBytes))")
+        }
+        return try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: Int.max, dropCreatedAndDeleted: false) { _ in true }
+    }
+
+    /// Reads the log after `after`, keeping the frames `include` accepts (see `updates`).
+    func scan(after: LogCursor?, maxEntries: Int, maxBytes: Int, scanBytes: Int, dropCreatedAndDeleted: Bool = true,
+              include: (FramePeek) -> Bool) throws -> UpdatesReply {
         let lastSequence = site.log.lastSequence
         var cursor = after ?? site.log.startCursor
         var entries: [UpdateEntry] = []
@@ -45,7 +67,7 @@ extension StreamProducer {
                 guard let peek = FramePeek(batch.bytes, at: offset) else {
                     throw StreamError(.integrity, "log batch after \(cursor) holds an unreadable frame at byte \(offset)", offset: offset)
                 }
-                if approved.contains(peek.doctype), peek.originSite != record.siteID {
+                if include(peek) {
                     if peek.length > room, !entries.isEmpty {
                         // A record larger than the room left: it goes first in the next reply.
                         break reading
@@ -60,12 +82,11 @@ extension StreamProducer {
             }
             cursor = batch.next
         }
-        let kept = Self.droppingCreatedAndDeleted(keys)
+        let kept = dropCreatedAndDeleted ? Self.droppingCreatedAndDeleted(keys) : Array(keys.indices)
         if kept.count != entries.count {
             entries = kept.map { entries[$0] }
         }
-        return UpdatesReply(next: cursor, caughtUp: caughtUp, lastSequence: lastSequence,
-                            statuses: record.doctypes.filter { !record.unsubscribed.contains($0.doctype) }, entries: entries)
+        return UpdatesReply(next: cursor, caughtUp: caughtUp, lastSequence: lastSequence, statuses: [], entries: entries)
     }
 
     struct FilterKey: Hashable {
