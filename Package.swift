@@ -58,7 +58,8 @@ let package = Package(
         ),
         .target(
             name: "SiteStreamBench",
-            dependencies: ["SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "Site", "ERPFixtures", "CZlib"],
+            dependencies: ["SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "Site", "ERPFixtures", "CZlib", "Streaming",
+                           .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/Sources/SiteStreamBench"
         ),
         .executableTarget(
