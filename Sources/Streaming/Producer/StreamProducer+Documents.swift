@@ -22,11 +22,12 @@ extension StreamProducer {
         }
         let record = try authorized(request.consumer, caller: caller)
         let approved = record.approved
+        let conditions = record.conditions
         // Read before the documents: each document then reflects at least every change up to it.
         let asOf = site.log.lastSequence
         var visible: [DocumentKey: Bool] = [:]
         var budget = Self.reachabilityBudget
-        for key in request.keys where !(try isVisible(key, approved: approved, memo: &visible, budget: &budget)) {
+        for key in request.keys where !(try isVisible(key, approved: approved, conditions: conditions, memo: &visible, budget: &budget)) {
             throw StreamError(.permission, "consumer \(record.name) may not fetch \(key.doctype) \(key.name): its DocType is not approved and no document the consumer may see links to it",
                               consumer: record.name, doctype: key.doctype, docname: key.name)
         }
@@ -45,8 +46,19 @@ extension StreamProducer {
 
     /// Whether `key` is approved or reachable upwards through links from an approved document.
     /// Breadth first over the link index, cycle safe (each document visited once).
-    func isVisible(_ key: DocumentKey, approved: Set<String>, memo: inout [DocumentKey: Bool], budget: inout Int) throws -> Bool {
-        if approved.contains(key.doctype) { return true }
+    func isVisible(_ key: DocumentKey, approved: Set<String>, conditions: [String: Condition?],
+                   memo: inout [DocumentKey: Bool], budget: inout Int) throws -> Bool {
+        // A document of an approved DocType is visible if it passes the DocType's condition
+        // (or does not exist: it is reported missing).
+        func seenDirectly(_ key: DocumentKey) throws -> Bool {
+            guard approved.contains(key.doctype) else { return false }
+            guard let condition = conditions[key.doctype] else { return true }
+            guard let condition, let document = try site.get(key.doctype, key.name) else { return condition != nil }
+            return condition.matches(document.object)
+        }
+        if approved.contains(key.doctype) {
+            if try seenDirectly(key) { return true }
+        }
         if let known = memo[key] { return known }
         guard site.schema[key.doctype] != nil, site.exists(key.doctype, key.name) else {
             memo[key] = false
@@ -61,7 +73,7 @@ extension StreamProducer {
             head += 1
             for linker in site.documentsLinking(to: current) where visited.insert(linker).inserted {
                 budget -= 1
-                if approved.contains(linker.doctype) || memo[linker] == true {
+                if try seenDirectly(linker) || memo[linker] == true {
                     found = true
                     break search
                 }

@@ -23,6 +23,11 @@ extension StreamProducer {
             guard let doctype = site.schema[row.doctype] else {
                 throw StreamError(.invalidRequest, "register request: DocType \(row.doctype) is not installed on \(site.identity.name)", doctype: row.doctype)
             }
+            if let text = row.condition?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
+                do { _ = try Condition(text) } catch let error as StreamError {
+                    throw StreamError(.invalidRequest, "register request: \(row.doctype): \(error.message)", doctype: row.doctype)
+                }
+            }
             guard !doctype.isChildTable else {
                 throw StreamError(.invalidRequest, "register request: \(row.doctype) is a child table; subscribe to its parent DocType", doctype: row.doctype)
             }

@@ -1,5 +1,6 @@
 import EventLog
 import Site
+import SiteStreamJSON
 
 extension StreamProducer {
     /// The next records consumer `consumer` may see after `after` (nil: the start of the log):
@@ -25,8 +26,11 @@ extension StreamProducer {
         }
         let record = try authorized(nameOrID, caller: caller)
         let approved = record.approved
-        var reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes) { peek in
-            approved.contains(peek.doctype) && peek.originSite != record.siteID
+        let conditions = record.conditions
+        var reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes) { peek, bytes, offset in
+            guard approved.contains(peek.doctype), peek.originSite != record.siteID else { return false }
+            guard let condition = conditions[peek.doctype] else { return true }
+            return try self.passes(condition, peek: peek, bytes: bytes, offset: offset)
         }
         reply.statuses = record.doctypes.filter { !record.unsubscribed.contains($0.doctype) }
         return reply
@@ -41,12 +45,12 @@ extension StreamProducer {
         guard maxEntries > 0, maxBytes > 0 else {
             throw StreamError(.invalidRequest, "max_entries and max_bytes must be at least 1 (got \(maxEntries), \(maxBytes))")
         }
-        return try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: Int.max, dropCreatedAndDeleted: false) { _ in true }
+        return try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: Int.max, dropCreatedAndDeleted: false) { _, _, _ in true }
     }
 
     /// Reads the log after `after`, keeping the frames `include` accepts (see `updates`).
     func scan(after: LogCursor?, maxEntries: Int, maxBytes: Int, scanBytes: Int, dropCreatedAndDeleted: Bool = true,
-              include: (FramePeek) -> Bool) throws -> UpdatesReply {
+              include: (FramePeek, [UInt8], Int) throws -> Bool) throws -> UpdatesReply {
         let lastSequence = site.log.lastSequence
         var cursor = after ?? site.log.startCursor
         var entries: [UpdateEntry] = []
@@ -67,7 +71,7 @@ extension StreamProducer {
                 guard let peek = FramePeek(batch.bytes, at: offset) else {
                     throw StreamError(.integrity, "log batch after \(cursor) holds an unreadable frame at byte \(offset)", offset: offset)
                 }
-                if include(peek) {
+                if try include(peek, batch.bytes, offset) {
                     if peek.length > room, !entries.isEmpty {
                         // A record larger than the room left: it goes first in the next reply.
                         break reading
@@ -87,6 +91,24 @@ extension StreamProducer {
             entries = kept.map { entries[$0] }
         }
         return UpdatesReply(next: cursor, caughtUp: caughtUp, lastSequence: lastSequence, statuses: [], entries: entries)
+    }
+
+    /// Whether a record passes its DocType's condition, as Frappe decides it: a Create by the
+    /// document it creates, an Update or Cancel by the document as it stands now, a Delete
+    /// always (a consumer that never had the document ignores it).
+    func passes(_ condition: Condition?, peek: FramePeek, bytes: [UInt8], offset: Int) throws -> Bool {
+        guard let condition else { return false }
+        switch UpdateType(rawValue: peek.updateType) {
+        case .create?:
+            let record = try RecordFrame.decode(bytes, at: offset).record
+            guard let object = try? JSON(parsing: record.payload).objectValue else { return false }
+            return condition.matches(object)
+        case .update?, .cancel?:
+            guard let current = try site.get(peek.doctype, peek.docname) else { return false }
+            return condition.matches(current.object)
+        default:
+            return true
+        }
     }
 
     struct FilterKey: Hashable {

@@ -1,5 +1,6 @@
 import DocumentModel
 import EventLog
+import Foundation
 import Logging
 import Site
 import SiteStreamJSON
@@ -43,6 +44,17 @@ public final class StreamProducer: Sendable {
         /// The DocTypes whose records this consumer receives.
         public var approved: Set<String> {
             Set(doctypes.filter { $0.status == .approved && !unsubscribed.contains($0.doctype) }.map(\.doctype))
+        }
+
+        /// The conditions of approved DocTypes that have one. A condition that does not parse
+        /// (it was checked at registration, so only a hand-edited row) lets nothing through.
+        var conditions: [String: Condition?] {
+            var result: [String: Condition?] = [:]
+            for row in doctypes where approved.contains(row.doctype) {
+                guard let text = row.condition?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { continue }
+                result[row.doctype] = try? Condition(text)
+            }
+            return result
         }
     }
 
