@@ -82,6 +82,8 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CZlib"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore"]),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "CZlib"]),
+        // Runs the built `sitestream` binary as a user would.
+        .testTarget(name: "CLITests", dependencies: ["SiteStreamJSON"]),
         .testTarget(name: "SiteTests", dependencies: ["Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore"]),
     ]
 )

@@ -34,7 +34,7 @@ struct DiffBuilder {
     var diff = DocumentDiff()
 
     mutating func compareParent(_ old: JSONObject, _ new: JSONObject, plan: DiffPlan) {
-        JSONObject.visitDifferences(old, new) { key, oldValue, newValue in
+        JSONObject.visitDifferences(old, new, isCompared: { plan.kinds[$0] != nil }) { key, oldValue, newValue in
             if key == "docstatus" {
                 let o = oldValue?.intValue ?? 0
                 let n = newValue?.intValue ?? 0
@@ -45,6 +45,8 @@ struct DiffBuilder {
             switch kind {
             case .value:
                 if !ValueEquality.equal(oldValue, newValue) {
+                    // One allocation for the usual handful of changes rather than regrowing.
+                    if diff.changed.isEmpty { diff.changed = JSONObject(minimumCapacity: 8) }
                     diff.changed.appendUnchecked(key: key, value: newValue ?? .null)
                 }
             case .table(let child):
@@ -111,7 +113,8 @@ struct DiffBuilder {
     /// The changed fields of one row with `name` first, or nil when nothing changed.
     private static func compareRow(_ old: JSONObject, _ new: JSONObject, name: String, child: DiffPlan?) -> JSONObject? {
         var out: JSONObject? = nil
-        JSONObject.visitDifferences(old, new) { key, oldValue, newValue in
+        JSONObject.visitDifferences(old, new, isCompared: { child?.kinds[$0] != nil || (child == nil && !StandardColumns.isStandard($0)) }) {
+            key, oldValue, newValue in
             if let child {
                 guard child.kinds[key] != nil else { return }
             } else if StandardColumns.isStandard(key) {

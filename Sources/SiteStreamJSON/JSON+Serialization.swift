@@ -16,7 +16,7 @@ extension JSON {
     /// The value as compact (or pretty) UTF-8 JSON text.
     public func serialized(pretty: Bool = false) -> [UInt8] {
         var writer = JSONWriter(pretty: pretty)
-        defer { writer.deallocate() }
+        defer { writer.finish() }
         writer.write(self, level: 0)
         let bytes = writer.bytes
         return [UInt8](unsafeUninitializedCapacity: bytes.count) { target, initialized in
@@ -28,7 +28,7 @@ extension JSON {
     /// The value as compact (or pretty) JSON text.
     public func serializedString(pretty: Bool = false) -> String {
         var writer = JSONWriter(pretty: pretty)
-        defer { writer.deallocate() }
+        defer { writer.finish() }
         writer.write(self, level: 0)
         return String(decoding: writer.bytes, as: UTF8.self)
     }
@@ -36,7 +36,7 @@ extension JSON {
     /// Appends the value's JSON text to `buffer`, leaving what is already there in place.
     public func serialize(into buffer: inout [UInt8], pretty: Bool = false) {
         var writer = JSONWriter(pretty: pretty)
-        defer { writer.deallocate() }
+        defer { writer.finish() }
         writer.write(self, level: 0)
         buffer.append(contentsOf: writer.bytes)
     }

@@ -21,9 +21,9 @@ public struct JSONLimits: Sendable, Equatable {
     /// The most elements in one array or members in one object.
     public var maxContainerCount: Int
 
-    /// The ceiling on `maxDepth`, whatever a caller sets: deeper recursion could exhaust a
-    /// thread's stack.
-    public static let hardMaxDepth = 1_000
+    /// The ceiling on `maxDepth`, whatever a caller sets: the parser uses about 600 bytes of
+    /// stack per level in a release build, so 512 levels need about 300 KiB of stack.
+    public static let hardMaxDepth = 512
 
     public init(
         maxDepth: Int = 128,

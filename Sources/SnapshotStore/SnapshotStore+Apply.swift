@@ -5,8 +5,13 @@ extension SnapshotStore {
     /// `throughSequence`. The batch is one checksummed record in the data file: after a crash
     /// it is there whole or not at all, and `lastAppliedSequence` says which.
     ///
-    /// Not durable on return (no fsync): the log is the durable copy, and a Site re-folds the
-    /// log after `lastAppliedSequence` on open. Durability comes with `checkpoint()`/`close()`.
+    /// Visible to readers on return, but not durable: the batch goes to an in-memory write
+    /// buffer (written to the data file every ~256 KiB, on `flush()`, `checkpoint()`, `close()`)
+    /// and nothing is fsynced. The log is the durable copy, and a Site re-folds the log after
+    /// `lastAppliedSequence` on open. Durability comes with `checkpoint()`/`close()`.
+    ///
+    /// Cost: about 3 µs of CPU for a ~1 KB document with three terms (release build); batching
+    /// several changes in one call costs less per change.
     ///
     /// Re-applying changes the store already holds is harmless (puts replace, deletes of missing
     /// documents do nothing); `lastAppliedSequence` never moves backwards (it becomes the larger
@@ -19,13 +24,22 @@ extension SnapshotStore {
         let bytes = writer.bytes
         let dueForSnapshot: Bool = try state.withLock { state in
             guard !state.closed else { throw closedError() }
+            // Write out what is gathered first if this batch would overflow it; if that fails,
+            // nothing of this batch is applied.
+            if !state.buffer.isEmpty && state.buffer.count + bytes.count > configuration.writeBufferSize {
+                try Self.flushBuffer(&state)
+            }
             let base = state.end
-            do {
-                try state.file.write(bytes, at: base)
-            } catch {
-                // Leave no partial batch behind; the next open would cut it anyway.
-                try? state.file.truncate(to: base)
-                throw error
+            if bytes.count >= configuration.writeBufferSize {
+                do {
+                    try state.file.write(bytes, at: base)
+                } catch {
+                    // Leave no partial batch behind; the next open would cut it anyway.
+                    try? state.file.truncate(to: base)
+                    throw error
+                }
+            } else {
+                state.buffer.append(contentsOf: bytes)
             }
             state.end = base + UInt64(bytes.count)
             for (i, change) in changes.enumerated() {
@@ -41,10 +55,51 @@ extension SnapshotStore {
                 }
             }
             state.lastAppliedSequence = max(state.lastAppliedSequence, throughSequence)
-            return state.end - state.snapshotPosition >= configuration.snapshotInterval
+            return state.end - state.snapshotPosition >= max(configuration.snapshotInterval, 2 * state.snapshotBytes)
         }
         if dueForSnapshot { startCheckpointInBackground() }
         startCompactionIfDue()
+    }
+
+    /// Writes out the gathered batches and makes the writes visible to `verify`, compaction and
+    /// checkpoints (no fsync). A crash after return loses nothing applied before the call unless
+    /// the machine itself goes down (the page cache survives a killed process).
+    public func flush() throws {
+        try state.withLock { state in
+            guard !state.closed else { throw closedError() }
+            try Self.flushBuffer(&state)
+        }
+    }
+
+    /// Writes `state.buffer` at its place in the data file. On failure the file is cut back to
+    /// where it was and the buffer is kept (still served to readers; written by a later flush).
+    static func flushBuffer(_ state: inout State) throws {
+        guard !state.buffer.isEmpty else { return }
+        let start = state.bufferStart
+        do {
+            try state.file.write(state.buffer, at: start)
+        } catch {
+            try? state.file.truncate(to: start)
+            throw error
+        }
+        state.buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// The bytes of a record: from the buffer if it is there (copied under the lock), otherwise
+    /// read from the file (the caller reads outside the lock).
+    enum RecordSource {
+        case buffered([UInt8])
+        case file(StoreFile)
+    }
+
+    static func source(of location: StoreIndex.Location, in state: State) -> RecordSource {
+        // Buffered records lie in [bufferStart, end); during replay at open the record being
+        // folded lies at or past `end`, in the file.
+        if location.offset >= state.bufferStart && location.offset < state.end {
+            let from = Int(location.offset - state.bufferStart)
+            return .buffered(Array(state.buffer[from..<(from + Int(location.length))]))
+        }
+        return .file(state.file)
     }
 
     /// Folds one change record, already in the data file at `offset`, into the index: the
@@ -69,7 +124,11 @@ extension SnapshotStore {
                                in state: inout State, logger: Logger) {
         let file = state.file
         let old: [IndexTerm]? = try? {
-            let bytes = try file.read(count: Int(previous.length), at: previous.offset)
+            let bytes: [UInt8]
+            switch source(of: previous, in: state) {
+            case .buffered(let buffered): bytes = buffered
+            case .file(let file): bytes = try file.read(count: Int(previous.length), at: previous.offset)
+            }
             return bytes.withUnsafeBytes { ChangeRecord.decode($0)?.terms }
         }()
         if let old {

@@ -18,6 +18,7 @@ extension SnapshotStore {
         let captured: (StoreFile, UInt64, UInt64, [UInt8])? = try state.withLock { state in
             guard !state.closed else { throw closedError() }
             guard state.snapshotPosition != state.end else { return nil }
+            try Self.flushBuffer(&state)
             state.index.mergeAll()
             let bytes = IndexSnapshot.encode(state.index, generation: state.generation, position: state.end,
                                              lastAppliedSequence: state.lastAppliedSequence)
@@ -37,6 +38,7 @@ extension SnapshotStore {
         try StoreDirectory.sync(directoryPath)
         state.withLock { state in
             if state.generation == generation { state.snapshotPosition = max(state.snapshotPosition, position) }
+            state.snapshotBytes = UInt64(bytes.count)
         }
         logger.debug("wrote the store's index snapshot", metadata: ["bytes": "\(bytes.count)", "position": "\(position)"])
     }

@@ -35,6 +35,7 @@ extension SnapshotStore {
         // 1. A point-in-time list of the live records, in file order.
         let (oldFile, generation, capturedEnd, capturedSequence, live) = try state.withLock { state in
             guard !state.closed else { throw closedError() }
+            try Self.flushBuffer(&state)
             var live: [(id: UInt32, offset: UInt64, length: UInt32)] = []
             live.reserveCapacity(state.index.liveCount)
             for (id, entry) in state.index.entries.enumerated() where entry.isLive {
@@ -102,7 +103,10 @@ extension SnapshotStore {
         // 3. Catch up with what writers appended meanwhile, without the mutex, while it is large.
         var copied = capturedEnd
         for _ in 0..<16 {
-            let end = state.withLock { $0.end }
+            let end = try state.withLock { state in
+                try Self.flushBuffer(&state)
+                return state.end
+            }
             if end - copied < 1 << 20 { break }
             try copyRange(from: oldFile, copied..<end, to: newFile, at: tailStart + (copied - capturedEnd))
             copied = end
@@ -114,6 +118,7 @@ extension SnapshotStore {
         let report: CompactionReport = try fileSwitch.withLock { _ in
             try state.withLock { state in
                 guard !state.closed, state.generation == generation else { throw closedError() }
+                try Self.flushBuffer(&state)
                 try copyRange(from: oldFile, copied..<state.end, to: newFile, at: tailStart + (copied - capturedEnd))
                 let newEnd = tailStart + (state.end - capturedEnd)
                 try newFile.syncData()

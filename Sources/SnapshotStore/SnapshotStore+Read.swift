@@ -3,12 +3,12 @@ extension SnapshotStore {
     /// document's record, whose checksum is verified: a damaged record throws `.corrupt`
     /// naming the file and offset.
     public func get(_ key: DocumentKey) throws -> [UInt8]? {
-        let found: (StoreFile, StoreIndex.Location)? = try state.withLock { state in
+        let found: (RecordSource, StoreIndex.Location)? = try state.withLock { state in
             guard !state.closed else { throw closedError() }
-            return state.index.location(of: key).map { (state.file, $0) }
+            return state.index.location(of: key).map { (Self.source(of: $0, in: state), $0) }
         }
-        guard let (file, location) = found else { return nil }
-        return try Self.readDocument(key, at: location, in: file)
+        guard let (source, location) = found else { return nil }
+        return try Self.readDocument(key, at: location, from: source)
     }
 
     /// Whether a document exists (for link checks). No file access.
@@ -36,33 +36,52 @@ extension SnapshotStore {
     }
 
     /// Calls `body` with every document of a DocType in name order until it returns false:
-    /// filtered lists that the caller evaluates. Reads in pages of 256 documents, so memory
-    /// stays bounded; documents written during the scan may or may not be seen, and each one
-    /// seen is a whole version.
+    /// filtered lists that the caller evaluates. The order is taken once at the start (four bytes
+    /// a document); documents are then looked up and read 256 at a time, so memory stays bounded
+    /// and writers are not held up. Documents written during the scan may or may not be seen;
+    /// each one seen is a whole version, and none is seen twice.
     public func scan(doctype: String, _ body: (DocumentKey, [UInt8]) throws -> Bool) throws {
-        var after: String?
-        while true {
-            let page: (StoreFile, [(String, StoreIndex.Location)]) = try state.withLock { state in
+        let (order, doctypeID): ([UInt32], UInt16?) = try state.withLock { state in
+            guard !state.closed else { throw closedError() }
+            guard let id = state.index.doctypeIDs[doctype] else { return ([], nil) }
+            state.index.merge(doctype: id)
+            return (state.index.tables[Int(id)].sorted, id)
+        }
+        guard let doctypeID else { return }
+        for pageStart in stride(from: 0, to: order.count, by: 256) {
+            let page: [(String, StoreIndex.Location, RecordSource)] = try state.withLock { state in
                 guard !state.closed else { throw closedError() }
-                let ids = state.index.names(doctype: doctype, after: after, limit: 256)
-                return (state.file, ids.map { id in
+                var found: [(String, StoreIndex.Location, RecordSource)] = []
+                found.reserveCapacity(256)
+                for id in order[pageStart..<min(pageStart + 256, order.count)] {
                     let entry = state.index.entries[Int(id)]
-                    return (entry.name, StoreIndex.Location(offset: entry.offset, length: entry.length, hasTerms: entry.hasTerms))
-                })
+                    // Deleted since the start, or the id now names another document: skip.
+                    guard entry.isLive, entry.doctype == doctypeID else { continue }
+                    let location = StoreIndex.Location(offset: entry.offset, length: entry.length, hasTerms: entry.hasTerms)
+                    found.append((entry.name, location, Self.source(of: location, in: state)))
+                }
+                return found
             }
-            guard let last = page.1.last else { return }
-            for (name, location) in page.1 {
+            for (name, location, source) in page {
                 let key = DocumentKey(doctype: doctype, name: name)
-                guard let document = try Self.readDocument(key, at: location, in: page.0) else { continue }
+                let document = try Self.readDocument(key, at: location, from: source)
                 if try !body(key, document) { return }
             }
-            after = last.0
         }
     }
 
     /// Reads and checks one put record.
-    static func readDocument(_ key: DocumentKey, at location: StoreIndex.Location, in file: StoreFile) throws -> [UInt8]? {
-        let bytes = try file.read(count: Int(location.length), at: location.offset)
+    static func readDocument(_ key: DocumentKey, at location: StoreIndex.Location, from source: RecordSource) throws -> [UInt8] {
+        let bytes: [UInt8]
+        let path: String
+        switch source {
+        case .buffered(let buffered):
+            bytes = buffered
+            path = "(write buffer)"
+        case .file(let file):
+            bytes = try file.read(count: Int(location.length), at: location.offset)
+            path = file.path
+        }
         let document: [UInt8]? = bytes.withUnsafeBytes { raw in
             guard raw.count == Int(location.length),
                   let record = ChangeRecord.decode(raw, withTerms: false),
@@ -72,7 +91,7 @@ extension SnapshotStore {
         }
         guard let document else {
             throw SnapshotStoreError(.corrupt, "the record of \(key) (\(location.length) bytes) fails its checksum or does not name it",
-                                     file: file.path, offset: location.offset)
+                                     file: path, offset: location.offset)
         }
         return document
     }

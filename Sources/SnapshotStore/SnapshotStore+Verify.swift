@@ -14,6 +14,7 @@ extension SnapshotStore {
     public func verify() throws -> VerificationReport {
         let (file, end) = try state.withLock { state in
             guard !state.closed else { throw closedError() }
+            try Self.flushBuffer(&state)
             return (state.file, state.end)
         }
         var report = VerificationReport()

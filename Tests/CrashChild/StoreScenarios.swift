@@ -6,8 +6,9 @@ import SystemPackage
 
 /// - `store-write DIR PROGRESS`: opens the store in DIR and applies the deterministic workload
 ///   batches from `lastAppliedSequence + 1` on, forever; after each `apply` returns it appends
-///   the batch's sequence and a newline to PROGRESS. Every 40 batches it checkpoints, every 150
-///   it compacts, so a kill can land in any of those.
+///   `applied K` to PROGRESS. Every 10 batches it checkpoints and appends `durable K`; every 150
+///   it compacts; so a kill can land in any of those. (Applied batches still in the store's
+///   write buffer die with the process; durable ones must survive.)
 /// - `store-hold DIR READY`: opens the store, writes its pid to READY, and sleeps (a lock holder).
 /// - `store-workload-digest N`: prints the digest of the first N workload batches, so the test
 ///   can check its copy of the workload matches this one.
@@ -38,6 +39,7 @@ struct ScenarioUsage: Error, CustomStringConvertible {
 private func storeWrite(directory: String, progress: String) throws {
     var configuration = SnapshotStore.Configuration()
     configuration.automaticCompaction = false
+    configuration.writeBufferSize = 16 << 10 // flushes every few batches: kills land mid-write too
     let store = try SnapshotStore(directory: FilePath(directory), configuration: configuration, logger: Logger(label: "crash-child"))
     let out = open(progress, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     guard out >= 0 else { throw ScenarioUsage("cannot open \(progress)") }
@@ -45,9 +47,15 @@ private func storeWrite(directory: String, progress: String) throws {
     while k < 10_000_000 {
         k += 1
         try store.apply(ChildStoreWorkload.batch(k), throughSequence: k)
-        let line = Array("\(k)\n".utf8)
-        _ = line.withUnsafeBytes { write(out, $0.baseAddress, $0.count) }
-        if k % 40 == 0 { try store.checkpoint() }
+        func report(_ text: String) {
+            let line = Array(text.utf8)
+            _ = line.withUnsafeBytes { write(out, $0.baseAddress, $0.count) }
+        }
+        report("applied \(k)\n")
+        if k % 10 == 0 {
+            try store.checkpoint()
+            report("durable \(k)\n")
+        }
         if k % 150 == 0 { try store.compact() }
     }
     try store.close()

@@ -38,6 +38,19 @@ import SiteStreamJSON
         }
     }
 
+    /// Every key reappears in the object nested under it, and some again at the end: the
+    /// parser has to search its own keys for each (through an index once the object is large).
+    @Test func keysThatReappearInNestedObjects() throws {
+        var text = "{"
+        for i in 0..<3000 { text += "\"k\(i)\":{\"k\(i)\":\(i)}," }
+        text += #""k0":-1,"k2999":-2}"#
+        let object = try #require(try JSON(parsing: text).objectValue)
+        #expect(object.count == 3000)
+        #expect(object["k0"] == -1 && object["k2999"] == -2)
+        #expect(object["k1"] == ["k1": 1])
+        #expect(object.keys.prefix(3) == ["k0", "k1", "k2"])
+    }
+
     /// Random objects with few distinct keys (so duplicates are common), nested, some keys
     /// escaped: the parse equals what `JSONObject`'s subscript builds from the same pairs.
     @Test(arguments: 0..<6)

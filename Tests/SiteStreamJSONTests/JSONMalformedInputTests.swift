@@ -127,7 +127,11 @@ import SiteStreamJSON
         #expect(try JSON(parsing: objects, limits: JSONLimits(maxDepth: 5)) != .null)
         // A huge asked-for depth is clamped, so a hostile input cannot exhaust the stack.
         let hostile = [UInt8](repeating: UInt8(ascii: "["), count: 1_000_000)
-        #expect(throws: JSONParseError.self) { try JSON(parsing: hostile, limits: JSONLimits(maxDepth: .max)) }
+        #expect(throws: JSONParseError(message: "nesting deeper than the maxDepth limit of \(JSONLimits.hardMaxDepth)", offset: JSONLimits.hardMaxDepth, line: 1, column: JSONLimits.hardMaxDepth + 1)) {
+            try JSON(parsing: hostile, limits: JSONLimits(maxDepth: .max))
+        }
+        let deepest = String(repeating: "[", count: JSONLimits.hardMaxDepth) + String(repeating: "]", count: JSONLimits.hardMaxDepth)
+        #expect(try JSON(parsing: deepest, limits: JSONLimits(maxDepth: .max)).serializedString() == deepest)
     }
 
     @Test func sizeAndLengthLimits() throws {

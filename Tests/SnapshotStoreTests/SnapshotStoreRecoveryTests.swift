@@ -38,6 +38,7 @@ struct TornTailFixture: Sendable {
             }
             lastBatchStart = store.dataFileStatistics.size
             try store.apply(Self.lastBatch, throughSequence: 23)
+            try store.flush()
             precondition(store.dataFileStatistics.size == lastBatchStart + UInt64(Self.lastBatchLength))
             // No close: the process "crashes" here, leaving the tail after the snapshot unsynced.
         }
@@ -84,6 +85,7 @@ struct SnapshotStoreRecoveryTests {
         do {
             let store = try openStore(directory) { $0.snapshotInterval = 64 << 10 }
             for k in UInt64(1)...200 { try store.apply(StoreWorkload.batch(k), throughSequence: k) }
+            try store.flush()
             let written = CrashChild.waitUntil(seconds: 60) { FileManager.default.fileExists(atPath: directory.file("index.ssi").path) }
             #expect(written)
             // No close: reopen as after a crash.

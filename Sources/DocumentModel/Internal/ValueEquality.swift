@@ -93,8 +93,13 @@ extension JSONObject {
     /// Visits every key of `old` and `new` once, in `new`'s order then the keys only `old` has,
     /// skipping pairs that are equal scalars. Linear when both have their keys in the same
     /// order (the usual case: one serializer wrote both).
+    ///
+    /// `isCompared` is asked before comparing two long texts held in different storage (the
+    /// one comparison that reads memory elsewhere, often a cache miss): keys the caller ignores
+    /// are then skipped without touching the text.
     @inline(__always)
-    static func visitDifferences(_ old: JSONObject, _ new: JSONObject, _ body: (String, JSON?, JSON?) -> Void) {
+    static func visitDifferences(_ old: JSONObject, _ new: JSONObject, isCompared: (String) -> Bool,
+                                 _ body: (String, JSON?, JSON?) -> Void) {
         let oldKeys = old.keys
         let newKeys = new.keys
         let oldValues = old.values
@@ -117,9 +122,17 @@ extension JSONObject {
                             if let i {
                                 matched += 1
                                 hint = i + 1
-                                if !ValueEquality.identicalBits(ov.baseAddress! + i, nv.baseAddress! + j),
-                                    !ValueEquality.scalarsEqual(ov[i], nv[j])
-                                {
+                                if ValueEquality.identicalBits(ov.baseAddress! + i, nv.baseAddress! + j) { continue }
+                                if case .string(let x) = ov[i], case .string(let y) = nv[j] {
+                                    let xCount = x.utf8.count
+                                    if xCount != y.utf8.count {
+                                        body(nk[j], ov[i], nv[j])
+                                    } else if xCount > 15, !isCompared(nk[j]) {
+                                        continue
+                                    } else if !ValueEquality.sameUTF8(x, y) {
+                                        body(nk[j], ov[i], nv[j])
+                                    }
+                                } else if !ValueEquality.scalarsEqual(ov[i], nv[j]) {
                                     body(nk[j], ov[i], nv[j])
                                 }
                             } else {

@@ -1,9 +1,11 @@
 import Synchronization
 
 /// What one parse leaves for the next: interned keys and values, and the sizes of the last
-/// containers seen at each depth. Kept in a one-element pool: a parse takes it, or makes a
-/// fresh one when another thread holds it, and gives it back, so it is never shared and no
-/// lock is held while parsing.
+/// containers seen at each depth. Kept in a small pool: a parse takes a cache (or makes one
+/// when all are in use) and gives it back, so a cache is never shared and no lock is held while
+/// parsing. Each cache holds about 600 KiB; the pool keeps at most `pooled` of them, enough for
+/// the parses that run at once on a small machine, since making a cache costs about as much as
+/// parsing a 10 KB document.
 final class JSONParseCache {
     let keys = JSONStringTable()
     let values = JSONStringTable()
@@ -42,20 +44,23 @@ final class JSONParseCache {
         1 + 2 * min(depth, Self.hintDepths - 1) + (object ? 1 : 0)
     }
 
-    private static let spare = Mutex<JSONParseCache?>(nil)
+    static let pooled = 4
+    private static let pool = Mutex<[JSONParseCache]>([])
 
     static func take() -> JSONParseCache {
-        let cache = spare.withLock { $0.take() } ?? JSONParseCache()
+        let cache = pool.withLock { $0.popLast() } ?? JSONParseCache()
         cache.keys.emptyIfFull()
         cache.values.emptyIfFull()
         return cache
     }
 
     static func giveBack(_ cache: JSONParseCache) {
-        spare.withLock { $0 = cache }
+        pool.withLock { caches in
+            if caches.count < pooled { caches.append(cache) }
+        }
     }
 }
 
-// A cache is used by one parse at a time: `take()` removes it from `spare` under the lock, and
-// a parser never shares it.
+// A cache is used by one parse at a time: `take()` removes it from the pool under the lock,
+// and a parser never shares it.
 extension JSONParseCache: @unchecked Sendable {}

@@ -238,6 +238,8 @@ extension JSONParser {
 
     /// Validates the multi-byte UTF-8 sequence whose lead byte is at `i` (RFC 3629: no
     /// overlong forms, no surrogates, nothing above U+10FFFF); returns the index after it.
+    /// The scan uses the quicker `utf8SequenceLength`; this one runs when that found a problem,
+    /// to name the exact byte.
     mutating func skipUTF8Sequence(at i: Int) throws -> Int {
         let lead = start[i]
         let length: Int

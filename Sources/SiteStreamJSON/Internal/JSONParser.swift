@@ -2,6 +2,11 @@
 ///
 /// It reads through an unsafe pointer for speed, so every read is guarded by an explicit
 /// `position < count` check; the buffer is never read outside `0..<count`.
+///
+/// Helpers that only read (`error`, `describe`, `skipUTF8Sequence`, …) are still declared
+/// `mutating`: calling a non-mutating method from a mutating one made the compiler copy the
+/// whole parser onto the stack at the top of the hot functions, which cost parseKey about
+/// 45% of its time.
 struct JSONParser {
     let start: UnsafePointer<UInt8>
     let count: Int
@@ -14,6 +19,8 @@ struct JSONParser {
     /// Interned keys and values, object serials for duplicate detection, capacity hints.
     let cache: JSONParseCache
     let keyTable: JSONStringTable
+    /// `keyTable.slots`, held here to save two dependent loads per object member.
+    let keySlots: UnsafeMutablePointer<JSONStringTable.Slot>
 
     init(start: UnsafePointer<UInt8>, count: Int, limits: JSONLimits, cache: JSONParseCache) {
         self.start = start
@@ -22,6 +29,7 @@ struct JSONParser {
         self.maxDepth = min(limits.maxDepth, JSONLimits.hardMaxDepth)
         self.cache = cache
         self.keyTable = cache.keys
+        self.keySlots = cache.keys.slots
     }
 
     mutating func parseDocument() throws -> JSON {
@@ -170,8 +178,9 @@ struct JSONParser {
         var compareStrings = false
         let guesses = cache.predictedKeys + min(depth, JSONParseCache.hintDepths - 1) * JSONParseCache.predictedMembers
         var member = 0
-        /// Built once an object that compares strings grows large, so that a hostile object
-        /// with a million escaped or uninterned keys costs O(n), not O(n²).
+        /// Every key so far and its member index, built the first time an object of 16 or more
+        /// members has to search its keys, so that hostile input (a million escaped keys, or
+        /// keys that each reappear in a nested object) costs O(n), not O(n²).
         var keyIndex: [String: Int]? = nil
         while true {
             guard position < count else { throw endOfInput("expected '\"' to begin an object key") }
@@ -197,22 +206,14 @@ struct JSONParser {
 
             var existing: Int? = nil
             if slot >= 0 && !compareStrings {
-                let stamp = keyTable.slots[slot].stamp
+                let stamp = keySlots[slot].stamp
+                keySlots[slot].stamp = serial
                 if stamp >= serial {  // rare: seen here, or in an object nested here since
-                    existing = keys.firstIndex(of: key)
+                    existing = index(of: key, in: keys, keyIndex: &keyIndex)
                 }
-                keyTable.slots[slot].stamp = serial
             } else {
                 compareStrings = true
-                if keyIndex == nil && keys.count >= 16 {
-                    keyIndex = Dictionary(keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-                }
-                if keyIndex != nil {
-                    existing = keyIndex![key]
-                    if existing == nil { keyIndex![key] = keys.count }
-                } else {
-                    existing = keys.firstIndex(of: key)
-                }
+                existing = index(of: key, in: keys, keyIndex: &keyIndex)
             }
             if let existing {
                 values[existing] = value  // last one wins, first position kept
@@ -220,6 +221,7 @@ struct JSONParser {
                 if keys.count == limits.maxContainerCount {
                     throw error("object has more than the maxContainerCount limit of \(limits.maxContainerCount) members", at: position)
                 }
+                keyIndex?[key] = keys.count
                 keys.append(key)
                 values.append(value)
             }
@@ -239,5 +241,18 @@ struct JSONParser {
         cache.counters[hintIndex] = min(keys.count, 256)
         depth -= 1
         return .object(JSONObject(uncheckedKeys: keys, values: values))
+    }
+
+    /// The member index of `key` among `keys`: a linear search while the object is small, a
+    /// dictionary (seeded hashing, so no crafted collisions) once it has 16 members.
+    mutating func index(of key: String, in keys: [String], keyIndex: inout [String: Int]?) -> Int? {
+        if keyIndex == nil && keys.count >= 16 {
+            var index: [String: Int] = [:]
+            index.reserveCapacity(keys.count * 2)
+            for (i, k) in keys.enumerated() where index[k] == nil { index[k] = i }
+            keyIndex = index
+        }
+        if let keyIndex { return keyIndex[key] }
+        return keys.firstIndex(of: key)
     }
 }

@@ -63,14 +63,20 @@ final class JSONStringTable {
     }
 
     /// The slot of the string with these bytes, interning it if there is room; nil when the
-    /// bytes are not ASCII or the table is full. `readable` is how many bytes may be read from
-    /// `bytes` (at least `length`): with 8 or more to spare, the tail is read as one word.
+    /// bytes are not ASCII, the table is full, or the probe runs past `maxProbes` slots.
+    /// `readable` is how many bytes may be read from `bytes` (at least `length`): with 8 or more
+    /// to spare, the tail is read as one word.
+    ///
+    /// The probe limit bounds the cost of input crafted so that many strings share a slot: such
+    /// strings are simply not interned. A string is only ever inserted within `maxProbes` of its
+    /// home slot, and nothing is removed but by emptying the whole table, so a lookup that stops
+    /// there never misses a string that is present.
     @inline(__always)
     func slot(for bytes: UnsafePointer<UInt8>, length: Int, readable: Int) -> Int? {
         guard let hash = Self.asciiHash(bytes, length, readable) else { return nil }
         let mask = Self.slotCount - 1
         var i = Int(truncatingIfNeeded: hash &>> 40) & mask  // high bits: the low bit is always set
-        while true {
+        for _ in 0..<Self.maxProbes {
             let s = slots[i]
             if s.hash == hash && Int(s.length) == length
                 && Self.equalBytes(arena + Int(s.arenaOffset), bytes, length, readable)
@@ -80,7 +86,10 @@ final class JSONStringTable {
             if s.hash == 0 { return insert(bytes, length: length, hash: hash, at: i) }
             i = (i + 1) & mask
         }
+        return nil
     }
+
+    static let maxProbes = 32
 
     /// Whether `slot` holds exactly these bytes: the check of a guessed slot.
     @inline(__always)

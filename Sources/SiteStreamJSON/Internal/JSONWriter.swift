@@ -1,21 +1,46 @@
+import Synchronization
+
 /// Writes JSON text into a growable raw buffer. One writer per `serialize` call; the caller
-/// copies the bytes out with `withBytes` and then calls `deallocate`.
+/// copies the bytes out of `bytes` and then calls `finish`.
 ///
 /// Writing through a raw pointer (one capacity check per token, not per byte) is what makes
-/// serialization fast: `Array.append` per byte costs a uniqueness check every time.
+/// serialization fast: `Array.append` per byte costs a uniqueness check every time. The buffer
+/// is kept for the next writer (up to 1 MiB), so a stream of documents grows it once.
 struct JSONWriter {
     var base: UnsafeMutablePointer<UInt8>
     var capacity: Int
     var count = 0
     let pretty: Bool
 
-    init(pretty: Bool, initialCapacity: Int = 4096) {
+    init(pretty: Bool) {
         self.pretty = pretty
-        capacity = max(initialCapacity, 64)
-        base = .allocate(capacity: capacity)
+        let spare = Self.spare.withLock { $0.take() }
+        base = spare?.base ?? .allocate(capacity: 4096)
+        capacity = spare?.capacity ?? 4096
     }
 
-    func deallocate() { base.deallocate() }
+    /// Hands the buffer to the next writer, or frees it if it grew large or one is kept already.
+    func finish() {
+        guard capacity <= Self.keptCapacity else {
+            base.deallocate()
+            return
+        }
+        let kept = Self.spare.withLock { spare -> Bool in
+            if spare != nil { return false }
+            spare = SpareBuffer(base: base, capacity: capacity)
+            return true
+        }
+        if !kept { base.deallocate() }
+    }
+
+    static let keptCapacity = 1 << 20
+
+    struct SpareBuffer: @unchecked Sendable {  // owned by whoever took it out of `spare`
+        var base: UnsafeMutablePointer<UInt8>
+        var capacity: Int
+    }
+
+    private static let spare = Mutex<SpareBuffer?>(nil)
 
     var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 

@@ -78,6 +78,10 @@ struct IDSet {
 
     var first: UInt32? { slots.first { $0 != Self.empty } }
 
+    func forEach(_ body: (UInt32) -> Void) {
+        for slot in slots where slot != Self.empty { body(slot) }
+    }
+
     var elements: [UInt32] {
         var result: [UInt32] = []
         result.reserveCapacity(count)

@@ -33,7 +33,14 @@ enum IndexSnapshot {
 
     /// Serializes the index; `index` must be merged (names in order) first.
     static func encode(_ index: StoreIndex, generation: UInt64, position: UInt64, lastAppliedSequence: UInt64) -> [UInt8] {
-        var writer = ByteWriter(capacity: headerSize + index.liveCount * 40)
+        // Sized up front: growing a buffer of tens of megabytes by doubling costs more than the encoding.
+        var capacity = headerSize + 4 + index.liveCount * 15
+        for (doctype, name) in index.doctypeNames.enumerated() {
+            capacity += 6 + name.utf8.count
+            for id in index.tables[doctype].sorted { capacity += index.entries[Int(id)].name.utf8.count }
+        }
+        for (name, table) in zip(index.termNames, index.termTables) { capacity += 6 + name.utf8.count + table.snapshotBytes }
+        var writer = ByteWriter(capacity: capacity)
         writer.write(magic)
         writer.write(formatVersion)
         writer.write(UInt32(0))
@@ -65,11 +72,11 @@ enum IndexSnapshot {
             writer.write(UInt16(indexName.utf8.count))
             writer.write(utf8: indexName)
             writer.write(UInt32(table.count))
-            table.forEach { value, ids in
-                writer.write(UInt32(value.utf8.count))
-                writer.write(utf8: value)
-                writer.write(UInt32(ids.count))
-                for id in ids { writer.write(ordinals[Int(id)]) }
+            table.forEachRaw { value, count, visit in
+                writer.write(UInt32(value.count))
+                writer.write(value)
+                writer.write(UInt32(count))
+                visit { id in writer.write(ordinals[Int(id)]) }
             }
         }
         writer.write(checksum(writer.bytes, from: 0, to: writer.count))

@@ -19,6 +19,13 @@ struct TermTable {
     /// Distinct values held.
     var count: Int { slots.count }
 
+    /// An upper bound of the bytes this table takes in an index snapshot.
+    var snapshotBytes: Int {
+        var postingCount = count
+        for set in multi { postingCount += set.count }
+        return arena.count - deadBytes + count * 8 + postingCount * 4
+    }
+
     private func bytes<R>(of value: UInt32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         let span = spans[Int(value)]
         let offset = Int(span >> 32), length = Int(span & 0xFFFF_FFFF)
@@ -102,6 +109,25 @@ struct TermTable {
         var values: [String] = []
         forEach { value, ids in if ids.contains(id) { values.append(value) } }
         for value in values { remove(value, document: id) }
+    }
+
+    /// Calls `body` with every value's bytes, its document count, and a way to visit its ids,
+    /// without allocating (writing an index snapshot of a million values).
+    func forEachRaw(_ body: (UnsafeRawBufferPointer, Int, ((UInt32) -> Void) -> Void) -> Void) {
+        arena.withUnsafeBytes { arena in
+            slots.forEach { number in
+                let span = spans[Int(number)]
+                let offset = Int(span >> 32), length = Int(span & 0xFFFF_FFFF)
+                let value = UnsafeRawBufferPointer(rebasing: arena[offset..<(offset + length)])
+                let posting = postings[Int(number)]
+                if posting & Self.multiFlag == 0 {
+                    body(value, 1) { visit in visit(posting) }
+                } else {
+                    let set = multi[Int(posting & ~Self.multiFlag)]
+                    body(value, set.count) { visit in set.forEach(visit) }
+                }
+            }
+        }
     }
 
     /// Calls `body` with every value and its document ids.
