@@ -92,6 +92,26 @@ struct ReplicationTests {
         #expect(report.received == 5)  // Acme ×2, Tools, HAMMER ×2
     }
 
+    @Test("a record of a document deleted on the producer since, whose links are gone too, is skipped, not failed")
+    func obsoleteRecordSkipped() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.subscribe([.init("Customer")])
+        try await pair.producerSite.write { tx in
+            try tx.insert(Docs.customerGroup("Short-lived"))
+            try tx.insert(Docs.customer("Gone", group: "Short-lived"))
+        }
+        try await pair.producerSite.write { tx in
+            try tx.delete("Customer", "Gone")
+            try tx.delete("Customer Group", "Short-lived")
+        }
+        // One record per reply, so the Create and the Delete are not dropped together.
+        let report = try await pair.pull(maxEntries: 1)
+        #expect(report.failed == 0)
+        #expect(pair.consumerSite.count("Event Sync Log") == 0)
+        #expect(!pair.consumerSite.exists("Customer", "Gone"))
+    }
+
     @Test("a child row linking to a DocType that is not subscribed: the target is fetched, recursively")
     func childTableDependency() async throws {
         let pair = try await StreamPair()

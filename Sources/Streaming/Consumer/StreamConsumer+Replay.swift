@@ -30,7 +30,15 @@ extension StreamConsumer {
                 client: any ProducerClient) async throws -> (ReplayOutcome, WriteAcknowledgement?) {
         guard let row = configuration.row(for: record.doctype) else { return (.skipped, nil) }
         let producerID = configuration.siteID
-        if let applied = try site.replicaSequence(producer: producerID, doctype: record.doctype, remoteName: record.docname),
+        // With a mapping the record becomes a document of another, local DocType.
+        let mapping: FieldMapping?
+        do { mapping = try row.mapping.map { try FieldMapping(site: site, name: $0) } } catch {
+            var failed = StreamMark(producer: producerID, sequence: record.sequence, cursor: cursorAfter, outcome: .failed)
+            failed.outcome = .failed
+            return (.failed, try recordFailure(record, row: row, localName: nil, configuration: configuration, mark: failed, error: error))
+        }
+        let doctype = mapping?.localDoctype ?? record.doctype
+        if let applied = try site.replicaSequence(producer: producerID, doctype: doctype, remoteName: record.docname),
            applied >= record.sequence {
             return (.skipped, nil)
         }
@@ -38,12 +46,12 @@ extension StreamConsumer {
         let mark = StreamMark(producer: producerID, sequence: record.sequence, cursor: cursorAfter, outcome: .synced)
         var localName: String?
         do {
-            let plan = try await makePlan(record, row: row, configuration: configuration, client: client)
-            let (dependencies, asOf) = try await fetchDependencies(of: plan, doctype: record.doctype, configuration: configuration, client: client)
+            let plan = try await makePlan(record, row: row, mapping: mapping, configuration: configuration, client: client)
+            let (dependencies, asOf) = try await fetchDependencies(of: plan, doctype: doctype, configuration: configuration, client: client)
             let (_, acknowledgement) = try site.writeQueued(as: configuration.user) { tx in
                 // Checked again on the writer: nothing can have applied it since, but if
                 // something did, writing nothing is the safe answer.
-                if let applied = try tx.replicaSequence(producer: producerID, doctype: record.doctype, remoteName: record.docname),
+                if let applied = try tx.replicaSequence(producer: producerID, doctype: doctype, remoteName: record.docname),
                    applied >= record.sequence {
                     return
                 }
@@ -74,27 +82,27 @@ extension StreamConsumer {
                     let stored = try tx.insert(document, keepingName: row.useSameName)
                     localName = stored.name
                     let replayedOrigin = sequence == record.sequence ? origin : Origin(site: producerID, sequence: sequence)
-                    tx.markReplica(doctype: record.doctype, name: stored.name!,
+                    tx.markReplica(doctype: doctype, name: stored.name!,
                                    ReplicaMark(producer: producerID, sequence: sequence, remoteName: record.docname), origin: replayedOrigin)
                 case .update(let name, let diff):
                     localName = name
-                    guard let local = try tx.get(record.doctype, name) else {
-                        throw StreamError(.notFound, "\(record.doctype) \(name) disappeared before the update could be applied",
-                                          doctype: record.doctype, docname: name)
+                    guard let local = try tx.get(doctype, name) else {
+                        throw StreamError(.notFound, "\(doctype) \(name) disappeared before the update could be applied",
+                                          doctype: doctype, docname: name)
                     }
                     var document: Document
                     do { document = try diff.apply(to: local) } catch {
-                        throw StreamError(.invalidRequest, "the update does not fit the local \(record.doctype) \(name): \(error)",
-                                          doctype: record.doctype, docname: name)
+                        throw StreamError(.invalidRequest, "the update does not fit the local \(doctype) \(name): \(error)",
+                                          doctype: doctype, docname: name)
                     }
                     document.modified = local.modified
                     try tx.save(document)
-                    tx.markReplica(doctype: record.doctype, name: name,
+                    tx.markReplica(doctype: doctype, name: name,
                                    ReplicaMark(producer: producerID, sequence: record.sequence, remoteName: record.docname), origin: origin)
                 case .delete(let name):
                     localName = name
-                    try tx.delete(record.doctype, name)
-                    tx.markReplica(doctype: record.doctype, name: name,
+                    try tx.delete(doctype, name)
+                    tx.markReplica(doctype: doctype, name: name,
                                    ReplicaMark(producer: producerID, sequence: record.sequence, remoteName: record.docname), origin: origin)
                 case .nothing:
                     break
@@ -104,6 +112,14 @@ extension StreamConsumer {
         } catch let failure as TransportFailure {
             throw StreamError(.transport, failure.description)
         } catch {
+            // A record about a document the producer has deleted since is obsolete (its
+            // Delete follows): its links may be gone or no longer reachable. Skip it rather
+            // than record a failure nobody can act on.
+            if record.updateType != .delete, try await isGoneOnProducer(record, client: client) {
+                logger.info("skipped a record of a document deleted on the producer since",
+                            metadata: ["producer": "\(configuration.name)", "doctype": "\(record.doctype)", "docname": "\(record.docname)"])
+                return (.skipped, nil)
+            }
             logger.warning("replay failed", metadata: ["producer": "\(configuration.name)", "doctype": "\(record.doctype)",
                                                         "docname": "\(record.docname)", "sequence": "\(record.sequence)", "error": "\(error)"])
             var failedMark = mark
@@ -111,6 +127,19 @@ extension StreamConsumer {
             let acknowledgement = try recordFailure(record, row: row, localName: localName, configuration: configuration,
                                                     mark: failedMark, error: error)
             return (.failed, acknowledgement)
+        }
+    }
+
+    /// Whether the producer no longer has the record's document.
+    func isGoneOnProducer(_ record: LogRecord, client: any ProducerClient) async throws -> Bool {
+        do {
+            let reply = try await fetchDocuments(DocumentsRequest(consumer: site.identity.name,
+                                                                  keys: [.init(doctype: record.doctype, name: record.docname)]), client: client)
+            return reply.documents.isEmpty
+        } catch let failure as TransportFailure {
+            throw StreamError(.transport, failure.description)
+        } catch {
+            return false
         }
     }
 
@@ -122,25 +151,26 @@ extension StreamConsumer {
         return try site.replicatedDocument(doctype, site: configuration.name, docname: remoteName)?.name
     }
 
-    func makePlan(_ record: LogRecord, row: ProducerConfiguration.Row, configuration: ProducerConfiguration,
+    func makePlan(_ record: LogRecord, row: ProducerConfiguration.Row, mapping: FieldMapping?, configuration: ProducerConfiguration,
                   client: any ProducerClient) async throws -> Plan {
-        let local = try localName(of: record.doctype, remoteName: record.docname, row: row, configuration: configuration)
+        let local = try localName(of: mapping?.localDoctype ?? record.doctype, remoteName: record.docname, row: row, configuration: configuration)
+        let schema = site.schema
         switch record.updateType {
         case .create:
             guard let document = Document(json: try JSON(parsing: record.payload)) else {
                 throw StreamError(.invalidRequest, "the Create payload is not a document", doctype: record.doctype, docname: record.docname)
             }
-            return .insert(document, replicaSequence: record.sequence)
+            return .insert(mapping?.map(document, schema: schema) ?? document, replicaSequence: record.sequence)
         case .update, .cancel:
             let diff = try DocumentDiff(json: try JSON(parsing: record.payload))
-            if let local { return .update(localName: local, diff) }
+            if let local { return .update(localName: local, mapping?.map(diff, schema: schema) ?? diff) }
             // This site never had the document (it predates the subscription, or its Create
             // failed): take the producer's current version instead of the change.
             let reply = try await fetchDocuments(DocumentsRequest(consumer: site.identity.name,
                                                                     keys: [.init(doctype: record.doctype, name: record.docname)]),
                                                  client: client)
             guard let current = reply.documents.first else { return .nothing }
-            return .insert(current, replicaSequence: max(reply.asOf, record.sequence))
+            return .insert(mapping?.map(current, schema: schema) ?? current, replicaSequence: max(reply.asOf, record.sequence))
         case .delete:
             guard let local else { return .nothing }
             return .delete(localName: local)
