@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Site", targets: ["Site"]),
         .library(name: "DocumentQuery", targets: ["DocumentQuery"]),
         .library(name: "SiteServer", targets: ["SiteServer"]),
+        .library(name: "Streaming", targets: ["Streaming"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -65,8 +66,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Streaming",
+            dependencies: [
+                "Site", "EventLog", "DocumentModel", "SiteStreamJSON", "SnapshotStore", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "SiteStreamBench",
-            dependencies: ["SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "Site", "ERPFixtures", "CZlib", "SiteServer"],
+            dependencies: ["SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "Site", "ERPFixtures", "CZlib", "SiteServer", "Streaming",
+                           .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/Sources/SiteStreamBench"
         ),
         .executableTarget(
@@ -81,7 +90,7 @@ let package = Package(
         // A child process for crash tests: tests spawn it, let it write, and SIGKILL it.
         .executableTarget(
             name: "sitestream-crash-child",
-            dependencies: ["EventLog", "SnapshotStore", "Site", "SiteStreamJSON", "DocumentModel"],
+            dependencies: ["EventLog", "SnapshotStore", "Site", "SiteStreamJSON", "DocumentModel", "Streaming"],
             path: "Tests/CrashChild"
         ),
         .testTarget(name: "SiteStreamJSONTests", dependencies: ["SiteStreamJSON"]),
@@ -91,6 +100,7 @@ let package = Package(
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore"]),
         .testTarget(name: "DocumentQueryTests", dependencies: ["DocumentQuery", "SiteStreamJSON"]),
         .testTarget(name: "SiteServerTests", dependencies: ["SiteServer", "DocumentQuery", "SiteStreamJSON", "Site", "DocumentModel"]),
+        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "CZlib"]),
         // Runs the built `sitestream` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["SiteStreamJSON"]),
         .testTarget(name: "SiteTests", dependencies: ["Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore"]),

@@ -8,6 +8,9 @@ public enum StandardColumns {
         "name", "owner", "creation", "modified", "modified_by", "docstatus", "idx",
         "parent", "parentfield", "parenttype", "doctype",
         "_user_tags", "_comments", "_assign", "_liked_by", "amended_from",
+        // Set on a replicated document the consumer named itself: the producer's site name and
+        // its name there (Frappe's event streaming adds them as fields; here every DocType has them).
+        "remote_site_name", "remote_docname",
     ]
 
     /// The columns Frappe keeps on every table row, which a DocType cannot use as data

@@ -12,8 +12,11 @@ struct EntryAnnotations: Equatable {
     var modified: String?
     var modifiedBy: String?
     var series: [String: Int] = [:]
+    /// Replication marks of a consumer's entries (ReplicationMarks.swift).
+    var replica: ReplicaMark?
+    var stream: StreamMark?
 
-    var isEmpty: Bool { modified == nil && modifiedBy == nil && series.isEmpty }
+    var isEmpty: Bool { modified == nil && modifiedBy == nil && series.isEmpty && replica == nil && stream == nil }
 
     func encoded() -> [UInt8] {
         guard !isEmpty else { return [] }
@@ -25,6 +28,8 @@ struct EntryAnnotations: Equatable {
             for key in series.keys.sorted() { s[key] = .int(Int64(series[key]!)) }
             o["series"] = .object(s)
         }
+        if let replica { o["replica"] = replica.json }
+        if let stream { o["stream"] = stream.json }
         return JSON.object(o).serialized()
     }
 
@@ -38,5 +43,7 @@ struct EntryAnnotations: Equatable {
         if let s = json["series"]?.objectValue {
             for (k, v) in s { if let n = v.intValue { series[k] = Int(n) } }
         }
+        replica = ReplicaMark(json: json["replica"])
+        stream = StreamMark(json: json["stream"])
     }
 }

@@ -54,6 +54,7 @@ struct Leveler {
             var states: [DocumentKey: Document?] = [:]
             var order: [DocumentKey] = []
             var seriesChanged = false
+            var replication = ReplicationFold(store: store)
             for record in records where record.sequence > from {
                 let key = DocumentKey(doctype: record.doctype, name: record.docname)
                 let current: Document?
@@ -65,6 +66,7 @@ struct Leveler {
                 }
                 states[key] = .some(try DocumentFold.fold(record, into: current))
                 let annotations = try EntryAnnotations(decoding: record.annotations)
+                try replication.fold(doctype: record.doctype, annotations)
                 for (prefix, value) in annotations.series where value > series[prefix] ?? 0 {
                     series[prefix] = value
                     seriesChanged = true
@@ -73,6 +75,7 @@ struct Leveler {
             var changes: [StoreChange] = order.map { key in
                 Self.storeChange(key, states[key]!, schema: schema)
             }
+            changes += replication.changes()
             if seriesChanged {
                 changes.append(.put(Self.seriesKey, document: Self.seriesDocument(series), terms: []))
             }

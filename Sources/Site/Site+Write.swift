@@ -25,7 +25,7 @@ extension Site {
         return value
     }
 
-    private func prepareWrite<T: Sendable>(user: String, _ body: (SiteTransaction) throws -> T) throws -> (T, AckTicket?) {
+    func prepareWrite<T: Sendable>(user: String, _ body: (SiteTransaction) throws -> T) throws -> (T, AckTicket?) {
         try writer.withLock { (state: inout WriterState) throws -> (T, AckTicket?) in
             if let failure = state.failure {
                 throw SiteError(.io, "the site refuses writes until it is reopened: \(failure)")
@@ -38,6 +38,8 @@ extension Site {
             let first = state.nextSequence
             let last = first + UInt64(tx.entries.count) - 1
             let ticket = AckTicket(expectedFirst: first)
+            try tx.sealReplication()
+            let replicationChanges = try tx.replicationStoreChanges()
             try log.enqueueAppend(tx.entries) { result in ticket.complete(result) }
             state.nextSequence = last + 1
             for (prefix, n) in tx.series where n > state.series[prefix] ?? 0 { state.series[prefix] = n }
@@ -48,6 +50,7 @@ extension Site {
                 case .deleted: .delete(key)
                 }
             }
+            changes += replicationChanges
             if !tx.series.isEmpty {
                 changes.append(.put(Leveler.seriesKey, document: Leveler.seriesDocument(state.series), terms: []))
             }

@@ -10,7 +10,7 @@ extension SiteTransaction {
         for link in IndexTerms.links(of: document.object, doctype: doctype, schema: schema) {
             if schema[link.doctype] == nil {
                 missing.append("\(link.field): DocType \(link.doctype) is not installed (value \(link.name))")
-            } else if !exists(link.doctype, link.name) {
+            } else if !exists(link.doctype, link.name), !isPromised(DocumentKey(doctype: link.doctype, name: link.name)) {
                 missing.append("\(link.field): could not find \(link.doctype) \(link.name)")
             }
         }

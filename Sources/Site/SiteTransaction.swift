@@ -28,6 +28,8 @@ public final class SiteTransaction {
     /// Nested lifecycle calls (a hook inserting a GL Entry) deepen this; used to stop runaway
     /// hook recursion with a clear error instead of a stack overflow.
     var depth = 0
+    /// Set when the transaction replays a producer's record (SiteTransaction+Replication.swift).
+    var replication: ReplicationContext?
 
     /// The site's counters when the transaction began.
     let baseSeries: [String: Int]

@@ -15,6 +15,8 @@ do {
         try runStoreScenario(scenario, rest)
     } else if scenario.hasPrefix("site-") {
         try runSiteScenario(scenario, rest)
+    } else if scenario.hasPrefix("streaming-") {
+        try runStreamingScenario(scenario, rest)
     } else {
         FileHandle.standardError.write("unknown scenario \(scenario)\n".data(using: .utf8)!)
         exit(64)

@@ -6,5 +6,6 @@ public enum BenchmarkGroups {
         LogBenchmarks(),
         StoreBenchmarks(),
         RESTBenchmarks(),
+        StreamBenchmarks(),
     ]
 }

@@ -1,0 +1,80 @@
+import EventLog
+import SiteStreamJSON
+import SnapshotStore
+
+/// Folds the `replica` and `stream` annotations of log entries into the store's replication
+/// keys, in the same `SnapshotStore.apply` as the entries' documents, so a consumer's
+/// watermark can never disagree with the changes it covers. Both the live write path and
+/// `Leveler` use it, so a rebuilt store holds the same keys.
+///
+/// Store keys (`__` DocTypes are never user DocTypes):
+/// - `__stream/<producer site id>`: the `StreamWatermark` as JSON.
+/// - `__replica/<producer site id>\0<doctype>\0<producer docname>`: `{"seq": N}`, the last
+///   producer sequence applied to that document. Kept after the document is deleted, so a
+///   re-delivered Create is still recognised as old.
+struct ReplicationFold {
+    static let streamDocType = "__stream"
+    static let replicaDocType = "__replica"
+
+    static func watermarkKey(producer: String) -> DocumentKey {
+        DocumentKey(doctype: streamDocType, name: producer)
+    }
+
+    static func replicaKey(producer: String, doctype: String, remoteName: String) -> DocumentKey {
+        DocumentKey(doctype: replicaDocType, name: "\(producer)\u{0}\(doctype)\u{0}\(remoteName)")
+    }
+
+    let store: SnapshotStore
+    private var watermarks: [String: StreamWatermark] = [:]
+    private var replicas: [DocumentKey: UInt64] = [:]
+    private var order: [DocumentKey] = []
+
+    init(store: SnapshotStore) {
+        self.store = store
+    }
+
+    var isEmpty: Bool { order.isEmpty }
+
+    /// Takes in the annotations of one entry about `doctype`.
+    mutating func fold(doctype: String, _ annotations: EntryAnnotations) throws {
+        if let mark = annotations.replica {
+            let key = Self.replicaKey(producer: mark.producer, doctype: doctype, remoteName: mark.remoteName)
+            if replicas[key] == nil { order.append(key) }
+            replicas[key] = mark.sequence
+        }
+        if let mark = annotations.stream {
+            let key = Self.watermarkKey(producer: mark.producer)
+            let previous: StreamWatermark?
+            if let held = watermarks[mark.producer] {
+                previous = held
+            } else {
+                previous = try Self.watermark(in: store, producer: mark.producer)
+                order.append(key)
+            }
+            watermarks[mark.producer] = StreamWatermark.folding(mark, into: previous)
+        }
+    }
+
+    /// The store changes for everything folded so far.
+    func changes() -> [StoreChange] {
+        order.map { key in
+            if key.doctype == Self.streamDocType {
+                return .put(key, document: watermarks[key.name]!.json.serialized(), terms: [])
+            }
+            return .put(key, document: JSON.object(["seq": .int(Int64(bitPattern: replicas[key]!))]).serialized(), terms: [])
+        }
+    }
+
+    static func watermark(in store: SnapshotStore, producer: String) throws -> StreamWatermark? {
+        guard let bytes = try store.get(watermarkKey(producer: producer)) else { return nil }
+        guard let w = StreamWatermark(json: try JSON(parsing: bytes)) else {
+            throw SiteError(.corruptSiteFile, "the stored watermark of producer \(producer) is not a watermark")
+        }
+        return w
+    }
+
+    static func replicaSequence(in store: SnapshotStore, producer: String, doctype: String, remoteName: String) throws -> UInt64? {
+        guard let bytes = try store.get(replicaKey(producer: producer, doctype: doctype, remoteName: remoteName)) else { return nil }
+        return try JSON(parsing: bytes)["seq"]?.intValue.map { UInt64(bitPattern: $0) }
+    }
+}

@@ -1,0 +1,125 @@
+import DocumentModel
+import EventLog
+import SnapshotStore
+
+/// What a transaction that replays a producer's record adds to its log entries; see
+/// `ReplicaMark` and `StreamMark`.
+struct ReplicationContext {
+    var stream: StreamMark?
+    /// Local document key → its mark and the origin its entries carry.
+    var replicas: [DocumentKey: (mark: ReplicaMark, origin: Origin)] = [:]
+    /// Documents this transaction will insert before it ends; links to them pass the link check.
+    var promised: Set<DocumentKey> = []
+}
+
+extension SiteTransaction {
+    /// Makes this transaction carry the consumer's watermark for `mark.producer`: its last log
+    /// entry gets the mark, and committing it moves the watermark (`Site.streamWatermark`) in
+    /// the same store apply as the documents. A transaction that writes nothing moves nothing.
+    public func setStreamMark(_ mark: StreamMark) {
+        var context = replication ?? ReplicationContext()
+        context.stream = mark
+        replication = context
+    }
+
+    /// Marks the entries this transaction writes for `doctype`/`name` (the local name) as a
+    /// replica of the producer's document: they carry `origin` (so they are never sent back
+    /// to where they came from) and `mark`, which moves the document's replica sequence
+    /// (`Site.replicaSequence`).
+    public func markReplica(doctype: String, name: String, _ mark: ReplicaMark, origin: Origin) {
+        var context = replication ?? ReplicationContext()
+        context.replicas[DocumentKey(doctype: doctype, name: name)] = (mark, origin)
+        replication = context
+    }
+
+    /// Declares documents this transaction is about to insert, so links among them pass the
+    /// link check whatever the order (a cycle of fetched dependencies: A links B, B links A).
+    /// Every promised document must be inserted before the transaction ends; `Site.write`
+    /// refuses to commit otherwise.
+    public func promiseDocuments(_ keys: some Sequence<DocumentKey>) {
+        var context = replication ?? ReplicationContext()
+        context.promised.formUnion(keys)
+        replication = context
+    }
+
+    func isPromised(_ key: DocumentKey) -> Bool {
+        replication?.promised.contains(key) ?? false
+    }
+
+    /// The replica sequence of a producer's document as this transaction sees it.
+    public func replicaSequence(producer: String, doctype: String, remoteName: String) throws -> UInt64? {
+        if let context = replication {
+            for (key, value) in context.replicas where key.doctype == doctype && value.mark.producer == producer && value.mark.remoteName == remoteName {
+                return value.mark.sequence
+            }
+        }
+        return try ReplicationFold.replicaSequence(in: site.store, producer: producer, doctype: doctype, remoteName: remoteName)
+    }
+
+    /// Writes the replication marks into the entries' origin and annotations; the write path
+    /// calls it just before appending.
+    func sealReplication() throws {
+        guard let context = replication else { return }
+        if let broken = context.promised.first(where: { !exists($0.doctype, $0.name) }) {
+            throw SiteError(.linkValidation, "\(broken.doctype) \(broken.name) was promised to this transaction but not inserted",
+                            doctype: broken.doctype, docname: broken.name)
+        }
+        guard !entries.isEmpty else { return }
+        for i in entries.indices {
+            let key = DocumentKey(doctype: entries[i].doctype, name: entries[i].docname)
+            let isLast = i == entries.count - 1
+            let replica = context.replicas[key]
+            guard replica != nil || (isLast && context.stream != nil) else { continue }
+            var annotations = try EntryAnnotations(decoding: entries[i].annotations)
+            if let replica {
+                annotations.replica = replica.mark
+                entries[i].origin = replica.origin
+            }
+            if isLast, let stream = context.stream { annotations.stream = stream }
+            entries[i].annotations = annotations.encoded()
+        }
+    }
+
+    /// The store changes that fold this transaction's replication marks, read against the
+    /// store under the writer lock.
+    func replicationStoreChanges() throws -> [StoreChange] {
+        guard replication != nil else { return [] }
+        var fold = ReplicationFold(store: site.store)
+        for entry in entries {
+            try fold.fold(doctype: entry.doctype, try EntryAnnotations(decoding: entry.annotations))
+        }
+        return fold.changes()
+    }
+}
+
+extension Site {
+    /// The consumer's position in the log of the producer with site id `producer`, or nil
+    /// before the first subscription to it.
+    public func streamWatermark(producer: String) throws -> StreamWatermark? {
+        try ReplicationFold.watermark(in: store, producer: producer)
+    }
+
+    /// The last producer sequence applied to the producer's document `remoteName`, or nil if
+    /// none was ever applied.
+    public func replicaSequence(producer: String, doctype: String, remoteName: String) throws -> UInt64? {
+        try ReplicationFold.replicaSequence(in: store, producer: producer, doctype: doctype, remoteName: remoteName)
+    }
+
+    /// Every document `document` links to (Link, Dynamic Link, and the links of its rows),
+    /// without duplicates, in field order. Links to `DocType` are not documents and are left out.
+    public func linkTargets(of document: Document) -> [DocumentKey] {
+        guard let doctype = schema[document.doctype] else { return [] }
+        var seen = Set<DocumentKey>()
+        var result: [DocumentKey] = []
+        for link in IndexTerms.links(of: document.object, doctype: doctype, schema: schema) {
+            let key = DocumentKey(doctype: link.doctype, name: link.name)
+            if seen.insert(key).inserted { result.append(key) }
+        }
+        return result
+    }
+
+    /// The documents that link to `key` (through the store's link index).
+    public func documentsLinking(to key: DocumentKey) -> [DocumentKey] {
+        store.keys(matching: IndexTerm(index: IndexTerms.linkTo, value: IndexTerms.linkValue(doctype: key.doctype, name: key.name)))
+    }
+}

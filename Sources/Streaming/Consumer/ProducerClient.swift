@@ -1,0 +1,50 @@
+import EventLog
+
+/// How a consumer reaches a producer. The HTTP client (later) implements it with
+/// `POST /api/stream/register`, `GET /api/stream/updates` and `POST /api/stream/documents`,
+/// authenticating with the Event Producer's API key and secret; `LocalProducerClient` calls a
+/// `StreamProducer` in the same process through the same byte formats.
+///
+/// Errors a client throws (unreachable, HTTP error status, `StreamError` decoded from a reply)
+/// stop the pull they happen in; nothing is applied for the failed call.
+public protocol ProducerClient: Sendable {
+    func register(_ request: RegisterRequest) async throws -> RegisterReply
+
+    /// The raw bytes of an updates reply (`UpdatesReply.encoded()`); the consumer verifies
+    /// them itself, so a client never needs to trust or parse them.
+    func updates(consumer: String, after: LogCursor?, maxEntries: Int, maxBytes: Int) async throws -> [UInt8]
+
+    func documents(_ request: DocumentsRequest) async throws -> DocumentsReply
+}
+
+/// A `ProducerClient` for a producer in the same process (tests, the demo): requests and
+/// replies go through their wire bytes, so what crosses is exactly what HTTP would carry.
+public struct LocalProducerClient: ProducerClient {
+    public let producer: StreamProducer
+    /// The producer-side user the consumer's credentials belong to.
+    public let caller: String
+    /// Changes the bytes of each updates reply before the consumer sees them (fault tests).
+    public var tamper: (@Sendable ([UInt8]) -> [UInt8])?
+
+    public init(producer: StreamProducer, caller: String = "Administrator", tamper: (@Sendable ([UInt8]) -> [UInt8])? = nil) {
+        self.producer = producer
+        self.caller = caller
+        self.tamper = tamper
+    }
+
+    public func register(_ request: RegisterRequest) async throws -> RegisterReply {
+        let reply = try await producer.register(RegisterRequest(decoding: request.encoded()), caller: caller)
+        return try RegisterReply(decoding: reply.encoded())
+    }
+
+    public func updates(consumer: String, after: LogCursor?, maxEntries: Int, maxBytes: Int) async throws -> [UInt8] {
+        let after = after.flatMap { LogCursor(string: $0.description) }
+        let bytes = try producer.updates(consumer: consumer, caller: caller, after: after, maxEntries: maxEntries, maxBytes: maxBytes).encoded()
+        return tamper?(bytes) ?? bytes
+    }
+
+    public func documents(_ request: DocumentsRequest) async throws -> DocumentsReply {
+        let reply = try producer.documents(DocumentsRequest(decoding: request.encoded()), caller: caller)
+        return try DocumentsReply(decoding: reply.encoded())
+    }
+}

@@ -1,0 +1,129 @@
+import DocumentModel
+import EventLog
+import Site
+import SiteStreamJSON
+
+extension StreamConsumer {
+    /// What one pull did.
+    public struct PullReport: Sendable, Equatable {
+        /// Updates replies received and records in them.
+        public var batches = 0
+        public var received = 0
+        /// Records replayed, skipped (already applied, or for a DocType no longer subscribed),
+        /// and failed (each recorded as an `Event Sync Log` document).
+        public var synced = 0
+        public var skipped = 0
+        public var failed = 0
+        /// Where the next pull starts.
+        public var cursor: LogCursor?
+        /// The producer's last sequence in the last reply.
+        public var producerLastSequence: UInt64 = 0
+
+        public init() {}
+
+        public mutating func add(_ other: PullReport) {
+            batches += other.batches
+            received += other.received
+            synced += other.synced
+            skipped += other.skipped
+            failed += other.failed
+            cursor = other.cursor ?? cursor
+            producerLastSequence = max(producerLastSequence, other.producerLastSequence)
+        }
+    }
+
+    /// Pulls from `producer` (name or site id) until caught up, replaying every record.
+    ///
+    /// Each record is verified with its whole reply before anything of the reply is applied
+    /// (a reply that fails verification throws `.integrity`: nothing applied, nothing moved),
+    /// then replayed as its own transaction whose log entry carries the record's origin and
+    /// the producer's cursor after it, so the watermark moves in the same write. A record
+    /// whose replay fails is recorded in an `Event Sync Log` document (that write moves the
+    /// watermark past it) and the pull goes on. Transport errors stop the pull; the next one
+    /// resumes from the watermark. A second pull from the same producer while one runs is
+    /// refused (`.conflict`); `PullLoop` joins them instead.
+    ///
+    /// `progress` is told of each record once its outcome is committed (for progress bars),
+    /// with the producer's last sequence number.
+    @discardableResult
+    public func pull(producer nameOrID: String, client: any ProducerClient,
+                     maxEntries: Int = 1000, maxBytes: Int = 4 << 20,
+                     progress: (@Sendable (_ sequence: UInt64, _ outcome: ReplayOutcome, _ producerLastSequence: UInt64) -> Void)? = nil) async throws -> PullReport {
+        var configuration = try producer(nameOrID)
+        guard let watermark = try site.streamWatermark(producer: configuration.siteID) else {
+            throw StreamError(.notFound, "producer \(configuration.name) has no watermark on \(site.identity.name); subscribe first")
+        }
+        let claimed = pulling.withLock { $0.insert(configuration.siteID).inserted }
+        guard claimed else {
+            throw StreamError(.conflict, "a pull from \(configuration.name) is already running on \(site.identity.name); one pull per producer at a time")
+        }
+        defer { _ = pulling.withLock { $0.remove(configuration.siteID) } }
+        var cursor = watermark.cursor
+        if let remembered = positions.withLock({ $0[configuration.siteID] }), remembered > cursor { cursor = remembered }
+        var report = PullReport()
+        while true {
+            let bytes = try await client.updates(consumer: site.identity.name, after: cursor, maxEntries: maxEntries, maxBytes: maxBytes)
+            let (reply, records) = try UpdatesReply.decodeVerified(bytes)
+            report.batches += 1
+            report.received += records.count
+            report.producerLastSequence = reply.lastSequence
+            if try await refreshStatuses(reply.statuses, of: configuration) {
+                configuration = try producer(configuration.name)
+            }
+            var acknowledgements: [WriteAcknowledgement] = []
+            var outcomes: [(UInt64, ReplayOutcome)] = []
+            var replayed = cursor
+            for (entry, record) in zip(reply.entries, records) {
+                let (outcome, acknowledgement) = try await replay(record, cursorAfter: entry.cursor, configuration: configuration, client: client)
+                if let acknowledgement { acknowledgements.append(acknowledgement) }
+                outcomes.append((record.sequence, outcome))
+                replayed = entry.cursor
+            }
+            // The reply's writes share group commits; a record counts once its write is durable.
+            for acknowledgement in acknowledgements { try await acknowledgement.wait() }
+            for (sequence, outcome) in outcomes {
+                switch outcome {
+                case .synced: report.synced += 1
+                case .skipped: report.skipped += 1
+                case .failed: report.failed += 1
+                }
+                progress?(sequence, outcome, reply.lastSequence)
+            }
+            cursor = replayed
+            remember(cursor, producer: configuration.siteID)
+            let moved = reply.next != cursor
+            cursor = reply.next
+            remember(cursor, producer: configuration.siteID)
+            if reply.caughtUp || (records.isEmpty && !moved) { break }
+        }
+        report.cursor = cursor
+        return report
+    }
+
+    func remember(_ cursor: LogCursor, producer: String) {
+        positions.withLock { positions in
+            if let known = positions[producer], known >= cursor { return }
+            positions[producer] = cursor
+        }
+    }
+
+    /// Copies the producer's approval of each DocType into the `Event Producer` rows, so the
+    /// consumer sees it. Writes only when something changed; returns whether it did.
+    func refreshStatuses(_ statuses: [DocTypeRegistration], of configuration: ProducerConfiguration) async throws -> Bool {
+        let changed = statuses.contains { s in configuration.rows.contains { $0.doctype == s.doctype && $0.status != s.status } }
+        guard changed else { return false }
+        let byDocType = Dictionary(statuses.map { ($0.doctype, $0.status) }, uniquingKeysWith: { a, _ in a })
+        try await site.write(as: configuration.user) { tx in
+            guard var document = try tx.get(SystemDocTypes.eventProducer, configuration.name) else { return }
+            var rows = document.rows(of: "producer_doctypes")
+            for i in rows.indices {
+                if let doctype = rows[i]["ref_doctype"]?.stringValue, let status = byDocType[doctype] {
+                    rows[i]["status"] = .string(status.rawValue)
+                }
+            }
+            document.setRows(rows, of: "producer_doctypes")
+            try tx.save(document)
+        }
+        return true
+    }
+}

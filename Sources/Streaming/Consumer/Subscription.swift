@@ -1,0 +1,78 @@
+import DocumentModel
+import Site
+import SiteStreamJSON
+
+/// What a consumer asks of one producer: where it is, the credentials of a producer-side user,
+/// and the DocTypes with how each is replayed. Saved as the consumer's `Event Producer`
+/// document (rows: `Event Producer Document Type`).
+public struct Subscription: Sendable, Equatable {
+    public struct DocTypeOptions: Sendable, Equatable {
+        public var doctype: String
+        /// Keep the producer's name; otherwise this site names the document and sets
+        /// `remote_docname` / `remote_site_name` on it.
+        public var useSameName: Bool
+        public var condition: String?
+        public var mapping: String?
+
+        public init(_ doctype: String, useSameName: Bool = true, condition: String? = nil, mapping: String? = nil) {
+            self.doctype = doctype
+            self.useSameName = useSameName
+            self.condition = condition
+            self.mapping = mapping
+        }
+    }
+
+    public var producerURL: String
+    public var apiKey: String
+    public var apiSecret: String
+    /// The local user replayed changes are made as (the Event Subscriber).
+    public var user: String
+    public var doctypes: [DocTypeOptions]
+
+    public init(producerURL: String, apiKey: String, apiSecret: String, user: String = SystemDocTypes.administrator, doctypes: [DocTypeOptions]) {
+        self.producerURL = producerURL
+        self.apiKey = apiKey
+        self.apiSecret = apiSecret
+        self.user = user
+        self.doctypes = doctypes
+    }
+}
+
+/// A consumer's `Event Producer` document, read for replay.
+public struct ProducerConfiguration: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
+        public var doctype: String
+        public var status: DocTypeRegistration.Status
+        public var useSameName: Bool
+        public var condition: String?
+        public var mapping: String?
+        public var unsubscribed: Bool
+    }
+
+    /// The document's name: the producer site's name.
+    public var name: String
+    public var siteID: String
+    public var url: String
+    public var user: String
+    public var rows: [Row]
+
+    public func row(for doctype: String) -> Row? {
+        rows.first { $0.doctype == doctype && !$0.unsubscribed }
+    }
+
+    init(_ document: Document) {
+        name = document.name ?? ""
+        siteID = document["site_id"]?.stringValue ?? ""
+        url = document["producer_url"]?.stringValue ?? ""
+        user = document["user"]?.stringValue ?? SystemDocTypes.administrator
+        rows = document.rows(of: "producer_doctypes").compactMap { row in
+            guard let doctype = row["ref_doctype"]?.stringValue else { return nil }
+            return Row(doctype: doctype,
+                       status: row["status"]?.stringValue.flatMap(DocTypeRegistration.Status.init(rawValue:)) ?? .pending,
+                       useSameName: row["use_same_name"]?.intValue == 1,
+                       condition: row["condition"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+                       mapping: row["mapping"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
+                       unsubscribed: row["unsubscribe"]?.intValue == 1)
+        }
+    }
+}
