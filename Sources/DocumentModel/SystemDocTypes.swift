@@ -136,7 +136,7 @@ public enum SystemDocTypes {
                     DocField("ref_doctype", .link, label: "Document Type", options: "DocType", readOnly: true),
                     DocField("docname", .data, label: "Document Name", readOnly: true),
                     DocField("column_break_4", .columnBreak),
-                    DocField("status", .select, label: "Status", options: "\nSynced\nFailed", readOnly: true),
+                    DocField("status", .select, label: "Status", options: "\nSynced\nFailed\nWaiting", readOnly: true),
                     DocField("event_producer", .link, label: "Event Producer", options: eventProducer, readOnly: true),
                     DocField("producer_doc", .data, label: "Producer Document Name", readOnly: true),
                     DocField("event_configurations_section", .sectionBreak, label: "Event Configurations"),

@@ -10,7 +10,8 @@ extension StreamConsumer {
         public var batches = 0
         public var received = 0
         /// Records replayed, skipped (already applied, or for a DocType no longer subscribed),
-        /// and failed (each recorded as an `Event Sync Log` document).
+        /// and failed (each recorded as an `Event Sync Log` document: `Failed`, or `Waiting`
+        /// behind an earlier failure of the same document).
         public var synced = 0
         public var skipped = 0
         public var failed = 0
@@ -18,6 +19,8 @@ extension StreamConsumer {
         public var cursor: LogCursor?
         /// The producer's last sequence in the last reply.
         public var producerLastSequence: UInt64 = 0
+        /// The automatic retries of parked documents made at the start of the pull.
+        public var retries = ResyncReport()
 
         public init() {}
 
@@ -29,6 +32,7 @@ extension StreamConsumer {
             failed += other.failed
             cursor = other.cursor ?? cursor
             producerLastSequence = max(producerLastSequence, other.producerLastSequence)
+            retries.add(other.retries)
         }
     }
 
@@ -39,7 +43,9 @@ extension StreamConsumer {
     /// then replayed as its own transaction whose log entry carries the record's origin and
     /// the producer's cursor after it, so the watermark moves in the same write. A record
     /// whose replay fails is recorded in an `Event Sync Log` document (that write moves the
-    /// watermark past it) and the pull goes on. Transport errors stop the pull; the next one
+    /// watermark past it), its document is parked (later records of it are kept as `Waiting`
+    /// entries, in order) and the pull goes on. Parked documents whose automatic retry is due
+    /// (`RetryPolicy`) are retried first. Transport errors stop the pull; the next one
     /// resumes from the watermark. A second pull from the same producer while one runs is
     /// refused (`.conflict`); `PullLoop` joins them instead.
     ///
@@ -61,6 +67,9 @@ extension StreamConsumer {
         var cursor = watermark.cursor
         if let remembered = positions.withLock({ $0[configuration.siteID] }), remembered > cursor { cursor = remembered }
         var report = PullReport()
+        // Parked documents whose retry is due go first, so their waiting records are applied
+        // before newer ones of the same document arrive.
+        report.retries = try await retryDue(configuration: configuration, client: client)
         while true {
             let bytes = try await client.updates(consumer: site.identity.name, after: cursor, maxEntries: maxEntries, maxBytes: maxBytes)
             let (reply, records) = try UpdatesReply.decodeVerified(bytes)

@@ -23,29 +23,69 @@ extension StreamConsumer {
     }
 
     /// Replays one verified record as its own transaction; a failure becomes an `Event Sync
-    /// Log` document in a transaction of its own. Both move the watermark to `cursorAfter`.
+    /// Log` document in a transaction of its own, and parks the document: its later records
+    /// from the same producer are recorded as `Waiting` behind it instead of being applied
+    /// (`StreamConsumer+Parking.swift`). Every outcome moves the watermark to `cursorAfter`.
     /// The write is queued, not waited for: the caller waits for the returned acknowledgement
     /// (once per reply) before it counts the record as done.
     func replay(_ record: LogRecord, cursorAfter: LogCursor, configuration: ProducerConfiguration,
                 client: any ProducerClient) async throws -> (ReplayOutcome, WriteAcknowledgement?) {
         guard let row = configuration.row(for: record.doctype) else { return (.skipped, nil) }
         let producerID = configuration.siteID
-        // With a mapping the record becomes a document of another, local DocType.
-        let mapping: FieldMapping?
-        do { mapping = try row.mapping.map { try FieldMapping(site: site, name: $0) } } catch {
-            var failed = StreamMark(producer: producerID, sequence: record.sequence, cursor: cursorAfter, outcome: .failed)
-            failed.outcome = .failed
-            return (.failed, try recordFailure(record, row: row, localName: nil, configuration: configuration, mark: failed, error: error))
-        }
-        let doctype = mapping?.localDoctype ?? record.doctype
-        if let applied = try site.replicaSequence(producer: producerID, doctype: doctype, remoteName: record.docname),
-           applied >= record.sequence {
-            return (.skipped, nil)
-        }
-        let origin = record.origin ?? Origin(site: producerID, sequence: record.sequence)
         let mark = StreamMark(producer: producerID, sequence: record.sequence, cursor: cursorAfter, outcome: .synced)
+        var failedMark = mark
+        failedMark.outcome = .failed
+        let key = ParkKey(doctype: record.doctype, docname: record.docname)
+        if try isParked(key, configuration: configuration) {
+            return (.failed, try recordWaiting(record, row: row, configuration: configuration, mark: failedMark))
+        }
+        do {
+            let (outcome, acknowledgement) = try await apply(record, row: row, configuration: configuration, client: client, mark: mark)
+            return (outcome, acknowledgement)
+        } catch let failure as ApplyFailure {
+            // A record about a document the producer has deleted since is obsolete (its
+            // Delete follows): its links may be gone or no longer reachable. Skip it rather
+            // than record a failure nobody can act on.
+            if record.updateType != .delete, try await isGoneOnProducer(record, client: client) {
+                logger.info("skipped a record of a document deleted on the producer since",
+                            metadata: ["producer": "\(configuration.name)", "doctype": "\(record.doctype)", "docname": "\(record.docname)"])
+                return (.skipped, nil)
+            }
+            logger.warning("replay failed; the document is parked", metadata: [
+                "producer": "\(configuration.name)", "doctype": "\(record.doctype)",
+                "docname": "\(record.docname)", "sequence": "\(record.sequence)", "error": "\(failure.underlying)"])
+            let acknowledgement = try recordFailure(record, row: row, localName: failure.localName, configuration: configuration,
+                                                    mark: failedMark, error: failure.underlying)
+            return (.failed, acknowledgement)
+        }
+    }
+
+    /// A replay that failed for a reason about the document (not the transport).
+    struct ApplyFailure: Error {
+        var underlying: any Error
+        var localName: String?
+    }
+
+    /// Applies one record as one queued transaction: dependencies, then the insert, save or
+    /// delete, with replica marks; `mark` (nil during a resync, whose records are behind the
+    /// watermark already) moves the watermark in the same write, and `alsoInSameWrite` adds
+    /// what else must commit with it (a sync-log status change). Returns `.skipped` when the
+    /// document already reflects the record. Throws `StreamError(.transport)` when the
+    /// producer cannot be reached, `ApplyFailure` for everything about the document.
+    func apply(_ record: LogRecord, row: ProducerConfiguration.Row, configuration: ProducerConfiguration,
+               client: any ProducerClient, mark: StreamMark?,
+               alsoInSameWrite: (SiteTransaction) throws -> Void = { _ in }) async throws -> (ReplayOutcome, WriteAcknowledgement?) {
+        let producerID = configuration.siteID
         var localName: String?
         do {
+            // With a mapping the record becomes a document of another, local DocType.
+            let mapping = try row.mapping.map { try FieldMapping(site: site, name: $0) }
+            let doctype = mapping?.localDoctype ?? record.doctype
+            if let applied = try site.replicaSequence(producer: producerID, doctype: doctype, remoteName: record.docname),
+               applied >= record.sequence {
+                return (.skipped, nil)
+            }
+            let origin = record.origin ?? Origin(site: producerID, sequence: record.sequence)
             let plan = try await makePlan(record, row: row, mapping: mapping, configuration: configuration, client: client)
             let (dependencies, asOf) = try await fetchDependencies(of: plan, doctype: doctype, configuration: configuration, client: client)
             let (_, acknowledgement) = try site.writeQueued(as: configuration.user) { tx in
@@ -53,9 +93,10 @@ extension StreamConsumer {
                 // something did, writing nothing is the safe answer.
                 if let applied = try tx.replicaSequence(producer: producerID, doctype: doctype, remoteName: record.docname),
                    applied >= record.sequence {
+                    try alsoInSameWrite(tx)
                     return
                 }
-                tx.setStreamMark(mark)
+                if let mark { tx.setStreamMark(mark) }
                 let dependencyOrigin = Origin(site: producerID, sequence: asOf)
                 tx.promiseDocuments(dependencies.map { DocumentKey(doctype: $0.doctype, name: $0.name ?? "") })
                 for var dependency in dependencies where !tx.exists(dependency.doctype, dependency.name ?? "") {
@@ -107,26 +148,13 @@ extension StreamConsumer {
                 case .nothing:
                     break
                 }
+                try alsoInSameWrite(tx)
             }
             return (.synced, acknowledgement)
         } catch let failure as TransportFailure {
             throw StreamError(.transport, failure.description)
         } catch {
-            // A record about a document the producer has deleted since is obsolete (its
-            // Delete follows): its links may be gone or no longer reachable. Skip it rather
-            // than record a failure nobody can act on.
-            if record.updateType != .delete, try await isGoneOnProducer(record, client: client) {
-                logger.info("skipped a record of a document deleted on the producer since",
-                            metadata: ["producer": "\(configuration.name)", "doctype": "\(record.doctype)", "docname": "\(record.docname)"])
-                return (.skipped, nil)
-            }
-            logger.warning("replay failed", metadata: ["producer": "\(configuration.name)", "doctype": "\(record.doctype)",
-                                                        "docname": "\(record.docname)", "sequence": "\(record.sequence)", "error": "\(error)"])
-            var failedMark = mark
-            failedMark.outcome = .failed
-            let acknowledgement = try recordFailure(record, row: row, localName: localName, configuration: configuration,
-                                                    mark: failedMark, error: error)
-            return (.failed, acknowledgement)
+            throw ApplyFailure(underlying: error, localName: localName)
         }
     }
 
@@ -175,28 +203,5 @@ extension StreamConsumer {
             guard let local else { return .nothing }
             return .delete(localName: local)
         }
-    }
-
-    /// Writes the `Event Sync Log` document of a failed replay, carrying the watermark past it.
-    func recordFailure(_ record: LogRecord, row: ProducerConfiguration.Row, localName: String?, configuration: ProducerConfiguration,
-                       mark: StreamMark, error: any Error) throws -> WriteAcknowledgement {
-        let data = (try? JSON(parsing: record.payload)).map { String(decoding: $0.serialized(), as: UTF8.self) }
-            ?? String(decoding: record.payload, as: UTF8.self)
-        var fields: JSONObject = [
-            "update_type": .string(record.updateType.description),
-            "docname": .string(localName ?? record.docname),
-            "status": "Failed",
-            "event_producer": .string(configuration.name),
-            "producer_doc": .string(record.docname),
-            "use_same_name": row.useSameName ? 1 : 0,
-            "data": .string(data),
-            "error": .string(String(describing: error)),
-        ]
-        if site.schema[record.doctype] != nil { fields["ref_doctype"] = .string(record.doctype) }
-        if let mapping = row.mapping, site.exists(SystemDocTypes.documentTypeMapping, mapping) { fields["mapping"] = .string(mapping) }
-        return try site.writeQueued(as: configuration.user) { tx in
-            tx.setStreamMark(mark)
-            try tx.insert(Document(doctype: SystemDocTypes.eventSyncLog, fields))
-        }.1
     }
 }

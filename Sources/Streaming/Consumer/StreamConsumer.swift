@@ -27,10 +27,21 @@ public final class StreamConsumer: Sendable {
     let positions = Mutex<[String: LogCursor]>([:])
     /// Producer ids with a pull running: one pull per producer at a time.
     let pulling = Mutex<Set<String>>([])
+    /// Per producer name: the documents parked behind a failed replay, loaded from the
+    /// `Event Sync Log` on first use (`StreamConsumer+Parking.swift`).
+    let parkedIndex = Mutex<[String: Set<ParkKey>]?>(nil)
+    /// When parked documents are retried on their own, and the clock that says when.
+    public let retryPolicy: RetryPolicy
+    let now: @Sendable () -> Date
 
-    public init(site: Site, logger: Logger = Logger(label: "sitestream.streaming.consumer")) {
+    /// `now` is the clock automatic retries of parked documents are timed by (tests inject
+    /// one they advance by hand).
+    public init(site: Site, logger: Logger = Logger(label: "sitestream.streaming.consumer"),
+                retryPolicy: RetryPolicy = RetryPolicy(), now: @escaping @Sendable () -> Date = { Date() }) {
         self.site = site
         self.logger = logger
+        self.retryPolicy = retryPolicy
+        self.now = now
     }
 
     /// The consumer's `Event Producer`s.
