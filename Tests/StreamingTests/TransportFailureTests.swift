@@ -95,7 +95,7 @@ struct TransportFailureTests {
         #expect(pair.consumerSite.exists("Customer", "Parked"))
     }
 
-    @Test("the pull loop backs off after failed pulls, doubling up to the poll interval; after a success it waits the poll interval")
+    @Test("the pull loop backs off after failed pulls, doubling up to the poll interval; a success resets it, and waits really wait")
     func pullLoopBackoff() async throws {
         let pair = try await StreamPair()
         defer { pair.close() }
@@ -108,12 +108,18 @@ struct TransportFailureTests {
         let loop = PullLoop(consumer: pair.consumer, producer: "head-office", client: client, configuration: configuration,
                             sleep: { duration in
                                 let count = sleeps.withLock { $0.append(duration); return $0.count }
+                                // The producer comes back after 7 failures and goes away again after one good pull.
                                 if count == 7 { client.failing.store(false, ordering: .sequentiallyConsistent) }
-                                if count >= 8 { try await Task.sleep(for: .seconds(86_400)) }
+                                if count == 8 { client.failing.store(true, ordering: .sequentiallyConsistent) }
+                                if count >= 9 { try await Task.sleep(for: .seconds(86_400)) }
                             })
         let task = Task { await loop.run() }
         defer { task.cancel() }
-        for _ in 0..<6000 where sleeps.withLock({ $0.count }) < 8 { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(sleeps.withLock { $0 } == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(20), .seconds(20), .seconds(20)])
+        for _ in 0..<6000 where sleeps.withLock({ $0.count }) < 9 { try await Task.sleep(for: .milliseconds(10)) }
+        // Give a runaway loop (one that stops waiting) the chance to show itself.
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(sleeps.withLock { $0 } == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(20), .seconds(20),
+                                           .seconds(20), .seconds(1)])
+        #expect(await loop.lastError != nil)
     }
 }

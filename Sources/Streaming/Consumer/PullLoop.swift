@@ -33,8 +33,11 @@ public actor PullLoop {
 
     private var running: Task<StreamConsumer.PullReport, any Error>?
     private var again = false
-    private var wake: AsyncStream<Void>.Continuation
-    private let wakes: AsyncStream<Void>
+    /// A ping that came while nobody waited: the next wait returns at once.
+    private var pinged = false
+    /// The wait in progress, and its number (a timer of an earlier wait must not end a later one).
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var waitNumber = 0
     /// The last pull's outcome, for status pages.
     public private(set) var lastReport: StreamConsumer.PullReport?
     public private(set) var lastError: String?
@@ -48,7 +51,6 @@ public actor PullLoop {
         self.configuration = configuration
         self.sleep = sleep
         self.logger = logger
-        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Pulls until caught up. If a pull is already running, this one joins it (and makes it
@@ -87,11 +89,18 @@ public actor PullLoop {
     /// is done; otherwise the waiting `run` loop pulls at once.
     public func notify() {
         if running != nil { again = true }
-        wake.yield()
+        if let waiter {
+            self.waiter = nil
+            waiter.resume()
+        } else {
+            pinged = true
+        }
     }
 
     /// Pulls, then waits for a ping or the poll interval, until the task is cancelled. A
-    /// failed pull is logged and retried after `retryDelay`, doubling up to the poll interval.
+    /// failed pull (the producer unreachable, a reply that fails verification: nothing applied,
+    /// nothing moved) is logged and retried after `retryDelay`, doubling up to the poll
+    /// interval; a successful pull resets the delay. A ping cuts any wait short.
     public func run() async {
         var delay = configuration.retryDelay
         while !Task.isCancelled {
@@ -108,17 +117,36 @@ public actor PullLoop {
         }
     }
 
+    /// Returns after `interval` (by the injected `sleep`), at a ping, or when the task is
+    /// cancelled, whichever comes first. (A continuation rather than an `AsyncStream`
+    /// iterator: cancelling a stream's waiting `next()` finishes the stream, after which every
+    /// wait would return at once.)
     private func waitForPing(orAfter interval: Duration) async {
-        let sleep = self.sleep
-        let wakes = self.wakes
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await sleep(interval) }
-            group.addTask {
-                var iterator = wakes.makeAsyncIterator()
-                _ = await iterator.next()
-            }
-            await group.next()
-            group.cancelAll()
+        if pinged {
+            pinged = false
+            return
         }
+        waitNumber += 1
+        let number = waitNumber
+        let sleep = self.sleep
+        let timer = Task {
+            try? await sleep(interval)
+            guard !Task.isCancelled else { return }
+            await self.endWait(number)
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                if Task.isCancelled { continuation.resume() } else { waiter = continuation }
+            }
+        } onCancel: {
+            Task { await self.endWait(number) }
+        }
+        timer.cancel()
+    }
+
+    private func endWait(_ number: Int) {
+        guard number == waitNumber, let waiter else { return }
+        self.waiter = nil
+        waiter.resume()
     }
 }
