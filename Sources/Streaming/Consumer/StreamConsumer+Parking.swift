@@ -148,14 +148,26 @@ extension StreamConsumer {
 
     /// The unsynced Event Sync Log documents of the parked `key`, in producer order.
     func parkedDocuments(_ key: ParkKey, configuration: ProducerConfiguration) throws -> [(SyncLogEntry, Document)] {
-        try site.list(SystemDocTypes.eventSyncLog, limit: Int.max) { document in
+        try parkedGroups(configuration: configuration) { $0 == key }[key] ?? []
+    }
+
+    /// The unsynced Event Sync Log documents of the producer's parked documents (those
+    /// `include` accepts), grouped by document, each group in producer order: one scan.
+    func parkedGroups(configuration: ProducerConfiguration,
+                      including include: (ParkKey) -> Bool = { _ in true }) throws -> [ParkKey: [(SyncLogEntry, Document)]] {
+        var groups: [ParkKey: [(SyncLogEntry, Document)]] = [:]
+        let documents = try site.list(SystemDocTypes.eventSyncLog, limit: Int.max) { document in
             document["event_producer"]?.stringValue == configuration.name
-                && document["producer_doc"]?.stringValue == key.docname
                 && document["status"]?.stringValue != SyncLogEntry.Status.synced.rawValue
         }
-        .compactMap { document in SyncLogEntry(document).map { ($0, document) } }
-        .filter { $0.0.key == key }
-        .sorted { ($0.0.sequence, $0.0.id) < ($1.0.sequence, $1.0.id) }
+        for document in documents {
+            guard let entry = SyncLogEntry(document), include(entry.key) else { continue }
+            groups[entry.key, default: []].append((entry, document))
+        }
+        for key in groups.keys {
+            groups[key]!.sort { ($0.0.sequence, $0.0.id) < ($1.0.sequence, $1.0.id) }
+        }
+        return groups
     }
 
     /// The fields of an Event Sync Log document for `record`.

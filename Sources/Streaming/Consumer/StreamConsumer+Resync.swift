@@ -66,9 +66,10 @@ extension StreamConsumer {
         let keys = try parkedKeys(producer: configuration.name)
         guard !keys.isEmpty else { return ResyncReport() }
         let time = now()
+        let groups = try parkedGroups(configuration: configuration)
         var due: [ParkKey] = []
         for key in keys.sorted(by: { ($0.doctype, $0.docname) < ($1.doctype, $1.docname) }) {
-            guard let head = try parkedDocuments(key, configuration: configuration).first?.0 else {
+            guard let head = groups[key]?.first?.0 else {
                 setParked(key, producer: configuration.name, false)
                 continue
             }
