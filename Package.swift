@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "SiteServer",
             dependencies: [
-                "SiteStreamJSON", "DocumentQuery", "DocumentModel", "Site",
+                "SiteStreamJSON", "DocumentQuery", "DocumentModel", "Site", "Streaming", "EventLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
