@@ -5,7 +5,7 @@ import SnapshotStore
 
 extension SiteTransaction {
     /// Inserts a new document through the full lifecycle: defaults, `before_insert`, naming,
-    /// coercion and validation, the controller's `validate`, link and unique checks, then
+    /// the controller's `validate`, coercion and validation, link and unique checks, then
     /// `after_insert` and `on_update` (and `on_submit` when inserted with docstatus 1).
     ///
     /// As in Frappe, a `name` in `input` is ignored and the DocType's naming rule decides,
@@ -46,12 +46,14 @@ extension SiteTransaction {
         document.object["modified"] = .string(stamp)
         document.object["modified_by"] = .string(user)
         document.object["docstatus"] = .int(Int64(document.docstatus))
-        document = try validated(document, previous: nil, doctype: doctype)
         if let controller {
-            let before = document
+            // As in Frappe, `validate` runs before the mandatory and type checks, so it can
+            // fill computed mandatory fields (a row's `amount`); the schema then checks its
+            // result once.
             try controller.validate(&document, in: self)
-            if document != before { document = try validated(document, previous: nil, doctype: doctype) }
+            try assignNames(&document, doctype: doctype)
         }
+        document = try validated(document, previous: nil, doctype: doctype)
         try checkLinks(document, doctype: doctype)
         try checkUnique(document, doctype: doctype)
 
