@@ -33,7 +33,7 @@ extension SiteTransaction {
             let term = IndexTerm(index: IndexTerms.uniqueIndex(doctype: doctype.name, field: field.fieldname), value: text)
             let holders = keys(matching: term).subtracting([key])
             if let other = holders.first {
-                throw SiteError(.duplicate, "\(doctype.name): '\(field.fieldname)' must be unique; \(text) is already used by \(other.name)",
+                throw SiteError(.duplicate, "\(doctype.name) \(document.name ?? "(new)"): '\(field.fieldname)' must be unique; \(text) is already used by \(other.name)",
                                 doctype: doctype.name, docname: document.name)
             }
         }

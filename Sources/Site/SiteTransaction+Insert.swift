@@ -67,12 +67,35 @@ extension SiteTransaction {
         return document
     }
 
-    /// Sets every missing field that has a default: literal values, and Frappe's `Today`,
-    /// `Now` and `__user`.
-    func applyDefaults(_ document: inout Document, doctype: DocType) {
+    /// Sets every missing field that has a default, in the document and in every row of its
+    /// tables (as Frappe does for new rows): literal values, and Frappe's `Today`, `Now` and
+    /// `__user`. With `newRowsOnly` (a save), only rows without a name (added by this save)
+    /// get defaults, and the document itself none.
+    func applyDefaults(_ document: inout Document, doctype: DocType, newRowsOnly: Bool = false) {
+        if !newRowsOnly { applyDefaults(&document.object, doctype: doctype) }
+        for table in doctype.tableFields {
+            guard let child = schema.childDocType(of: table), child.fields.contains(where: { $0.defaultValue?.isEmpty == false }),
+                  case .array(var rows)? = document.object[table.fieldname] else { continue }
+            var changed = false
+            for i in rows.indices {
+                guard case .object(var row) = rows[i] else { continue }
+                if newRowsOnly, !(row["name"]?.stringValue ?? "").isEmpty { continue }
+                if applyDefaults(&row, doctype: child) {
+                    rows[i] = .object(row)
+                    changed = true
+                }
+            }
+            if changed { document.object[table.fieldname] = .array(rows) }
+        }
+    }
+
+    /// Returns true when it set anything.
+    @discardableResult
+    private func applyDefaults(_ object: inout JSONObject, doctype: DocType) -> Bool {
+        var changed = false
         for field in doctype.fields where field.fieldtype.isData && !field.fieldtype.isTable {
             guard let text = field.defaultValue, !text.isEmpty else { continue }
-            if let present = document.object[field.fieldname], !present.isNull { continue }
+            if let present = object[field.fieldname], !present.isNull { continue }
             let value: JSON
             switch text.lowercased() {
             case "today":
@@ -85,8 +108,10 @@ extension SiteTransaction {
             default:
                 value = .string(text)
             }
-            document.object[field.fieldname] = value
+            object[field.fieldname] = value
+            changed = true
         }
+        return changed
     }
 
     func assignNames(_ document: inout Document, doctype: DocType) throws {

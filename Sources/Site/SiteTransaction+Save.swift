@@ -35,7 +35,8 @@ extension SiteTransaction {
         if document.object["docstatus"] == nil { document.object["docstatus"] = .int(Int64(old.docstatus)) }
 
         let action = try Action(from: old.docstatus, to: document.docstatus, doctype: doctype, name: name)
-        // Rows added in this save get names and parent columns before validation.
+        // Rows added in this save get defaults, names and parent columns before validation.
+        applyDefaults(&document, doctype: doctype, newRowsOnly: true)
         try assignNames(&document, doctype: doctype)
         let controller = site.controllers.controller(for: doctype.name)
         if let controller, action == .save || action == .submit {

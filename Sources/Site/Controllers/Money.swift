@@ -26,21 +26,22 @@ enum Money {
 
     private static let powers: [Double] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000]
 
-    /// `value` rounded to `places` decimals the way Frappe's default rounding method
-    /// ("Banker's Rounding (legacy)") does: float noise below 1e-8 of a unit in the last place
-    /// is ignored, and an exact half goes to the even neighbour (2.675 → 2.68, 0.125 → 0.12).
+    /// `value` rounded to `places` decimals as Frappe's default rounding method ("Banker's
+    /// Rounding (legacy)") does: the scaled value is first snapped to 8 decimals, so float
+    /// noise cannot decide (3 × 0.725 is 2.17499… in binary, yet rounds to 2.18); an exact half
+    /// then rounds up when `places` > 0 (0.125 → 0.13) and to the even neighbour when
+    /// `places` is 0 (0.5 → 0, 1.5 → 2).
     static func rounded(_ value: Double, places: Int) -> Double {
         guard value.isFinite else { return 0 }
         let factor = powers[min(max(places, 0), powers.count - 1)]
         var scaled = value * factor
-        // 1.005 * 100 is 100.49999999999999: snap such noise to the value meant, while the
-        // scaled number is small enough that 1e-8 steps are representable.
+        // Snapping needs 1e-8 steps to be representable at this magnitude; beyond it the
+        // binary value is already as exact as it gets.
         if abs(scaled) < 1e7 { scaled = (scaled * 1e8).rounded() / 1e8 }
         let floor = scaled.rounded(.down)
-        let fraction = scaled - floor
         let whole: Double
-        if abs(fraction - 0.5) < 1e-8 {
-            whole = floor.truncatingRemainder(dividingBy: 2) == 0 ? floor : floor + 1
+        if scaled - floor == 0.5 {
+            whole = places > 0 || floor.truncatingRemainder(dividingBy: 2) != 0 ? floor + 1 : floor
         } else {
             whole = scaled.rounded()
         }
