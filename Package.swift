@@ -64,7 +64,7 @@ let package = Package(
         // A child process for crash tests: tests spawn it, let it write, and SIGKILL it.
         .executableTarget(
             name: "sitestream-crash-child",
-            dependencies: ["EventLog", "SnapshotStore", "Site", "SiteStreamJSON", "DocumentModel"],
+            dependencies: ["EventLog", "SnapshotStore", "Site", "SiteStreamJSON", "DocumentModel", "ERPFixtures"],
             path: "Tests/CrashChild"
         ),
         .testTarget(name: "SiteStreamJSONTests", dependencies: ["SiteStreamJSON"]),

@@ -37,9 +37,9 @@ extension Site {
         // Check the DocTypes load before the site exists, so a bad file leaves no half site.
         _ = try SchemaLoader.load(layout: layout, builtins: builtins)
         try DurableFile.replace(layout.identityFile.path, with: identity.json.serialized(pretty: true))
+        // Opening adds the system users and roles.
         let site = try open(at: layout, logger: logger)
-        defer { try? site.close() }
-        try await site.ensureSystemDocuments()
+        try site.close()
         return identity
     }
 
@@ -67,8 +67,20 @@ extension Site {
             }
             try Leveler(log: log, store: store, schema: schema, logger: logger).level()
             let series = try Leveler.loadSeries(from: store)
-            return Site(layout: layout, identity: identity, schema: schema, warnings: warnings, controllers: controllers,
-                        log: log, store: store, lock: lock, series: series, logger: logger)
+            let site = Site(layout: layout, identity: identity, schema: schema, warnings: warnings, controllers: controllers,
+                            log: log, store: store, lock: lock, series: series, logger: logger)
+            // A site created by a process that died before its first write completed lacks
+            // them; adding them here makes `create` safe to interrupt.
+            if !site.exists(SystemDocTypes.user, SystemDocTypes.administrator) || !site.exists(SystemDocTypes.user, SystemDocTypes.guest) {
+                do {
+                    try site.ensureSystemDocuments()
+                } catch {
+                    try? site.log.close()
+                    try? site.store.close()
+                    throw error
+                }
+            }
+            return site
         } catch {
             lock.release()
             throw error
@@ -83,8 +95,8 @@ extension Site {
     }
 
     /// The users and roles every site has (`Administrator`, `Guest`), created if missing.
-    func ensureSystemDocuments() async throws {
-        try await write(as: SystemDocTypes.administrator) { tx in
+    func ensureSystemDocuments() throws {
+        try writeSynchronously(as: SystemDocTypes.administrator) { tx in
             for role in ["Administrator", "System Manager", "Guest", "All"] where !tx.exists(SystemDocTypes.role, role) {
                 try tx.insert(Document(doctype: SystemDocTypes.role, name: role, ["role_name": .string(role)]), keepingName: true)
             }
