@@ -42,12 +42,7 @@ extension Site {
             state.nextSequence = last + 1
             for (prefix, n) in tx.series where n > state.series[prefix] ?? 0 { state.series[prefix] = n }
 
-            var changes: [StoreChange] = tx.touched.map { key in
-                switch tx.pending[key]! {
-                case .present(let document): Leveler.storeChange(key, document, schema: schema)
-                case .deleted: .delete(key)
-                }
-            }
+            var changes: [StoreChange] = tx.touched.map { tx.storeChange($0) }
             if !tx.series.isEmpty {
                 changes.append(.put(Leveler.seriesKey, document: Leveler.seriesDocument(state.series), terms: []))
             }

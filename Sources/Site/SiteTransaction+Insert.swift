@@ -59,7 +59,7 @@ extension SiteTransaction {
 
         let key = DocumentKey(doctype: doctype.name, name: name)
         record(key, .present(document))
-        appendEntry(.create, doctype: doctype.name, name: name, payload: document.json, modified: nil)
+        appendCreate(key, document)
 
         try controller?.afterInsert(document, in: self)
         try controller?.onUpdate(document, in: self)

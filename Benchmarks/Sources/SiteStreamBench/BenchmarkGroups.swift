@@ -5,5 +5,6 @@ public enum BenchmarkGroups {
         DiffBenchmarks(),
         LogBenchmarks(),
         StoreBenchmarks(),
+        SiteBenchmarks(),
     ]
 }
