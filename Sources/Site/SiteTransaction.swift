@@ -24,8 +24,9 @@ public final class SiteTransaction {
     /// Index terms of pending documents, computed once per version (unique checks, link
     /// lookups and the store fold all need them).
     var pendingTerms: [DocumentKey: [IndexTerm]] = [:]
-    /// The pending documents holding each term (the inverse of `pendingTerms`).
-    var pendingByTerm: [IndexTerm: Set<DocumentKey>] = [:]
+    /// The pending documents holding each term (the inverse of `pendingTerms`), built on the
+    /// first `keys(matching:)` and kept up to date from then on; most transactions never ask.
+    var pendingByTerm: [IndexTerm: Set<DocumentKey>]?
     /// Keys in the order they were first touched, so the store sees changes in log order.
     var touched: [DocumentKey] = []
     var entries: [EntryDraft] = []
@@ -89,7 +90,14 @@ public final class SiteTransaction {
             case .present?: if pendingTerms[key]?.contains(term) == true { keys.insert(key) }
             }
         }
-        if let holders = pendingByTerm[term] { keys.formUnion(holders) }
+        if pendingByTerm == nil {
+            var index: [IndexTerm: Set<DocumentKey>] = [:]
+            for (key, terms) in pendingTerms {
+                for term in terms { index[term, default: []].insert(key) }
+            }
+            pendingByTerm = index
+        }
+        if let holders = pendingByTerm?[term] { keys.formUnion(holders) }
         return keys
     }
 
@@ -116,13 +124,15 @@ public final class SiteTransaction {
         if pending[key] == nil { touched.append(key) }
         pending[key] = state
         pendingBytes[key] = nil
-        for term in pendingTerms.removeValue(forKey: key) ?? [] {
-            pendingByTerm[term]?.remove(key)
+        if let old = pendingTerms.removeValue(forKey: key), pendingByTerm != nil {
+            for term in old { pendingByTerm?[term]?.remove(key) }
         }
         if case .present(let document) = state {
             let terms = self.terms(of: key, document)
             pendingTerms[key] = terms
-            for term in terms { pendingByTerm[term, default: []].insert(key) }
+            if pendingByTerm != nil {
+                for term in terms { pendingByTerm?[term, default: []].insert(key) }
+            }
         }
     }
 
