@@ -72,6 +72,8 @@ let package = Package(
         .testTarget(name: "ERPFixturesTests", dependencies: ["ERPFixtures", "DocumentModel", "SiteStreamJSON"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CZlib"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore"]),
+        // Runs the built `sitestream` binary as a user would.
+        .testTarget(name: "CLITests", dependencies: ["SiteStreamJSON"]),
         .testTarget(name: "SiteTests", dependencies: ["Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore"]),
     ]
 )

@@ -29,8 +29,6 @@ public struct DocType: Sendable {
     /// Positions in `fields` of the fields that hold data, excluding the standard columns a
     /// DocType may redeclare (ToDo's `owner`): the fields a diff compares.
     public private(set) var diffFieldIndices: [Int]
-    /// What a diff does with each compared key: compare a value, or match a table's rows.
-    var diffKinds: [String: DiffKind]
 
     /// Builds a DocType from fields. Throws for duplicate fieldnames, an empty name or an
     /// invalid naming rule.
@@ -54,7 +52,6 @@ public struct DocType: Sendable {
         self.titleField = titleField
         var index: [String: Int] = [:]
         var diffFields: [Int] = []
-        var diffKinds: [String: DiffKind] = [:]
         for (i, field) in fields.enumerated() where !field.fieldname.isEmpty {
             if index[field.fieldname] != nil {
                 throw DocTypeError(doctype: name, field: field.fieldname,
@@ -63,12 +60,10 @@ public struct DocType: Sendable {
             index[field.fieldname] = i
             if field.fieldtype.isData, !StandardColumns.core.contains(field.fieldname) {
                 diffFields.append(i)
-                diffKinds[field.fieldname] = field.fieldtype.isTable ? .table(field.targetDocType) : .value
             }
         }
         self.index = index
         self.diffFieldIndices = diffFields
-        self.diffKinds = diffKinds
         self.namingRule = .hash
         self.namingRule = try NamingRule(autoname: autoname, namingRule: namingRuleName, doctype: self)
     }
@@ -151,9 +146,3 @@ extension DocType {
     }
 }
 
-/// How a diff treats one declared field.
-enum DiffKind: Sendable {
-    case value
-    /// A child table whose rows are of the named DocType.
-    case table(String?)
-}

@@ -10,9 +10,10 @@ extension DocumentDiff {
     /// - `added` rows are appended in order; a row whose name is already present replaces that
     ///   row in place, so applying a diff twice equals applying it once. Added rows get the
     ///   document's `name`, `doctype` and the table as `parent`, `parenttype`, `parentfield`.
-    /// - Row order: surviving rows keep their order, added rows follow. Where rows were added
-    ///   or removed, `idx` is renumbered 1…n in that order; elsewhere `idx` is left alone. A
-    ///   reordering of existing rows is not part of Frappe's diff format and is not carried.
+    /// - Row order and `idx`: surviving rows keep their order and added rows follow. When rows
+    ///   were removed, `idx` is renumbered 1…n in that order; otherwise existing rows keep their
+    ///   `idx` and each added row gets its position. A reordering of existing rows is not part
+    ///   of Frappe's diff format and is not carried.
     public func apply(to document: Document) throws(DiffError) -> Document {
         var copy = document
         try apply(to: &copy)
@@ -22,85 +23,88 @@ extension DocumentDiff {
     /// Folds this diff into `document` in place (see `apply(to:)`); on error `document` is
     /// left unchanged.
     public func apply(to document: inout Document) throws(DiffError) {
-        // Check before touching anything so a failure leaves the document as it was.
-        for entry in rowChanged {
-            let present = document.object[entry.table]
-            if let present, !present.isNull, present.arrayValue == nil {
-                throw DiffError(path: "row_changed.\(entry.table)", doctype: document.doctype, docname: document.name,
-                                message: "'\(entry.table)' is not a table in the document (found \(present.briefDescription))")
-            }
-            let rows = present?.arrayValue ?? []
-            let removedHere = removedRows(of: entry.table)
-            for change in entry.rows {
-                let name = change["name"]?.stringValue ?? ""
-                if removedHere.contains(name) { continue }
-                let found = rows.contains { $0.objectValue.flatMap(DiffBuilder.rowName) == name }
-                    || addedRows(of: entry.table).contains { DiffBuilder.rowName($0) == name }
-                if !found {
-                    throw DiffError(path: "row_changed.\(entry.table)", doctype: document.doctype, docname: document.name,
-                                    message: "row '\(name)' of table '\(entry.table)' is not in the document; the diff was made from another version")
-                }
+        var object = document.object
+        // Work out every table first: a failure must leave the document as it was.
+        var updates: [(table: String, rows: [JSON])] = []
+        if !(added.isEmpty && removed.isEmpty && rowChanged.isEmpty) {
+            let parentName = document.name
+            let parentType = document.doctype
+            for table in tables {
+                let rows = try updatedRows(of: table, in: object, parentName: parentName, parentType: parentType,
+                                           docname: parentName)
+                updates.append((table, rows))
             }
         }
-        for t in added.map(\.table) + removed.map(\.table) {
-            if let present = document.object[t], !present.isNull, present.arrayValue == nil {
-                throw DiffError(path: "added.\(t)", doctype: document.doctype, docname: document.name,
-                                message: "'\(t)' is not a table in the document (found \(present.briefDescription))")
-            }
-        }
+        for (key, value) in changed { object[key] = value }
+        for update in updates { object[update.table] = .array(update.rows) }
+        document.object = object
+    }
 
-        for (key, value) in changed {
-            document.object[key] = value
+    /// The rows of `table` after this diff.
+    private func updatedRows(of table: String, in object: JSONObject, parentName: String?, parentType: String,
+                             docname: String?) throws(DiffError) -> [JSON] {
+        var rows: [JSON]
+        switch object[table] {
+        case nil, .null?: rows = []
+        case .array(let a)?: rows = a
+        case let other?:
+            throw DiffError(path: table, doctype: parentType, docname: docname,
+                            message: "'\(table)' is not a table in the document (found \(other.briefDescription))")
         }
-        let parentName = document.name
-        let parentType = document.doctype
-        for table in tables {
-            // Take the rows out so they are uniquely referenced while edited.
-            var rows = document.object[table]?.arrayValue ?? []
-            document.object[table] = .null
-            let removedNames = removedRows(of: table)
-            let addedRows = addedRows(of: table)
-            var renumber = false
-            if !removedNames.isEmpty {
-                let before = rows.count
-                rows.removeAll { row in
-                    guard let name = row.objectValue.flatMap(DiffBuilder.rowName) else { return false }
-                    return removedNames.contains(name)
-                }
-                renumber = renumber || rows.count != before
-            }
-            for change in changedRows(of: table) {
-                guard let name = change["name"]?.stringValue,
-                    let i = rows.firstIndex(where: { $0.objectValue.flatMap(DiffBuilder.rowName) == name }),
-                    case .object(var row) = rows[i]
-                else { continue }  // a removed row (or one added below, which carries its values)
-                rows[i] = .null
-                for (k, v) in change where k != "name" { row[k] = v }
-                rows[i] = .object(row)
-            }
-            for var row in addedRows {
-                if let parentName, row["parent"]?.stringValue != parentName { row["parent"] = .string(parentName) }
-                if row["parenttype"]?.stringValue != parentType { row["parenttype"] = .string(parentType) }
-                if row["parentfield"]?.stringValue != table { row["parentfield"] = .string(table) }
-                let name = DiffBuilder.rowName(row)
-                if let name, let i = rows.firstIndex(where: { $0.objectValue.flatMap(DiffBuilder.rowName) == name }) {
-                    rows[i] = .object(row)
+        var names: [String?] = rows.map(DiffBuilder.rowName(of:))
+        var renumberAll = false
+        let removedNames = removedRows(of: table)
+        if !removedNames.isEmpty {
+            var k = 0
+            while k < rows.count {
+                if let name = names[k], removedNames.contains(name) {
+                    rows.remove(at: k)
+                    names.remove(at: k)
+                    renumberAll = true
                 } else {
-                    rows.append(.object(row))
-                }
-                renumber = true
-            }
-            if renumber {
-                for i in rows.indices {
-                    guard case .object(var row) = rows[i] else { continue }
-                    if row["idx"]?.intValue != Int64(i + 1) {
-                        rows[i] = .null
-                        row["idx"] = .int(Int64(i + 1))
-                        rows[i] = .object(row)
-                    }
+                    k += 1
                 }
             }
-            document.object[table] = .array(rows)
         }
+        let addedRows = addedRows(of: table)
+        for change in changedRows(of: table) {
+            guard let name = DiffBuilder.rowName(change) else { continue }
+            guard let k = names.firstIndex(of: name) else {
+                if removedNames.contains(name) || addedRows.contains(where: { DiffBuilder.rowName($0) == name }) { continue }
+                throw DiffError(path: "row_changed.\(table)", doctype: parentType, docname: docname,
+                                message: "row '\(name)' of table '\(table)' is not in the document; the diff was made from another version")
+            }
+            guard case .object(var row) = rows[k] else { continue }
+            rows[k] = .null  // so the row below is edited without another copy
+            for (key, value) in change where key != "name" { row[key] = value }
+            rows[k] = .object(row)
+        }
+        for var row in addedRows {
+            if let parentName, row["parent"]?.stringValue != parentName { row["parent"] = .string(parentName) }
+            if row["parenttype"]?.stringValue != parentType { row["parenttype"] = .string(parentType) }
+            if row["parentfield"]?.stringValue != table { row["parentfield"] = .string(table) }
+            let name = DiffBuilder.rowName(row)
+            let position: Int
+            if let name, let k = names.firstIndex(of: name) {
+                position = k
+            } else {
+                position = rows.count
+                rows.append(.null)
+                names.append(name)
+            }
+            if !renumberAll, row["idx"]?.intValue != Int64(position + 1) { row["idx"] = .int(Int64(position + 1)) }
+            rows[position] = .object(row)
+        }
+        if renumberAll {
+            for k in rows.indices {
+                guard case .object(var row) = rows[k] else { continue }
+                if row["idx"]?.intValue != Int64(k + 1) {
+                    rows[k] = .null
+                    row["idx"] = .int(Int64(k + 1))
+                    rows[k] = .object(row)
+                }
+            }
+        }
+        return rows
     }
 }

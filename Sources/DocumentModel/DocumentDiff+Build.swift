@@ -5,14 +5,16 @@ extension DocumentDiff {
     /// Throws when the DocType is not installed or the two are not the same document type.
     public static func between(_ old: Document, _ new: Document, in schema: Schema) throws(DiffError) -> DocumentDiff {
         let name = new.doctype
-        guard let doctype = schema[name] else {
+        guard let plan = schema.diffPlan(named: name) else {
             throw DiffError(path: "doctype", doctype: name, docname: new.name, message: "DocType '\(name)' is not installed")
         }
         guard old.doctype == name else {
             throw DiffError(path: "doctype", doctype: name, docname: new.name,
                             message: "the old version is a '\(old.doctype)', the new one a '\(name)'")
         }
-        return between(old, new, doctype: doctype, schema: schema)
+        var builder = DiffBuilder()
+        builder.compareParent(old.object, new.object, plan: plan)
+        return builder.diff
     }
 
     /// The diff that turns `old` into `new` under `doctype`; child DocTypes come from `schema`
@@ -21,38 +23,39 @@ extension DocumentDiff {
     /// Each key of both documents is looked at once; keys the DocType does not declare are
     /// ignored, as are the standard columns.
     public static func between(_ old: Document, _ new: Document, doctype: DocType, schema: Schema) -> DocumentDiff {
-        var builder = DiffBuilder(schema: schema)
-        builder.compareParent(old.object, new.object, doctype: doctype)
+        var builder = DiffBuilder()
+        builder.compareParent(old.object, new.object, plan: schema.diffPlan(for: doctype))
         return builder.diff
     }
 }
 
 /// Accumulates one diff. A struct on the stack: no allocation unless something changed.
 struct DiffBuilder {
-    let schema: Schema
     var diff = DocumentDiff()
 
-    mutating func compareParent(_ old: JSONObject, _ new: JSONObject, doctype: DocType) {
-        JSONObject.visitDifferences(old, new) { key, oldValue, newValue in
+    mutating func compareParent(_ old: JSONObject, _ new: JSONObject, plan: DiffPlan) {
+        JSONObject.visitDifferences(old, new, isCompared: { plan.kinds[$0] != nil }) { key, oldValue, newValue in
             if key == "docstatus" {
                 let o = oldValue?.intValue ?? 0
                 let n = newValue?.intValue ?? 0
                 if o != n { diff.changed.appendUnchecked(key: key, value: .int(n)) }
                 return
             }
-            guard let kind = doctype.diffKinds[key] else { return }
+            guard let kind = plan.kinds[key] else { return }
             switch kind {
             case .value:
                 if !ValueEquality.equal(oldValue, newValue) {
+                    // One allocation for the usual handful of changes rather than regrowing.
+                    if diff.changed.isEmpty { diff.changed = JSONObject(minimumCapacity: 8) }
                     diff.changed.appendUnchecked(key: key, value: newValue ?? .null)
                 }
-            case .table(let childName):
-                compareTable(key, oldValue, newValue, child: childName.flatMap { schema[$0] })
+            case .table(let child):
+                compareTable(key, oldValue, newValue, child: child)
             }
         }
     }
 
-    private mutating func compareTable(_ table: String, _ oldValue: JSON?, _ newValue: JSON?, child: DocType?) {
+    private mutating func compareTable(_ table: String, _ oldValue: JSON?, _ newValue: JSON?, child: DiffPlan?) {
         let oldRows = oldValue?.arrayValue ?? []
         let newRows = newValue?.arrayValue ?? []
         var added: [JSONObject] = []
@@ -60,13 +63,23 @@ struct DiffBuilder {
         var changed: [JSONObject] = []
         let common = min(oldRows.count, newRows.count)
         var i = 0
-        // Fast path: rows in the same order.
-        while i < common {
-            guard case .object(let o) = oldRows[i], case .object(let n) = newRows[i],
-                let name = DiffBuilder.rowName(n), DiffBuilder.rowName(o) == name
-            else { break }
-            if let rc = DiffBuilder.compareRow(o, n, name: name, child: child) { changed.append(rc) }
-            i += 1
+        // Fast path: rows in the same order. A row held in the same storage in both versions
+        // (an unchanged row of an edited copy) is skipped without looking inside.
+        oldRows.withUnsafeBufferPointer { op in
+            newRows.withUnsafeBufferPointer { np in
+                while i < common {
+                    if ValueEquality.identicalBits(op.baseAddress! + i, np.baseAddress! + i) {
+                        i += 1
+                        continue
+                    }
+                    guard case .object(let o) = op[i], case .object(let n) = np[i],
+                        let name = DiffBuilder.rowName(n), let oldName = DiffBuilder.rowName(o),
+                        ValueEquality.sameUTF8(oldName, name)
+                    else { break }
+                    if let rc = DiffBuilder.compareRow(o, n, name: name, child: child) { changed.append(rc) }
+                    i += 1
+                }
+            }
         }
         if i < oldRows.count || i < newRows.count {
             // Rows added, removed or reordered after position i: match the rest by name.
@@ -98,11 +111,12 @@ struct DiffBuilder {
     }
 
     /// The changed fields of one row with `name` first, or nil when nothing changed.
-    private static func compareRow(_ old: JSONObject, _ new: JSONObject, name: String, child: DocType?) -> JSONObject? {
+    private static func compareRow(_ old: JSONObject, _ new: JSONObject, name: String, child: DiffPlan?) -> JSONObject? {
         var out: JSONObject? = nil
-        JSONObject.visitDifferences(old, new) { key, oldValue, newValue in
+        JSONObject.visitDifferences(old, new, isCompared: { child?.kinds[$0] != nil || (child == nil && !StandardColumns.isStandard($0)) }) {
+            key, oldValue, newValue in
             if let child {
-                guard child.diffKinds[key] != nil else { return }
+                guard child.kinds[key] != nil else { return }
             } else if StandardColumns.isStandard(key) {
                 return
             }
@@ -117,9 +131,21 @@ struct DiffBuilder {
         return out
     }
 
+    /// The `name` of a row held as a JSON value.
+    @inline(__always)
+    static func rowName(of value: JSON) -> String? {
+        guard case .object(let row) = value else { return nil }
+        return rowName(row)
+    }
+
+    /// A row's `name`, found by a scan that usually stops at the first key.
     @inline(__always)
     static func rowName(_ row: JSONObject) -> String? {
-        guard case .string(let s)? = row["name"], !s.isEmpty else { return nil }
-        return s
+        let keys = row.keys
+        for i in keys.indices where keys[i] == "name" {
+            guard case .string(let s) = row.values[i], !s.isEmpty else { return nil }
+            return s
+        }
+        return nil
     }
 }

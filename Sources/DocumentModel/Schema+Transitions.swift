@@ -7,6 +7,7 @@ extension Schema {
     /// - while submitted (and when cancelling), only fields marked `allow_on_submit` may change;
     ///   child rows may be added or removed only if their table field allows it, and a row's
     ///   field may change only if the table field or the row's field allows it.
+    /// - a field marked `set_only_once` keeps the value it was first saved with.
     /// Both are expected to be coerced (`validate(_:)`), so `12` and `12.0` compare equal anyway.
     public func transitionIssues(from old: Document, to new: Document) -> [ValidationIssue] {
         guard let doctype = self[new.doctype] else {
@@ -19,8 +20,24 @@ extension Schema {
         let name = doctype.name
         let from = old.docstatus
         let to = new.docstatus
+        var onceIssues: [ValidationIssue] = []
+        if from != 2 {
+            for field in doctype.fields where field.setOnlyOnce && field.fieldtype.isData && !field.fieldtype.isTable {
+                let before = old[field.fieldname]
+                let isSet: Bool
+                switch before {
+                case nil, .null?: isSet = false
+                case .string(let s)?: isSet = !s.isEmpty
+                default: isSet = true
+                }
+                if isSet, !ValueEquality.equal(before, new[field.fieldname]) {
+                    onceIssues.append(ValidationIssue(.setOnlyOnce, doctype: name, field: field.fieldname,
+                                                      message: "'\(field.fieldname)' can be set only once and already holds \(before!.briefDescription)"))
+                }
+            }
+        }
         switch (from, to) {
-        case (0, 0), (0, 1): return []
+        case (0, 0), (0, 1): return onceIssues
         case (1, 1), (1, 2): break
         case (2, _):
             return [ValidationIssue(.cancelledIsFrozen, doctype: name, field: "docstatus",
@@ -37,7 +54,7 @@ extension Schema {
         }
         // Submitted: only allow_on_submit fields and rows may differ.
         let diff = DocumentDiff.between(old, new, doctype: doctype, schema: self)
-        var issues: [ValidationIssue] = []
+        var issues: [ValidationIssue] = onceIssues
         let state = to == 2 ? "cancelling" : "after submit"
         for key in diff.changed.keys where key != "docstatus" {
             if let field = doctype.field(named: key), !field.allowOnSubmit {

@@ -19,7 +19,7 @@ extension Schema {
                                   issues: [ValidationIssue(.unknownDocType, doctype: name, message: message)])
         }
         var issues: [ValidationIssue] = []
-        var object = coerce(document.object, doctype: doctype, table: nil, row: nil, parent: nil, issues: &issues)
+        var object = coerce(document.object, doctype: doctype, table: nil, row: nil, issues: &issues)
         if let docstatus = object["docstatus"] {
             switch docstatus.intValue ?? (docstatus.stringValue.flatMap { Int64($0) }) {
             case let n? where (0...2).contains(n):
@@ -43,7 +43,7 @@ extension Schema {
 
     /// Coerces one document or row; `table`/`row` say where a row sits in its parent.
     private func coerce(_ input: JSONObject, doctype: DocType, table: String?, row: Int?,
-                        parent: (name: String?, doctype: String)?, issues: inout [ValidationIssue]) -> JSONObject {
+                        issues: inout [ValidationIssue]) -> JSONObject {
         var object = input
         for (position, key) in input.keys.enumerated() {
             let value = input.values[position]
@@ -140,8 +140,7 @@ extension Schema {
                 issues.append(ValidationIssue(.invalidRow, doctype: childName, field: "doctype", table: table, row: position,
                                               message: "row of '\(table)' says doctype '\(declared)'; the table holds '\(childName)'"))
             }
-            var coerced = coerce(row, doctype: child, table: table, row: position,
-                                 parent: (parentName, parentType.name), issues: &issues)
+            var coerced = coerce(row, doctype: child, table: table, row: position, issues: &issues)
             if coerced["doctype"]?.stringValue != childName { coerced["doctype"] = .string(childName) }
             if let parentName, coerced["parent"]?.stringValue != parentName { coerced["parent"] = .string(parentName) }
             if coerced["parenttype"]?.stringValue != parentType.name { coerced["parenttype"] = .string(parentType.name) }

@@ -25,12 +25,15 @@ public struct SchemaWarning: Sendable, Equatable, CustomStringConvertible {
 /// The DocTypes of a site by name, the system DocTypes always among them.
 public struct Schema: Sendable {
     private var byName: [String: DocType]
+    /// What a diff compares, per DocType, resolved once (child tables included).
+    private var plans: [String: DiffPlan] = [:]
 
     /// Only the system DocTypes.
     public static let system = Schema(uncheckedDocTypes: SystemDocTypes.all)
 
     private init(uncheckedDocTypes: [DocType]) {
         byName = Dictionary(uniqueKeysWithValues: uncheckedDocTypes.map { ($0.name, $0) })
+        plans = DiffPlan.plans(for: byName)
     }
 
     /// The system DocTypes plus `doctypes`. A DocType named like a system one is skipped with a
@@ -95,8 +98,18 @@ public struct Schema: Sendable {
                 }
             }
         }
+        schema.plans = DiffPlan.plans(for: schema.byName)
         return schema
     }
+
+    /// The diff plan of `doctype`: the schema's own when it holds this DocType, else a new one.
+    func diffPlan(for doctype: DocType) -> DiffPlan {
+        if let plan = plans[doctype.name], plan.fieldCount == doctype.diffFieldIndices.count { return plan }
+        return DiffPlan(doctype: doctype) { name in plans[name] }
+    }
+
+    /// The diff plan of the DocType called `name`.
+    func diffPlan(named name: String) -> DiffPlan? { plans[name] }
 
     /// The DocType called `name`.
     public subscript(name: String) -> DocType? { byName[name] }

@@ -4,7 +4,7 @@ public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable, Equatable {
         case notAnObject, unknownDocType, unknownField, layoutField, missingMandatory, wrongType
         case invalidOption, invalidDate, invalidLink, invalidRow, negativeValue, tooLong
-        case invalidDocstatus, invalidTransition, notAllowedOnSubmit, cancelledIsFrozen
+        case invalidDocstatus, invalidTransition, notAllowedOnSubmit, cancelledIsFrozen, setOnlyOnce
     }
     public var code: Code
     /// The DocType the field belongs to (the child DocType for a row's field).

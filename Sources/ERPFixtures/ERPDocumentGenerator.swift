@@ -5,7 +5,7 @@ import SiteStreamJSON
 /// Promises:
 /// - **Deterministic.** Two generators made with the same seed and configuration, asked the same
 ///   calls in the same order, return equal documents — on every machine and Swift version (the
-///   generator uses only its own integer PRNG, ``SplitMix64``, and its own text formatting; no
+///   generator uses only its own integer PRNG (SplitMix64) and its own text formatting; no
 ///   clock, no locale, no `Hasher`). Different seeds give different documents.
 /// - **Valid.** Documents carry `doctype`, `name`, `owner`, `creation`, `modified`,
 ///   `modified_by`, `docstatus`, `idx` and the DocType's fields with values of the field's type:
@@ -29,7 +29,7 @@ import SiteStreamJSON
 /// Not `Sendable`-shared state: each task makes its own generator (a value type).
 ///
 /// ```swift
-/// var generator = ERPDocumentGenerator(seed: 42)
+/// var generator = ERPDocumentGenerator(seed: 42)            // branch 2: (seed: 42, stream: 2)
 /// for master in generator.masterData() { try site.insert(master) }
 /// let invoice = generator.salesInvoice(rows: 20)
 /// let (old, new) = generator.invoiceUpdatePair(rows: 20)
@@ -53,6 +53,8 @@ public struct ERPDocumentGenerator: Sendable {
 
     public let seed: UInt64
     public let configuration: Configuration
+    /// Which transaction stream of `seed` this generator draws (see ``init(seed:configuration:stream:)``).
+    public let stream: UInt64
 
     var random: SplitMix64
     let catalog: Catalog
@@ -66,13 +68,31 @@ public struct ERPDocumentGenerator: Sendable {
         var invoice = 0, salesOrder = 0, purchaseOrder = 0, glEntry = 0, newCustomer = 0
     }
 
+    /// A generator drawing the default transaction stream (0) of `seed`.
     public init(seed: UInt64, configuration: Configuration = Configuration()) {
+        self.init(seed: seed, configuration: configuration, stream: 0)
+    }
+
+    /// A generator whose catalogue (``masterData()``) depends on `seed` and `configuration`
+    /// only, and whose transactions depend on `seed` and `stream` as well.
+    ///
+    /// Give each simulated branch the head office's seed and its own `stream`: the branches
+    /// then link to the same replicated masters but write different invoices. Stream 0 is the
+    /// default stream of `seed`.
+    public init(seed: UInt64, configuration: Configuration = Configuration(), stream: UInt64) {
         self.seed = seed
         self.configuration = configuration
+        self.stream = stream
         // The catalogue draws from its own stream so that it does not depend on later calls.
         var catalogRandom = SplitMix64(seed: seed ^ 0x5EED_CA7A_1060_0001)
         catalog = Catalog(configuration: configuration, random: &catalogRandom)
-        random = SplitMix64(seed: seed)
+        if stream == 0 {
+            random = SplitMix64(seed: seed)
+        } else {
+            // Scramble (seed, stream) into one seed so neighbouring streams share no prefix.
+            var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+            random = SplitMix64(seed: mixer.next())
+        }
         clock = TextFormatting.daysSinceEpoch(januaryFirstOf: configuration.year) * 86_400 + 8 * 3_600
     }
 

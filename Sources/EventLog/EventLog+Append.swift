@@ -37,14 +37,20 @@ extension EventLog {
         return try box.get()
     }
 
-    private func frame(_ entries: [EntryDraft]) throws -> [UInt8] {
+    /// Frames `entries` (sequence numbers and crcs left for the writer) on the caller's thread.
+    func frame(_ entries: [EntryDraft]) throws -> [UInt8] {
         guard !entries.isEmpty else { throw EventLogError(.invalidEntry, "nothing to append: the list of entries is empty") }
         var frames: [UInt8] = []
         frames.reserveCapacity(entries.reduce(0) { $0 + RecordFrame.headerSize + 48 + $1.payload.count + $1.annotations.count })
         let now = wallClockMicroseconds()
-        for var entry in entries {
-            if entry.timestamp == nil { entry.timestamp = now }
-            try RecordFrame.encodeUnsealed(entry, compressionThreshold: configuration.compressionThreshold, into: &frames)
+        for entry in entries {
+            if entry.timestamp == nil {
+                var stamped = entry
+                stamped.timestamp = now
+                try RecordFrame.encodeUnsealed(stamped, compressionThreshold: configuration.compressionThreshold, into: &frames)
+            } else {
+                try RecordFrame.encodeUnsealed(entry, compressionThreshold: configuration.compressionThreshold, into: &frames)
+            }
         }
         return frames
     }

@@ -18,14 +18,7 @@ extension EventLog {
         lead: Bool = false,
         completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
     ) throws {
-        guard !entries.isEmpty else { throw EventLogError(.invalidEntry, "nothing to append: the list of entries is empty") }
-        var frames: [UInt8] = []
-        frames.reserveCapacity(entries.reduce(0) { $0 + RecordFrame.headerSize + 48 + $1.payload.count + $1.annotations.count })
-        let now = wallClockMicroseconds()
-        for var entry in entries {
-            if entry.timestamp == nil { entry.timestamp = now }
-            try RecordFrame.encodeUnsealed(entry, compressionThreshold: configuration.compressionThreshold, into: &frames)
-        }
+        let frames = try frame(entries)
         enqueue(AppendRequest(frames: frames, count: entries.count, completion: completion), lead: lead)
     }
 }

@@ -26,6 +26,7 @@ extension EventLog {
         let (views, start, anchor) = try locate(cursor)
         var sequence = try walkToBoundary(views[0], from: anchor, to: start.offset)
         var out: [UInt8] = []
+        var cursors: [LogCursor] = []
         var count = 0
         var first: UInt64? = nil
         var k = 0
@@ -63,6 +64,7 @@ extension EventLog {
                     sequence += 1
                     count += 1
                     consumed += length
+                    cursors.append(LogCursor(segment: view.segment.base, offset: position + UInt64(consumed)))
                     if consumed == chunk.count { break }
                     continue
                 case .failure(let d):
@@ -97,7 +99,7 @@ extension EventLog {
             if consumed == 0 { break }
         }
         let next = LogCursor(segment: views[k].segment.base, offset: position)
-        return LogBatch(bytes: out, count: count, firstSequence: first, lastSequence: first.map { _ in sequence - 1 }, next: next)
+        return LogBatch(bytes: out, count: count, firstSequence: first, lastSequence: first.map { _ in sequence - 1 }, next: next, cursors: cursors)
     }
 
     /// Finds the cursor's segment and the index point at or before it; copies what reading needs.

@@ -4,9 +4,10 @@ import Logging
 /// A site's Event Update Log: a directory of segment files holding checksummed records with
 /// contiguous sequence numbers, appended by group commit and read by sequence number or cursor.
 ///
-/// One process writes a log at a time (an exclusive `flock` on `<dir>/LOCK`). Appends go to a
-/// dedicated writer thread that coalesces concurrent callers into one write; a sync thread makes
-/// them durable per `Configuration.durability`. Readers run concurrently and only ever see whole
+/// One process writes a log at a time (an exclusive `flock` on `<dir>/LOCK`). Appends are
+/// written by one writer at a time — a dedicated writer thread that coalesces concurrent callers
+/// into one write, or a synchronous caller that finds the writer idle — and a sync thread makes
+/// them durable per `Configuration.durability`, one `fdatasync` covering every group before it. Readers run concurrently and only ever see whole
 /// records that are durable.
 ///
 ///     let log = try EventLog(directory: "/srv/site/log", configuration: .init(durability: .always))
@@ -42,7 +43,8 @@ public final class EventLog: @unchecked Sendable {
     var failure: EventLogError?
     /// Set when appending would reuse sequence numbers (the segment after a sealed one is missing).
     var appendBlocked: EventLogError?
-    var waiters: [(after: UInt64, continuation: CheckedContinuation<UInt64, Never>)] = []
+    var waiters: [(after: UInt64, id: UInt64, continuation: CheckedContinuation<UInt64, Never>)] = []
+    var nextWaiterId: UInt64 = 0
     var statistics = Statistics()
 
     let lockFile: RawFile
@@ -151,7 +153,7 @@ public final class EventLog: @unchecked Sendable {
         /// `fdatasync` calls made by the sync thread.
         public var syncs: UInt64 = 0
         /// The last sequence number written.
-        public var entries: UInt64 = 0
+        public var lastWrittenSequence: UInt64 = 0
     }
 
     public var commitStatistics: Statistics {
@@ -162,20 +164,38 @@ public final class EventLog: @unchecked Sendable {
         lock.withLock { durableSequence }
     }
 
-    /// Suspends until an entry after `sequence` is durable (or the log closes); returns the last
-    /// durable sequence number. The ping notifier waits here.
+    /// Suspends until an entry after `sequence` is durable (or the log closes, or the task is
+    /// cancelled); returns the last durable sequence number. The ping notifier waits here.
     public func waitForDurable(after sequence: UInt64) async -> UInt64 {
-        await withCheckedContinuation { continuation in
-            lock.lock()
-            if durableSequence > sequence || closed || closing {
-                let now = durableSequence
-                lock.unlock()
-                continuation.resume(returning: now)
-                return
-            }
-            waiters.append((sequence, continuation))
-            lock.unlock()
+        let id = lock.withLock { () -> UInt64 in
+            nextWaiterId += 1
+            return nextWaiterId
         }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                lock.lock()
+                if durableSequence > sequence || closed || closing || Task.isCancelled {
+                    let now = durableSequence
+                    lock.unlock()
+                    continuation.resume(returning: now)
+                    return
+                }
+                waiters.append((sequence, id, continuation))
+                lock.unlock()
+            }
+        } onCancel: {
+            lock.lock()
+            let index = waiters.firstIndex { $0.id == id }
+            let waiter = index.map { waiters.remove(at: $0) }
+            let now = durableSequence
+            lock.unlock()
+            waiter?.continuation.resume(returning: now)
+        }
+    }
+
+    /// True once `close()` has begun.
+    public var isClosed: Bool {
+        lock.withLock { closing || closed }
     }
 
     /// Resumes waiters covered by the durable position; call with `lock` held, run the result

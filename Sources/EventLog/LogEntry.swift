@@ -106,6 +106,18 @@ public struct LogBatch: Sendable {
     public var lastSequence: UInt64?
     /// Where to continue reading: pass it as `after:` to the next `read`.
     public var next: LogCursor
+    /// For each record, the cursor just after it: the watermark to store once that record is
+    /// applied (the last one equals `next`).
+    public var cursors: [LogCursor]
+
+    public init(bytes: [UInt8], count: Int, firstSequence: UInt64?, lastSequence: UInt64?, next: LogCursor, cursors: [LogCursor]) {
+        self.bytes = bytes
+        self.count = count
+        self.firstSequence = firstSequence
+        self.lastSequence = lastSequence
+        self.next = next
+        self.cursors = cursors
+    }
 
     /// Decodes and verifies every record in the batch.
     public func records() throws -> [LogRecord] {

@@ -1,3 +1,5 @@
+import Logging
+
 /// A read-only description of a log directory (`sitestream log inspect`).
 public struct LogInspection: Sendable {
     public struct SegmentInfo: Sendable, Equatable {
@@ -137,11 +139,11 @@ extension EventLog {
 
     /// Opens the log for writing (taking its lock), which cuts a torn tail, rebuilds indexes and
     /// records damage; closes it again and returns what was done.
-    public static func recover(directory: String, configuration: Configuration = Configuration()) throws -> RecoveryReport {
+    public static func recover(directory: String, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "sitestream.eventlog")) throws -> RecoveryReport {
         var configuration = configuration
         configuration.createIfMissing = false
         _ = try existingLogBases(directory)
-        let log = try EventLog(directory: directory, configuration: configuration)
+        let log = try EventLog(directory: directory, configuration: configuration, logger: logger)
         let report = log.recoveryReport
         try log.close()
         return report

@@ -47,9 +47,9 @@ public enum RecordFrame {
     /// Appends the frame for `draft` to `buffer` with sequence number and crc left zero; the
     /// writer fills them in with `seal` once it assigns the sequence number.
     static func encodeUnsealed(_ draft: EntryDraft, compressionThreshold: Int?, into buffer: inout [UInt8]) throws {
-        let doctype = Array(draft.doctype.utf8), docname = Array(draft.docname.utf8)
-        let site = draft.origin.map { Array($0.site.utf8) } ?? []
-        guard doctype.count <= 0xFFFF, docname.count <= 0xFFFF, site.count <= 0xFFFF else {
+        let doctypeCount = draft.doctype.utf8.count, docnameCount = draft.docname.utf8.count
+        let siteCount = draft.origin?.site.utf8.count ?? 0
+        guard doctypeCount <= 0xFFFF, docnameCount <= 0xFFFF, siteCount <= 0xFFFF else {
             throw EventLogError(.invalidEntry, "doctype, docname or origin site longer than 65535 bytes (doctype \(draft.doctype.prefix(64)))")
         }
         var flags: UInt8 = draft.origin == nil ? 0 : flagOrigin
@@ -60,27 +60,30 @@ public enum RecordFrame {
             flags |= flagDeflated
         }
         let storedCount = stored?.count ?? draft.payload.count
-        let length = headerSize + doctype.count + docname.count + site.count + draft.annotations.count + storedCount
+        let length = headerSize + doctypeCount + docnameCount + siteCount + draft.annotations.count + storedCount
         guard length <= maxFrameLength else {
             throw EventLogError(.invalidEntry, "record of \(length) bytes exceeds the limit of \(maxFrameLength) bytes (\(draft.doctype) \(draft.docname.prefix(64)))")
         }
         buffer.reserveCapacity(buffer.count + length)
-        buffer.appendU32(UInt32(length))
-        buffer.appendU32(0)
-        buffer.appendU64(0)
-        buffer.appendU64(UInt64(bitPattern: draft.timestamp ?? wallClockMicroseconds()))
-        buffer.append(draft.updateType.rawValue)
-        buffer.append(flags)
-        buffer.appendU16(UInt16(doctype.count))
-        buffer.appendU16(UInt16(docname.count))
-        buffer.appendU16(UInt16(site.count))
-        buffer.appendU32(UInt32(draft.annotations.count))
-        buffer.appendU32(UInt32(storedCount))
-        buffer.appendU32(UInt32(draft.payload.count))
-        buffer.appendU64(draft.origin?.sequence ?? 0)
-        buffer.append(contentsOf: doctype)
-        buffer.append(contentsOf: docname)
-        buffer.append(contentsOf: site)
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: headerSize))
+        buffer.withUnsafeMutableBytes { raw in
+            // Sequence number and crc stay zero until `seal`.
+            raw.setU32(UInt32(length), at: start)
+            raw.setU64(UInt64(bitPattern: draft.timestamp ?? wallClockMicroseconds()), at: start + 16)
+            raw[start + 24] = draft.updateType.rawValue
+            raw[start + 25] = flags
+            raw.storeBytes(of: UInt16(doctypeCount).littleEndian, toByteOffset: start + 26, as: UInt16.self)
+            raw.storeBytes(of: UInt16(docnameCount).littleEndian, toByteOffset: start + 28, as: UInt16.self)
+            raw.storeBytes(of: UInt16(siteCount).littleEndian, toByteOffset: start + 30, as: UInt16.self)
+            raw.setU32(UInt32(draft.annotations.count), at: start + 32)
+            raw.setU32(UInt32(storedCount), at: start + 36)
+            raw.setU32(UInt32(draft.payload.count), at: start + 40)
+            raw.setU64(draft.origin?.sequence ?? 0, at: start + 44)
+        }
+        buffer.append(contentsOf: draft.doctype.utf8)
+        buffer.append(contentsOf: draft.docname.utf8)
+        if let origin = draft.origin { buffer.append(contentsOf: origin.site.utf8) }
         buffer.append(contentsOf: draft.annotations)
         buffer.append(contentsOf: stored ?? draft.payload)
     }

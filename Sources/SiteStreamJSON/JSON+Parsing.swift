@@ -9,7 +9,8 @@
 /// - Strings must be valid UTF-8 with no raw control characters (< 0x20); all escapes are
 ///   understood, including `\uXXXX` surrogate pairs; a lone surrogate is an error.
 /// - Duplicate object keys: the last value wins and keeps the first key's position, the same
-///   rule as `JSONObject`'s subscript.
+///   rule as `JSONObject`'s subscript. Keys are the same when they are equal `String`s, so
+///   `"\u00e9"` and a precomposed or decomposed "é" are one key, as they are for the subscript.
 /// - Every failure is a `JSONParseError` carrying byte offset, line and column; no input
 ///   crashes the parser, and `JSONLimits` bounds depth, size and lengths.
 extension JSON {
@@ -31,6 +32,10 @@ extension JSON {
 
     /// Parses the UTF-8 bytes in `buffer` as one JSON value. The buffer is only read during the
     /// call; the result owns copies of everything it holds.
+    ///
+    /// Safe to call from many threads at once. Each call borrows the parser's cache of recent
+    /// keys and row shapes (or makes its own if another call holds it), which is what makes
+    /// parsing a stream of similar documents fast.
     public static func parse(_ buffer: UnsafeRawBufferPointer, limits: JSONLimits = .default) throws -> JSON {
         guard buffer.count <= limits.maxBytes else {
             throw JSONParseError(

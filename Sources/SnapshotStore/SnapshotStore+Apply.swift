@@ -43,7 +43,7 @@ extension SnapshotStore {
             state.lastAppliedSequence = max(state.lastAppliedSequence, throughSequence)
             return state.end - state.snapshotPosition >= configuration.snapshotInterval
         }
-        if dueForSnapshot { try checkpoint() }
+        if dueForSnapshot { startCheckpointInBackground() }
         startCompactionIfDue()
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 extension SnapshotStore {
@@ -38,6 +39,22 @@ extension SnapshotStore {
             if state.generation == generation { state.snapshotPosition = max(state.snapshotPosition, position) }
         }
         logger.debug("wrote the store's index snapshot", metadata: ["bytes": "\(bytes.count)", "position": "\(position)"])
+    }
+
+    /// The automatic snapshot every `snapshotInterval` bytes: on a thread of its own, so the
+    /// writer that crossed the interval does not wait for the data file's `fdatasync`.
+    func startCheckpointInBackground() {
+        guard checkpointing.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else { return }
+        Thread.detachNewThread { [self] in
+            defer { checkpointing.store(false, ordering: .sequentiallyConsistent) }
+            do {
+                try checkpoint()
+            } catch let error as SnapshotStoreError where error.code == .closed {
+                return
+            } catch {
+                logger.error("background index snapshot failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     func usleepForCompaction() {

@@ -75,6 +75,7 @@ public final class SnapshotStore: Sendable {
     let fileSwitch = Mutex<Void>(())
     let lock: LockFile
     let compacting = Atomic<Bool>(false)
+    let checkpointing = Atomic<Bool>(false)
     let closing = Atomic<Bool>(false)
 
     var directoryPath: String { directory.string }
@@ -121,7 +122,7 @@ public final class SnapshotStore: Sendable {
     /// running compaction to stop first. Further calls on this instance fail with `.closed`.
     public func close() throws {
         closing.store(true, ordering: .sequentiallyConsistent)
-        while compacting.load(ordering: .sequentiallyConsistent) {
+        while compacting.load(ordering: .sequentiallyConsistent) || checkpointing.load(ordering: .sequentiallyConsistent) {
             usleepForCompaction()
         }
         let wasOpen = state.withLock { !$0.closed }

@@ -1,4 +1,8 @@
-// EventLog crash scenarios. `eventlog-append DIR [SEGMENT_SIZE] [SEED] [THREADS]` opens the log in
+// EventLog crash scenarios. `eventlog-disk-full DIR LIMIT` caps the size of any file this process
+// writes (RLIMIT_FSIZE) so that a write fails mid-record like on a full disk; it appends until an
+// append fails, printing `ack FIRST LAST 0 COUNTER` lines, then `error CODE`, then `after-error CODE`
+// for one more append attempt, and exits 0.
+// `eventlog-append DIR [SEGMENT_SIZE] [SEED] [THREADS]` opens the log in
 // DIR with durability `always` and appends random batches from several threads until killed,
 // writing `ack FIRST LAST THREAD COUNTER` to stdout once each batch is acknowledged. Entry k of
 // such a batch is named `t<THREAD>-<COUNTER+k>` and carries `EventLogCrashPayload.bytes(for:)`.
@@ -16,6 +20,9 @@ func runEventLogScenario(_ name: String, _ arguments: [String]) throws {
         let seed = arguments.count > 2 ? UInt64(arguments[2]) ?? 1 : 1
         let threads = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
         try appendUntilKilled(directory: directory, segmentSize: segmentSize, seed: seed, threads: threads)
+    case "eventlog-disk-full":
+        guard arguments.count == 2, let limit = UInt64(arguments[1]) else { throw ScenarioError("usage: eventlog-disk-full DIR FILE_SIZE_LIMIT") }
+        try appendUntilWritesFail(directory: arguments[0], fileSizeLimit: limit)
     default:
         throw ScenarioError("no EventLog scenario named \(name)")
     }
@@ -75,4 +82,35 @@ private func appendUntilKilled(directory: String, segmentSize: UInt64, seed: UIn
         }
     }
     group.wait()
+}
+
+private func appendUntilWritesFail(directory: String, fileSizeLimit: UInt64) throws {
+    let log = try EventLog(directory: directory, configuration: EventLog.Configuration(segmentSize: 64 << 20, durability: .always, indexIntervalBytes: 512))
+    // Writes past the limit fail with EFBIG instead of killing the process.
+    signal(SIGXFSZ, SIG_IGN)
+    var limit = rlimit(rlim_cur: rlim_t(fileSizeLimit), rlim_max: rlim_t(fileSizeLimit))
+    guard setrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit) == 0 else { throw ScenarioError("setrlimit failed") }
+    func say(_ line: String) { _ = (line + "\n").withCString { write(1, $0, strlen($0)) } }
+    var counter = 0
+    while true {
+        let drafts = (0..<3).map { k -> EntryDraft in
+            let name = "t0-\(counter + k)"
+            return EntryDraft(updateType: .create, doctype: "Crash Test", docname: name, payload: EventLogCrashPayload.bytes(for: name))
+        }
+        do {
+            let result = try log.appendSynchronously(drafts)
+            say("ack \(result.firstSequence) \(result.lastSequence) 0 \(counter)")
+            counter += 3
+        } catch let error as EventLogError {
+            say("error \(error.code)")
+            do {
+                _ = try log.appendSynchronously(drafts)
+                say("after-error accepted")
+            } catch let again as EventLogError {
+                say("after-error \(again.code)")
+            }
+            try? log.close()
+            exit(0)
+        }
+    }
 }

@@ -89,6 +89,28 @@ import Testing
         #expect(DocumentDiff().json == ["changed": [:], "added": [:], "removed": [:], "row_changed": [:]])
     }
 
+    @Test func longTextsOfEqualLengthAreComparedByteByByte() throws {
+        let a = String(repeating: "x", count: 40) + "A"
+        let b = String(repeating: "x", count: 40) + "B"
+        let old = Document(doctype: "Test Invoice", name: "I-1", [
+            "remarks": .string(a), "creation": .string(a),
+            "items": [["name": "r1", "description": .string(a), "parent": .string(a)]],
+        ])
+        var new = Document(doctype: "Test Invoice", name: "I-1", [
+            "remarks": .string(b), "creation": .string(b),
+            "items": [["name": "r1", "description": .string(b), "parent": .string(b)]],
+        ])
+        let diff = try DocumentDiff.between(old, new, in: schema)
+        #expect(diff.changed == ["remarks": .string(b)])
+        #expect(diff.changedRows(of: "items") == [["name": "r1", "description": .string(b)]])
+        // Canonically equivalent but different code points: a change, as in Frappe's Python.
+        new = old
+        new["customer"] = "caf\u{e9}"
+        var older = old
+        older["customer"] = "cafe\u{301}"
+        #expect(try DocumentDiff.between(older, new, in: schema).changed == ["customer": "caf\u{e9}"])
+    }
+
     @Test func undeclaredAndStandardKeysNeverDiff() throws {
         let old = Document(doctype: "Test Invoice", name: "I-1", ["customer": "A", "owner": "x", "creation": "1", "_user_tags": "t"])
         var new = old

@@ -110,4 +110,36 @@ enum FrappeDocTypeFiles {
         #expect(error?.issues.allSatisfy { $0.code == .invalidLink || $0.code == .missingMandatory } == true,
                 "\(String(describing: error))")
     }
+
+    @Test func todoDeclaresOwnerAsAFieldWhichDiffsNeverCompare() throws {
+        try #require(FrappeDocTypeFiles.directory != nil)
+        let todo = try DocType(jsonBytes: FrappeDocTypeFiles.bytes("todo.json"))
+        #expect(todo.field(named: "owner")?.fieldtype == .link)
+        #expect(!todo.diffFields.contains { $0.fieldname == "owner" })
+        let schema = try Schema([todo])
+        let old = Document(doctype: "ToDo", name: "t1", ["description": "x", "owner": "a@example.com", "status": "Open"])
+        var new = old
+        new["owner"] = "b@example.com"
+        #expect(try DocumentDiff.between(old, new, in: schema).isEmpty)
+        new["status"] = "Closed"
+        #expect(try DocumentDiff.between(old, new, in: schema).changed == ["status": "Closed"])
+    }
+
+    @Test func addressLinksUseTheRealDynamicLinkChildTable() throws {
+        try #require(FrappeDocTypeFiles.directory != nil)
+        var doctypes = try ["address.json", "dynamic_link.json", "customer.json"].map { try DocType(jsonBytes: FrappeDocTypeFiles.bytes($0)) }
+        doctypes.append(try DocType(name: "Country", fields: [DocField("country_name", .data)], autoname: "field:country_name"))
+        let schema = try Schema(doctypes)
+        let address = Document(doctype: "Address", name: "A-1", [
+            "address_title": "HQ", "address_type": "Billing", "address_line1": "1 Main St", "city": "Paris", "country": "France",
+            "links": [["name": "l1", "link_doctype": "Customer", "link_name": "Acme"]],
+        ])
+        let valid = try schema.validate(address)
+        #expect(valid.rows(of: "links")[0]["doctype"] == "Dynamic Link")
+        var bad = address
+        bad["links"] = [["name": "l1", "link_doctype": "Spaceship", "link_name": "Acme"]]
+        let error = #expect(throws: ValidationError.self) { try schema.validate(bad) }
+        #expect(error?.issues.contains { $0.field == "link_doctype" && $0.table == "links" && $0.row == 1 } == true)
+        #expect(error?.issues.contains { $0.field == "link_name" && $0.message.contains("Spaceship") } == true)
+    }
 }

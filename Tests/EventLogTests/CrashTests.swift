@@ -132,4 +132,48 @@ final class LineCollector: Sendable {
         #expect(acknowledgedTotal > 0)
         #expect(segmentFiles(dir.logPath).count > 3)
     }
+
+    /// A write that fails mid-record (the file size limit stands in for a full disk): the failed
+    /// append is refused, later appends are refused until reopen, and after reopening every
+    /// acknowledged entry is there, the partial record is cut, and sequences go on.
+    @Test func aFailedWriteRefusesAppendsAndLosesNothingAcknowledged() throws {
+        let child = try #require(crashChildURL(), "sitestream-crash-child not found; build with `swift build --build-tests`")
+        let dir = TempDirectory()
+        defer { dir.remove() }
+        let process = Process()
+        process.executableURL = child
+        process.arguments = ["eventlog-disk-full", dir.logPath, String(200_000)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let collector = LineCollector(pipe.fileHandleForReading)
+        process.waitUntilExit()
+        let deadline = Date().addingTimeInterval(30)
+        while !collector.isFinished && Date() < deadline { usleep(500) }
+        #expect(process.terminationStatus == 0)
+        let lines = collector.all
+        let acks = lines.filter { $0.hasPrefix("ack ") }
+        #expect(acks.count > 10)
+        #expect(lines.contains("error io"), "\(lines.suffix(3))")
+        #expect(lines.contains("after-error io"), "\(lines.suffix(3))")
+
+        let log = try EventLog(directory: dir.logPath, configuration: EventLog.Configuration(durability: .always))
+        var last: UInt64 = 0
+        for line in acks {
+            let fields = line.split(separator: " ")
+            let first = UInt64(fields[1])!, lastSeq = UInt64(fields[2])!, counter = Int(fields[4])!
+            for (k, seq) in (first...lastSeq).enumerated() {
+                let record = try log.record(at: seq)
+                #expect(record.docname == "t0-\(counter + k)")
+                #expect(record.payload == crashPayload(for: "t0-\(counter + k)"))
+            }
+            last = lastSeq
+        }
+        #expect(log.lastSequence >= last)
+        #expect(log.recoveryReport.truncatedSegment != nil, "the partial record must have been cut")
+        #expect(try log.appendSynchronously([EntryDraft(updateType: .create, doctype: "X", docname: "after", payload: [])]).firstSequence == log.lastSequence)
+        try log.close()
+        #expect(try EventLog.verify(directory: dir.logPath).isClean)
+    }
 }

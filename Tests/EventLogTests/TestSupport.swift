@@ -84,7 +84,7 @@ func fileBytes(_ path: String) -> [UInt8] {
 }
 
 func writeBytes(_ bytes: [UInt8], _ path: String) {
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
 }
 
 func truncateFile(_ path: String, to size: Int) {

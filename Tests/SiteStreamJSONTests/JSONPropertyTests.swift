@@ -60,6 +60,25 @@ import SiteStreamJSON
         }
     }
 
+    /// Money and quantities take a fast path in the writer; whatever the path, a finite double
+    /// is written exactly as Swift's shortest round-trip `description` writes it.
+    @Test func doublesAreWrittenAsTheirShortestRoundTripText() throws {
+        var rng = SplitMix64(seed: 4242)
+        var samples: [Double] = [0.01, 0.1, 0.5, 1, 10, 99.99, 100, 1234.5, 0.07, 0.29, 1.005, 999_999_999_999.99, 1e12, 1e12 - 0.01, 0.0, -0.0]
+        for _ in 0..<20_000 {
+            let cents = Int64.random(in: -100_000_000_000_000...100_000_000_000_000, using: &rng)
+            let scale = [1.0, 10, 100, 1000, 3][Int.random(in: 0..<5, using: &rng)]
+            samples.append(Double(cents) / scale)
+            samples.append(Double(Int.random(in: -100_000...100_000, using: &rng)) / 100)
+            samples.append(Double(bitPattern: rng.next()))
+        }
+        for d in samples where d.isFinite {
+            let text = JSON.double(d).serializedString()
+            #expect(text == d.description, "\(d.description)")
+            #expect(try JSON(parsing: text) == .double(d))
+        }
+    }
+
     /// Does Foundation's `Any` tree hold the same value as ours?
     func agrees(_ ours: JSON, _ theirs: Any) -> Bool {
         switch ours {

@@ -70,6 +70,19 @@ import SiteStreamJSON
         }
     }
 
+    /// Long strings are escaped in chunks; escapes and multi-byte characters land on every
+    /// side of the chunk edges.
+    @Test(arguments: [1, 7, 8, 9, 4095, 4096, 4097, 20_000])
+    func longStringsWithEscapes(length: Int) throws {
+        let alphabet: [Character] = ["a", "\n", "\"", "\\", "\u{1}", "é", "😀", "b", "c", "d", "e", "f", "g"]
+        var text = ""
+        for i in 0..<length { text.append(alphabet[(i * 7 + i / 3) % alphabet.count]) }
+        let value = JSON.array([.string(text), .string(String(repeating: "x", count: length))])
+        let bytes = value.serialized()
+        #expect(try JSON(parsing: bytes) == value)
+        #expect(JSON.string("\u{0}\u{1F}\u{7F}").serializedString() == #""\u0000\u001f\#u{7F}""#)
+    }
+
     @Test func nonFiniteDoublesAreWrittenAsNull() {
         let v: JSON = [.double(.nan), .double(.infinity), .double(-.infinity)]
         #expect(v.serializedString() == "[null,null,null]")

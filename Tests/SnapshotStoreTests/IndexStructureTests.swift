@@ -58,3 +58,25 @@ struct IndexStructureTests {
         #expect(table.count == model.count)
     }
 }
+
+@Suite("Snapshot store: id sets")
+struct IDSetTests {
+    @Test func idSetAgreesWithASet() {
+        var set = IDSet()
+        var model = Set<UInt32>()
+        var random = StoreWorkload.Generator(state: 5)
+        for step in 0..<50_000 {
+            let id = UInt32(random.next() % 5000)
+            if random.next() % 3 == 0 {
+                #expect(set.remove(id) == (model.remove(id) != nil), "step \(step)")
+            } else {
+                #expect(set.insert(id) == model.insert(id).inserted, "step \(step)")
+            }
+            if step % 4999 == 0 {
+                #expect(Set(set.elements) == model)
+                for m in model { #expect(set.contains(m)) }
+            }
+        }
+        #expect(set.count == model.count)
+    }
+}

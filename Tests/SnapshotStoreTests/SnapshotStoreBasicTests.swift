@@ -91,6 +91,9 @@ struct SnapshotStoreBasicTests {
         #expect(pages == expected)
         #expect(store.names(doctype: "Customer", after: "CUST-0009", limit: 2) == ["CUST-0011", "CUST-0012"])
         #expect(store.names(doctype: "Nothing", limit: 10) == [])
+        #expect(store.names(doctype: "Customer", after: "CUST-0247", limit: Int.max) == ["CUST-0248", "CUST-0249"])
+        #expect(store.names(doctype: "Customer", after: "CUST-9999", limit: 5) == [])
+        #expect(store.names(doctype: "Customer", limit: 0) == [])
         // Re-adding a deleted name puts it back in order.
         try store.apply([.put(key("Customer", "CUST-0010"), document: bytes("back"), terms: [])], throughSequence: 11)
         #expect(store.names(doctype: "Customer", after: "CUST-0008", limit: 3) == ["CUST-0009", "CUST-0010", "CUST-0011"])

@@ -76,6 +76,28 @@ struct SnapshotStoreRecoveryTests {
         try store.close()
     }
 
+    /// Every `snapshotInterval` bytes the store writes an index snapshot by itself, so a crash
+    /// replays only a bounded tail.
+    @Test func indexSnapshotsAreWrittenAutomatically() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let store = try openStore(directory) { $0.snapshotInterval = 64 << 10 }
+            for k in UInt64(1)...200 { try store.apply(StoreWorkload.batch(k), throughSequence: k) }
+            let written = CrashChild.waitUntil(seconds: 60) { FileManager.default.fileExists(atPath: directory.file("index.ssi").path) }
+            #expect(written)
+            // No close: reopen as after a crash.
+            let settled = CrashChild.waitUntil(seconds: 60) { !store.checkpointing.load(ordering: .sequentiallyConsistent) }
+            #expect(settled)
+        }
+        let store = try openStore(directory)
+        #expect(store.openReport.loadedIndexSnapshot)
+        #expect(store.openReport.replayedBatches < 200)
+        #expect(store.lastAppliedSequence == 200)
+        try expectStore(store, equals: StoreModel.workload(through: 200), candidates: workloadKeys)
+        try store.close()
+    }
+
     @Test func reopenWithoutCloseReplaysTheTailAfterTheSnapshot() throws {
         let fixture = TornTailFixture.shared
         let directory = try fixture.copy()

@@ -3,7 +3,7 @@
 /// or the C library's correctly rounded conversion otherwise.
 extension JSONParser {
     @inline(__always)
-    func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
+    mutating func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
 
     mutating func parseNumber() throws -> JSON {
         let numberStart = position
@@ -86,7 +86,7 @@ extension JSONParser {
     }
 
     /// The integer in `start[from..<to]` (digits only), or nil when it does not fit in Int64.
-    func integerValue(digitsFrom from: Int, to: Int, negative: Bool) -> Int64? {
+    mutating func integerValue(digitsFrom from: Int, to: Int, negative: Bool) -> Int64? {
         // Accumulate negatively, so that Int64.min (whose magnitude exceeds Int64.max) fits.
         var v: Int64 = 0
         for k in from..<to {
@@ -103,14 +103,14 @@ extension JSONParser {
     /// 2^53) and |power| ≤ 22: both are exact doubles, so one IEEE multiply or divide rounds
     /// correctly. Nil otherwise.
     @inline(__always)
-    func fastDouble(mantissa: UInt64, power: Int) -> Double? {
+    mutating func fastDouble(mantissa: UInt64, power: Int) -> Double? {
         guard power >= -22 && power <= 22 else { return nil }
         let m = Double(mantissa)
         return power < 0 ? m / exactPowerOfTen(-power) : m * exactPowerOfTen(power)
     }
 
     @inline(__always)
-    func exactPowerOfTen(_ n: Int) -> Double {
+    mutating func exactPowerOfTen(_ n: Int) -> Double {
         switch n {
         case 0: return 1e0
         case 1: return 1e1

@@ -17,29 +17,81 @@ extension JSONParser {
     }
 
     /// The index of the first '"' or '\' at or after `i`, checking UTF-8 and control characters
-    /// on the way.
+    /// on the way; throws at the first byte that makes the string invalid.
     @inline(__always)
-    func findQuoteOrEscape(from i: Int, open: Int) throws -> Int {
+    mutating func findQuoteOrEscape(from i: Int, open: Int) throws -> Int {
+        let (index, ok) = Self.scanStringBody(start, count, from: i)
+        if _slowPath(!ok) { throw stringProblem(at: index, open: open) }
+        return index
+    }
+
+    /// The scan behind `findQuoteOrEscape`, free of `self` so the hot loop keeps everything in
+    /// registers: returns the index of the first '"' or '\' with `ok`, or (`ok` false) the
+    /// index of the first control character or ill-formed UTF-8 sequence, or `count`.
+    @inline(__always)
+    static func scanStringBody(_ p: UnsafePointer<UInt8>, _ count: Int, from i: Int) -> (Int, Bool) {
         var i = i
         while true {
             while i + 8 <= count {
-                let special = Self.specialByteMask(UnsafeRawPointer(start + i).loadUnaligned(as: UInt64.self))
+                let special = specialByteMask(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
                 if special != 0 {
                     i += special.trailingZeroBitCount >> 3
                     break
                 }
                 i += 8
             }
-            guard i < count else { throw endOfInput("unterminated string (opened at byte \(open))") }
-            let b = start[i]
-            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return i }
-            if b < 0x20 { throw controlCharacter(b, at: i) }
-            if b >= 0x80 {
-                i = try skipUTF8Sequence(at: i)
-            } else {
+            guard i < count else { return (count, false) }
+            let b = p[i]
+            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return (i, true) }
+            if b < 0x80 {
+                if b < 0x20 { return (i, false) }
                 i += 1
+                continue
             }
+            let length = utf8SequenceLength(p, count, at: i)
+            if length == 0 { return (i, false) }
+            i += length
         }
+    }
+
+    /// The length of the well-formed UTF-8 sequence (RFC 3629) whose lead byte, at `i`, is
+    /// non-ASCII; 0 when it is ill-formed or cut off by the end of input.
+    @inline(__always)
+    static func utf8SequenceLength(_ p: UnsafePointer<UInt8>, _ count: Int, at i: Int) -> Int {
+        let lead = p[i]
+        let length: Int
+        var low: UInt8 = 0x80  // the allowed range of the second byte
+        var high: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; high = 0x9F
+        case 0xF0: length = 4; low = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; high = 0x8F
+        default: return 0
+        }
+        guard i + length <= count else { return 0 }
+        let second = p[i + 1]
+        guard second >= low && second <= high else { return 0 }
+        if length >= 3 && p[i + 2] & 0xC0 != 0x80 { return 0 }
+        if length == 4 && p[i + 3] & 0xC0 != 0x80 { return 0 }
+        return length
+    }
+
+    /// The error for the problem `scanStringBody` stopped at.
+    @inline(never)
+    mutating func stringProblem(at i: Int, open: Int) -> JSONParseError {
+        if i >= count { return endOfInput("unterminated string (opened at byte \(open))") }
+        let b = start[i]
+        if b < 0x20 { return controlCharacter(b, at: i) }
+        do {
+            _ = try skipUTF8Sequence(at: i)
+        } catch let error as JSONParseError {
+            return error
+        } catch {}
+        return self.error("invalid UTF-8 in string", at: i)  // not reached: the scan and the check agree
     }
 
     /// Parses the string whose opening quote is at `position`; leaves `position` after the
@@ -143,7 +195,7 @@ extension JSONParser {
         return i + 2
     }
 
-    func readHex4(at i: Int, escapeAt escape: Int) throws -> UInt16 {
+    mutating func readHex4(at i: Int, escapeAt escape: Int) throws -> UInt16 {
         var value: UInt16 = 0
         for k in 0..<4 {
             guard i + k < count else { throw endOfInput("expected 4 hex digits after \\u") }
@@ -160,7 +212,7 @@ extension JSONParser {
         return value
     }
 
-    func hex4(_ unit: UInt16) -> String {
+    mutating func hex4(_ unit: UInt16) -> String {
         let s = String(unit, radix: 16, uppercase: true)
         return String(repeating: "0", count: 4 - s.count) + s
     }
@@ -186,7 +238,7 @@ extension JSONParser {
 
     /// Validates the multi-byte UTF-8 sequence whose lead byte is at `i` (RFC 3629: no
     /// overlong forms, no surrogates, nothing above U+10FFFF); returns the index after it.
-    func skipUTF8Sequence(at i: Int) throws -> Int {
+    mutating func skipUTF8Sequence(at i: Int) throws -> Int {
         let lead = start[i]
         let length: Int
         var low: UInt8 = 0x80  // the allowed range of the second byte
@@ -212,11 +264,11 @@ extension JSONParser {
         return i + length
     }
 
-    func controlCharacter(_ b: UInt8, at i: Int) -> JSONParseError {
+    mutating func controlCharacter(_ b: UInt8, at i: Int) -> JSONParseError {
         error("unescaped control character \(describe(b)) in string (write it as an escape such as \\n or \\u00XX)", at: i)
     }
 
-    func stringTooLong(at open: Int) -> JSONParseError {
+    mutating func stringTooLong(at open: Int) -> JSONParseError {
         error("string longer than the maxStringBytes limit of \(limits.maxStringBytes)", at: open)
     }
 }

@@ -14,9 +14,6 @@ struct JSONParser {
     /// Interned keys and values, object serials for duplicate detection, capacity hints.
     let cache: JSONParseCache
     let keyTable: JSONStringTable
-    /// The key-table slots of the keys of the objects being parsed, innermost last (-1 for a
-    /// key that is not interned).
-    var keySlots: [Int] = []
 
     init(start: UnsafePointer<UInt8>, count: Int, limits: JSONLimits, cache: JSONParseCache) {
         self.start = start
@@ -25,7 +22,6 @@ struct JSONParser {
         self.maxDepth = min(limits.maxDepth, JSONLimits.hardMaxDepth)
         self.cache = cache
         self.keyTable = cache.keys
-        keySlots.reserveCapacity(64)
     }
 
     mutating func parseDocument() throws -> JSON {
@@ -40,17 +36,17 @@ struct JSONParser {
 
     // MARK: - Errors
 
-    func error(_ message: String, at offset: Int) -> JSONParseError {
+    mutating func error(_ message: String, at offset: Int) -> JSONParseError {
         JSONParseError(message, at: offset, in: UnsafeRawBufferPointer(start: start, count: count))
     }
 
     /// The error for input that stops where `expectation` was due.
-    func endOfInput(_ expectation: String) -> JSONParseError {
+    mutating func endOfInput(_ expectation: String) -> JSONParseError {
         error("unexpected end of input: \(expectation)", at: count)
     }
 
     /// A byte as a person would want it named in a message.
-    func describe(_ byte: UInt8) -> String {
+    mutating func describe(_ byte: UInt8) -> String {
         if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
         switch byte {
         case UInt8(ascii: " "): return "space"
@@ -153,7 +149,7 @@ struct JSONParser {
     /// Objects. Duplicate keys: the last value wins in the first key's place. Interned keys
     /// find duplicates through the key table's stamps: a slot stamped with this object's serial
     /// was seen here; a higher stamp means a nested object used the key since, so this object's
-    /// own slots are searched; a lower one means the key is new here. Once an object has a key
+    /// keys are searched; a lower one means the key is new here. Once an object has a key
     /// that is not interned (it had escapes), it compares strings for the rest of its keys.
     mutating func parseObject() throws -> JSON {
         try enterContainer()
@@ -171,7 +167,6 @@ struct JSONParser {
         keys.reserveCapacity(hint)
         values.reserveCapacity(hint)
         let serial = cache.nextObjectSerial()
-        let slotBase = keySlots.count
         var compareStrings = false
         let guesses = cache.predictedKeys + min(depth, JSONParseCache.hintDepths - 1) * JSONParseCache.predictedMembers
         var member = 0
@@ -203,8 +198,8 @@ struct JSONParser {
             var existing: Int? = nil
             if slot >= 0 && !compareStrings {
                 let stamp = keyTable.slots[slot].stamp
-                if stamp >= serial {
-                    existing = ownSlotIndex(of: slot, from: slotBase)
+                if stamp >= serial {  // rare: seen here, or in an object nested here since
+                    existing = keys.firstIndex(of: key)
                 }
                 keyTable.slots[slot].stamp = serial
             } else {
@@ -227,7 +222,6 @@ struct JSONParser {
                 }
                 keys.append(key)
                 values.append(value)
-                keySlots.append(slot)
             }
             skipWhitespace()
             guard position < count else { throw endOfInput("expected ',' or '}' after object member") }
@@ -242,20 +236,8 @@ struct JSONParser {
                 throw error("expected ',' or '}' after object member, found \(describe(next))", at: position)
             }
         }
-        keySlots.removeSubrange(slotBase...)
         cache.counters[hintIndex] = min(keys.count, 256)
         depth -= 1
         return .object(JSONObject(uncheckedKeys: keys, values: values))
-    }
-
-    /// The member index of `slot` among the current object's keys, if it is there.
-    func ownSlotIndex(of slot: Int, from base: Int) -> Int? {
-        var i = base
-        let end = keySlots.count
-        while i < end {
-            if keySlots[i] == slot { return i - base }
-            i += 1
-        }
-        return nil
     }
 }

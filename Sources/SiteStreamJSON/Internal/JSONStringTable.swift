@@ -69,7 +69,7 @@ final class JSONStringTable {
     func slot(for bytes: UnsafePointer<UInt8>, length: Int, readable: Int) -> Int? {
         guard let hash = Self.asciiHash(bytes, length, readable) else { return nil }
         let mask = Self.slotCount - 1
-        var i = Int(truncatingIfNeeded: hash) & mask
+        var i = Int(truncatingIfNeeded: hash &>> 40) & mask  // high bits: the low bit is always set
         while true {
             let s = slots[i]
             if s.hash == hash && Int(s.length) == length

@@ -61,46 +61,76 @@ extension JSONWriter {
     }
 
     mutating func writeString(_ string: String) {
-        var string = string
-        string.withUTF8 { writeEscaped($0) }
+        // Native strings (all of ours) lend their bytes without a copy; others are made native.
+        if string.utf8.withContiguousStorageIfAvailable({ writeEscaped($0) }) == nil {
+            var copy = string
+            copy.withUTF8 { writeEscaped($0) }
+        }
     }
 
-    /// Copies runs of bytes that need no escape in one go, finding the next byte to escape
-    /// eight at a time.
+    /// Writes the string quoted and escaped, in chunks of at most 4 KiB so that reserving the
+    /// worst case for a chunk never asks for much more memory than the text needs.
     mutating func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
-        let n = bytes.count
-        reserve(n + 2)
-        put(UInt8(ascii: "\""))
-        guard let source = bytes.baseAddress else {
-            put(UInt8(ascii: "\""))
-            return
-        }
-        var runStart = 0
-        var i = 0
-        while i < n {
-            if i + 8 <= n {
-                let w = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
-                let special = needsEscapeMask(w)
-                if special == 0 {
-                    i += 8
-                    continue
-                }
-                i += special.trailingZeroBitCount >> 3
-            } else {
-                let b = source[i]
-                if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
-                    i += 1
-                    continue
-                }
-            }
-            // source[i] needs an escape: flush the clean run before it.
-            append(UnsafeBufferPointer(start: source + runStart, count: i - runStart))
-            writeEscape(source[i])
-            i += 1
-            runStart = i
-        }
-        append(UnsafeBufferPointer(start: source + runStart, count: n - runStart))
         append(UInt8(ascii: "\""))
+        if let source = bytes.baseAddress {
+            var offset = 0
+            while offset < bytes.count {
+                let n = min(bytes.count - offset, 4096)
+                writeEscapedChunk(source + offset, n)
+                offset += n
+            }
+        }
+        append(UInt8(ascii: "\""))
+    }
+
+    /// Copies the bytes eight at a time, checking each word for bytes to escape as it goes; a
+    /// word is stored whole even when it holds such a byte, and the escape overwrites from
+    /// there. Room for the worst case (every byte escaped as `\u00XX`) is reserved up front, so
+    /// the loop writes through a local pointer with no further checks.
+    mutating func writeEscapedChunk(_ source: UnsafePointer<UInt8>, _ n: Int) {
+        reserve(6 * n)
+        var out = base + count
+        defer { count = out - base }
+        var i = 0
+        var escaped = false
+        while i + 8 <= n {
+            let w = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
+            UnsafeMutableRawPointer(out).storeBytes(of: w, as: UInt64.self)
+            let special = needsEscapeMask(w)
+            if special == 0 {
+                out += 8
+                i += 8
+                continue
+            }
+            let clean = special.trailingZeroBitCount >> 3
+            out += clean
+            i += clean
+            out = Self.writeEscape(source[i], at: out)
+            escaped = true
+            i += 1
+        }
+        if i < n && n >= 8 && !escaped {
+            // The last 1–7 bytes: take the string's last word again. Its first bytes were
+            // copied already and held nothing to escape, so the mask of the new ones is exact
+            // and storing the whole word rewrites those bytes with themselves.
+            let rest = n - i
+            let w = UnsafeRawPointer(source + n - 8).loadUnaligned(as: UInt64.self)
+            if needsEscapeMask(w) &>> UInt64((8 - rest) * 8) == 0 {
+                UnsafeMutableRawPointer(out - (8 - rest)).storeBytes(of: w, as: UInt64.self)
+                out += rest
+                i = n
+            }
+        }
+        while i < n {
+            let b = source[i]
+            i += 1
+            if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") {
+                out.pointee = b
+                out += 1
+            } else {
+                out = Self.writeEscape(b, at: out)
+            }
+        }
     }
 
     /// High bit set in each byte of `w` that is '"', '\' or below 0x20. Exact for the lowest
@@ -117,24 +147,27 @@ extension JSONWriter {
         return (hasQuote | hasBackslash | hasControl) & highs
     }
 
-    mutating func writeEscape(_ b: UInt8) {
-        reserve(6)
-        put(UInt8(ascii: "\\"))
+    /// Writes the escape for `b` at `out` (room for 6 bytes is the caller's business) and
+    /// returns the position after it.
+    static func writeEscape(_ b: UInt8, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        out[0] = UInt8(ascii: "\\")
         switch b {
-        case UInt8(ascii: "\""): put(UInt8(ascii: "\""))
-        case UInt8(ascii: "\\"): put(UInt8(ascii: "\\"))
-        case 0x0A: put(UInt8(ascii: "n"))
-        case 0x0D: put(UInt8(ascii: "r"))
-        case 0x09: put(UInt8(ascii: "t"))
-        case 0x08: put(UInt8(ascii: "b"))
-        case 0x0C: put(UInt8(ascii: "f"))
+        case UInt8(ascii: "\""): out[1] = UInt8(ascii: "\"")
+        case UInt8(ascii: "\\"): out[1] = UInt8(ascii: "\\")
+        case 0x0A: out[1] = UInt8(ascii: "n")
+        case 0x0D: out[1] = UInt8(ascii: "r")
+        case 0x09: out[1] = UInt8(ascii: "t")
+        case 0x08: out[1] = UInt8(ascii: "b")
+        case 0x0C: out[1] = UInt8(ascii: "f")
         default:
             let hex: StaticString = "0123456789abcdef"
-            put(UInt8(ascii: "u"))
-            put(UInt8(ascii: "0"))
-            put(UInt8(ascii: "0"))
-            put(hex.utf8Start[Int(b >> 4)])
-            put(hex.utf8Start[Int(b & 0xF)])
+            out[1] = UInt8(ascii: "u")
+            out[2] = UInt8(ascii: "0")
+            out[3] = UInt8(ascii: "0")
+            out[4] = hex.utf8Start[Int(b >> 4)]
+            out[5] = hex.utf8Start[Int(b & 0xF)]
+            return out + 6
         }
+        return out + 2
     }
 }

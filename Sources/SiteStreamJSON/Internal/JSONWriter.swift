@@ -99,14 +99,16 @@ struct JSONWriter {
             return
         }
         append(UInt8(ascii: "{"))
-        let keys = object.keys
-        let values = object.values
-        for n in 0..<keys.count {
-            if n > 0 { append(UInt8(ascii: ",")) }
-            if pretty { newline(level + 1) }
-            writeString(keys[n])
-            if pretty { appendASCII(": ") } else { append(UInt8(ascii: ":")) }
-            write(values[n], level: level + 1)
+        object.keys.withUnsafeBufferPointer { keys in
+            object.values.withUnsafeBufferPointer { values in
+                for n in 0..<keys.count {
+                    if n > 0 { append(UInt8(ascii: ",")) }
+                    if pretty { newline(level + 1) }
+                    writeString(keys[n])
+                    if pretty { appendASCII(": ") } else { append(UInt8(ascii: ":")) }
+                    write(values[n], level: level + 1)
+                }
+            }
         }
         if pretty { newline(level) }
         append(UInt8(ascii: "}"))

@@ -41,7 +41,7 @@ enum IndexSnapshot {
         writer.write(position)
         writer.write(lastAppliedSequence)
         writer.write(UInt32(index.doctypeNames.count))
-        writer.write(UInt32(index.terms.count))
+        writer.write(UInt32(index.termTables.filter { $0.count > 0 }.count))
         writer.write(UInt64(index.liveCount))
         var ordinals = [UInt32](repeating: UInt32.max, count: index.entries.count)
         var next: UInt32 = 0
@@ -61,7 +61,7 @@ enum IndexSnapshot {
                 next += 1
             }
         }
-        for (indexName, table) in index.terms {
+        for (indexName, table) in zip(index.termNames, index.termTables) where table.count > 0 {
             writer.write(UInt16(indexName.utf8.count))
             writer.write(utf8: indexName)
             writer.write(UInt32(table.count))
@@ -144,7 +144,9 @@ enum IndexSnapshot {
                     _ = reader.skip(4 * Int(postingCount))
                     table.load(value, documents: ids, count: Int(postingCount))
                 }
-                index.terms[indexName] = table
+                index.termSlots.insert(hash: slotHash(indexName), number: UInt32(index.termNames.count))
+                index.termNames.append(indexName)
+                index.termTables.append(table)
             }
             guard reader.remaining == 0 else { throw damaged("trailing bytes", reader.position) }
             return Loaded(index: index, generation: generation, position: position, lastAppliedSequence: sequence)

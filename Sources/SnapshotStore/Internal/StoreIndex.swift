@@ -42,7 +42,11 @@ struct StoreIndex {
     var tables: [Table] = []
     var entries: [Entry] = []
     var freeIDs: [UInt32] = []
-    var terms: [String: TermTable] = [:]
+    /// Term tables by index name (few names, looked up on every put: `HashSlots` over
+    /// `termNames` with the fast hash rather than a `Dictionary<String, …>`).
+    var termNames: [String] = []
+    var termTables: [TermTable] = []
+    var termSlots = HashSlots()
     /// Bytes of the live put records (the rest of the data file is dead or framing).
     var liveBytes: UInt64 = 0
     var liveCount = 0
@@ -71,8 +75,8 @@ struct StoreIndex {
     }
 
     func keys(matching term: IndexTerm) -> [DocumentKey] {
-        guard let table = terms[term.index] else { return [] }
-        let ids = table.documents(with: term.value)
+        guard let table = termTable(named: term.index) else { return [] }
+        let ids = termTables[table].documents(with: term.value)
         if ids.count == 1 { return [key(of: ids[0])] }
         return ids.map { key(of: $0) }.sorted { ($0.doctype, $0.name) < ($1.doctype, $1.name) }
     }
@@ -139,27 +143,37 @@ struct StoreIndex {
         return (id, Location(offset: old.offset, length: old.length, hasTerms: old.hasTerms))
     }
 
+    func termTable(named index: String) -> Int? {
+        termSlots.find(hash: slotHash(index)) { termNames[Int($0)] == index }.map(Int.init)
+    }
+
+    /// The table of an index name, created if new.
+    mutating func termTableCreating(_ index: String) -> Int {
+        let hash = slotHash(index)
+        if let found = termSlots.find(hash: hash, matches: { termNames[Int($0)] == index }) { return Int(found) }
+        termNames.append(index)
+        termTables.append(TermTable())
+        termSlots.insert(hash: hash, number: UInt32(termNames.count - 1))
+        return termNames.count - 1
+    }
+
     mutating func addTerms(_ list: [IndexTerm], to id: UInt32) {
         for term in list {
-            terms[term.index, default: TermTable()].add(term.value, document: id)
+            termTables[termTableCreating(term.index)].add(term.value, document: id)
         }
     }
 
     mutating func removeTerms(_ list: [IndexTerm], from id: UInt32) {
         for term in list {
-            guard terms[term.index] != nil else { continue }
-            terms[term.index]!.remove(term.value, document: id)
-            if terms[term.index]!.count == 0 { terms[term.index] = nil }
+            guard let table = termTable(named: term.index) else { continue }
+            termTables[table].remove(term.value, document: id)
         }
     }
 
     /// Removes `id` from every posting list: the slow path when a previous version's terms
     /// cannot be read back from the data file.
     mutating func removeEverywhere(_ id: UInt32) {
-        for index in Array(terms.keys) {
-            terms[index]!.removeEverywhere(id)
-            if terms[index]!.count == 0 { terms[index] = nil }
-        }
+        for table in termTables.indices { termTables[table].removeEverywhere(id) }
     }
 
     // MARK: Name order
@@ -209,7 +223,7 @@ struct StoreIndex {
                 if entries[Int(sorted[mid])].name <= after { low = mid + 1 } else { high = mid }
             }
         }
-        return Array(sorted[low..<min(sorted.count, low + limit)])
+        return Array(sorted[low..<(low + min(limit, sorted.count - low))])
     }
 }
 

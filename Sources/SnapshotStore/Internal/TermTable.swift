@@ -9,7 +9,7 @@ struct TermTable {
     private var spans: [UInt64] = []
     /// Per value number: the one document id, or `multiFlag | n` for `multi[n]`.
     private var postings: [UInt32] = []
-    private var multi: [Set<UInt32>] = []
+    private var multi: [IDSet] = []
     private var freeMulti: [UInt32] = []
     private var freeValues: [UInt32] = []
     private var slots = HashSlots()
@@ -33,7 +33,7 @@ struct TermTable {
     func documents(with value: String) -> [UInt32] {
         guard let number = number(of: value, hash: slotHash(value)) else { return [] }
         let posting = postings[Int(number)]
-        return posting & Self.multiFlag == 0 ? [posting] : Array(multi[Int(posting & ~Self.multiFlag)])
+        return posting & Self.multiFlag == 0 ? [posting] : multi[Int(posting & ~Self.multiFlag)].elements
     }
 
     mutating func add(_ value: String, document id: UInt32) {
@@ -43,7 +43,9 @@ struct TermTable {
             if posting & Self.multiFlag != 0 {
                 multi[Int(posting & ~Self.multiFlag)].insert(id)
             } else if posting != id {
-                let set: Set<UInt32> = [posting, id]
+                var set = IDSet()
+                set.insert(posting)
+                set.insert(id)
                 let slot: UInt32
                 if let free = freeMulti.popLast() {
                     slot = free
@@ -82,7 +84,7 @@ struct TermTable {
             multi[slot].remove(id)
             if multi[slot].count == 1 {
                 postings[Int(number)] = multi[slot].first!
-                multi[slot] = []
+                multi[slot] = IDSet()
                 freeMulti.append(UInt32(slot))
             }
             return
@@ -107,7 +109,7 @@ struct TermTable {
         slots.forEach { number in
             let value = bytes(of: number) { String(decoding: $0, as: UTF8.self) }
             let posting = postings[Int(number)]
-            body(value, posting & Self.multiFlag == 0 ? [posting] : Array(multi[Int(posting & ~Self.multiFlag)]))
+            body(value, posting & Self.multiFlag == 0 ? [posting] : multi[Int(posting & ~Self.multiFlag)].elements)
         }
     }
 
@@ -126,7 +128,7 @@ struct TermTable {
         if count == 1 {
             postings.append(UInt32(littleEndian: ids.loadUnaligned(as: UInt32.self)))
         } else {
-            var set = Set<UInt32>(minimumCapacity: count)
+            var set = IDSet(minimumCapacity: count)
             for i in 0..<count { set.insert(UInt32(littleEndian: ids.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
             postings.append(Self.multiFlag | UInt32(multi.count))
             multi.append(set)
