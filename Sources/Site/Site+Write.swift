@@ -97,6 +97,13 @@ final class AckTicket: Sendable {
     }
 
     func wait() async throws {
+        // Led writes with durability interval or none are usually acknowledged before the
+        // writer even asks: no continuation, no suspension then.
+        let early: Result<Void, any Error>? = state.withLock { s in
+            if case .done(let r) = s { return r }
+            return nil
+        }
+        if let early { return try early.get() }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let ready: Result<Void, any Error>? = state.withLock { s in
                 switch s {
