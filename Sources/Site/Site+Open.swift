@@ -59,6 +59,7 @@ extension Site {
             var configuration = EventLog.Configuration()
             configuration.durability = identity.settings.logDurability
             configuration.segmentSize = UInt64(identity.settings.segmentBytes)
+            removeDiscardedStores(layout: layout, logger: logger)
             let log = try EventLog(directory: layout.logDirectory.path, configuration: configuration, logger: logger)
             var store = try SnapshotStore(directory: FilePath(layout.storeDirectory.path), logger: logger)
             if store.lastAppliedSequence > log.lastSequence {
@@ -88,10 +89,26 @@ extension Site {
     }
 
     /// Removes the store and opens an empty one; the caller folds the whole log into it.
+    ///
+    /// The old store is first renamed aside (one atomic `rename`), then deleted: a crash while
+    /// deleting its files can never leave a half-deleted store under `store/`.
     static func rebuildStore(layout: SiteLayout, replacing store: SnapshotStore, logger: Logger) throws -> SnapshotStore {
         try store.close()
-        try FileManager.default.removeItem(at: layout.storeDirectory)
+        let aside = layout.root.appendingPathComponent("store.discarded-\(getpid())", isDirectory: true)
+        try? FileManager.default.removeItem(at: aside)
+        try FileManager.default.moveItem(at: layout.storeDirectory, to: aside)
+        try DurableFile.syncDirectory(containing: layout.storeDirectory.path)
+        try FileManager.default.removeItem(at: aside)
         return try SnapshotStore(directory: FilePath(layout.storeDirectory.path), logger: logger)
+    }
+
+    /// Deletes stores an interrupted rebuild renamed aside.
+    static func removeDiscardedStores(layout: SiteLayout, logger: Logger) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: layout.root.path)) ?? []
+        for name in names where name.hasPrefix("store.discarded-") {
+            logger.info("removing \(name), left by an interrupted store rebuild")
+            try? FileManager.default.removeItem(at: layout.root.appendingPathComponent(name))
+        }
     }
 
     /// The users and roles every site has (`Administrator`, `Guest`), created if missing.

@@ -93,18 +93,28 @@ private func siteWrite(directory: String, seed: UInt64) throws {
         guard !list.isEmpty else { return nil }
         return list.remove(at: next(list.count))
     }
-    func put(_ document: Document) -> String {
-        "put\t\(document.doctype)\t\(document.name!)\t\(document.modified ?? "")\t\(siteDocumentHash(document))\n"
-    }
-    func emit(_ text: String) {
-        let bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + written, $0.count - written) }
-            if n <= 0 { exit(3) }
-            written += n
+    func emit(_ text: String) { emitLine(text) }
+    // A second writer inserting Customers at the same time, so writes also queue behind each
+    // other in the log's group commit (and the store may take a write before the log's writer
+    // thread does: the "store ahead of the log" recovery gets exercised too).
+    let secondWriter = Thread {
+        var k = 0
+        while true {
+            k += 1
+            let name = "Crash Customer \(seed)-\(run)-b\(k)"
+            do {
+                let customer = try site.writeSynchronously { tx in
+                    try tx.insert(Document(doctype: "Customer", ["customer_name": .string(name), "customer_group": "Individual",
+                                                                 "customer_type": "Individual"]))
+                }
+                emitLine(put(customer))
+            } catch {
+                FileHandle.standardError.write("second writer failed: \(error)\n".data(using: .utf8)!)
+                exit(1)
+            }
         }
     }
+    secondWriter.start()
     var customers = 0
     while true {
         let op = next(100)
@@ -151,4 +161,16 @@ private func siteWrite(directory: String, seed: UInt64) throws {
             emit("del\tSales Invoice\t\(name)\n")
         }
     }
+}
+
+private func put(_ document: Document) -> String {
+    "put\t\(document.doctype)\t\(document.name!)\t\(document.modified ?? "")\t\(siteDocumentHash(document))\n"
+}
+
+/// Writes `text` to stdout in one `write(2)` (lines stay whole with two writers: they are far
+/// below PIPE_BUF).
+private func emitLine(_ text: String) {
+    let bytes = Array(text.utf8)
+    let n = bytes.withUnsafeBytes { write(1, $0.baseAddress!, $0.count) }
+    if n != bytes.count { exit(3) }
 }
