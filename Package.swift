@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "SiteServer",
             dependencies: [
-                "SiteStreamJSON", "DocumentQuery", "DocumentModel", "Site",
+                "SiteStreamJSON", "DocumentQuery", "DocumentModel", "Site", "Streaming", "EventLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,7 +90,7 @@ let package = Package(
         // A child process for crash tests: tests spawn it, let it write, and SIGKILL it.
         .executableTarget(
             name: "sitestream-crash-child",
-            dependencies: ["EventLog", "SnapshotStore", "Site", "SiteStreamJSON", "DocumentModel", "Streaming"],
+            dependencies: ["EventLog", "SnapshotStore", "Site", "SiteStreamJSON", "DocumentModel", "ERPFixtures", "Streaming"],
             path: "Tests/CrashChild"
         ),
         .testTarget(name: "SiteStreamJSONTests", dependencies: ["SiteStreamJSON"]),

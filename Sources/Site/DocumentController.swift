@@ -10,6 +10,9 @@ public protocol DocumentController: Sendable {
     /// Before naming, on insert only.
     func beforeInsert(_ document: inout Document, in transaction: SiteTransaction) throws
     /// On insert and on every save of a draft or submit: compute derived values, refuse bad data.
+    /// Runs before the schema coerces and checks the document (as Frappe's `validate` runs
+    /// before its mandatory checks), so it may fill computed mandatory fields; values may still
+    /// be in their incoming form (a number as text), and the schema checks the result.
     func validate(_ document: inout Document, in transaction: SiteTransaction) throws
     func afterInsert(_ document: Document, in transaction: SiteTransaction) throws
     /// After a save or a submit.

@@ -28,31 +28,46 @@ enum IndexTerms {
         return terms
     }
 
-    /// Every (target DocType, name) that `object` (and its rows) links to.
-    static func links(of object: JSONObject, doctype: DocType, schema: Schema) -> [(doctype: String, name: String, field: String)] {
-        var found: [(String, String, String)] = []
+    /// One Link or Dynamic Link value: the target, and where it sits (`table` is the child
+    /// table for a value in a row). The place is kept in parts and joined only for messages,
+    /// since this runs for every row of every write.
+    struct Link {
+        var doctype: String
+        var name: String
+        var table: String?
+        var field: String
+
+        var place: String { table.map { "\($0).\(field)" } ?? field }
+    }
+
+    /// Every (target DocType, name) that `object` (and its rows) links to, in field order.
+    static func links(of object: JSONObject, doctype: DocType, schema: Schema) -> [Link] {
+        var found: [Link] = []
+        collect(object, doctype: doctype, schema: schema, table: nil, into: &found)
+        return found
+    }
+
+    private static func collect(_ object: JSONObject, doctype: DocType, schema: Schema, table: String?, into found: inout [Link]) {
         for field in doctype.fields {
             switch field.fieldtype {
             case .link:
                 guard let target = field.options, !target.isEmpty, target != "DocType",
                       let value = object[field.fieldname]?.stringValue, !value.isEmpty else { continue }
-                found.append((target, value, field.fieldname))
+                found.append(Link(doctype: target, name: value, table: table, field: field.fieldname))
             case .dynamicLink:
                 guard let typeField = field.options, let target = object[typeField]?.stringValue, !target.isEmpty,
                       target != "DocType", let value = object[field.fieldname]?.stringValue, !value.isEmpty else { continue }
-                found.append((target, value, field.fieldname))
+                found.append(Link(doctype: target, name: value, table: table, field: field.fieldname))
             default:
-                if field.fieldtype.isTable, let child = schema.childDocType(of: field),
-                   let rows = object[field.fieldname]?.arrayValue {
-                    for row in rows {
-                        if let r = row.objectValue {
-                            found += links(of: r, doctype: child, schema: schema).map { ($0.doctype, $0.name, "\(field.fieldname).\($0.field)") }
-                        }
+                guard table == nil, field.fieldtype.isTable, let child = schema.childDocType(of: field),
+                      case .array(let rows)? = object[field.fieldname] else { continue }
+                for row in rows {
+                    if case .object(let r) = row {
+                        collect(r, doctype: child, schema: schema, table: field.fieldname, into: &found)
                     }
                 }
             }
         }
-        return found
     }
 
     private static func collectLinks(_ object: JSONObject, doctype: DocType, schema: Schema, into terms: inout [IndexTerm]) {

@@ -52,6 +52,9 @@ struct Leveler {
             guard batch.count > 0 else { break }
             let records = try batch.records()
             var states: [DocumentKey: Document?] = [:]
+            // A document whose last entry in the batch is a Create is stored as that entry's
+            // payload: the live path stored exactly those bytes, so no re-serialization.
+            var created: [DocumentKey: [UInt8]] = [:]
             var order: [DocumentKey] = []
             var seriesChanged = false
             var replication = ReplicationFold(store: store)
@@ -61,11 +64,12 @@ struct Leveler {
                 if let state = states[key] {
                     current = state
                 } else {
-                    current = try storedDocument(key)
+                    current = record.updateType == .create ? nil : try storedDocument(key)
                     order.append(key)
                 }
                 states[key] = .some(try DocumentFold.fold(record, into: current))
-                let annotations = try EntryAnnotations(decoding: record.annotations)
+                created[key] = record.updateType == .create ? record.payload : nil
+                let annotations = record.annotations.isEmpty ? EntryAnnotations() : try EntryAnnotations(decoding: record.annotations)
                 try replication.fold(doctype: record.doctype, annotations)
                 for (prefix, value) in annotations.series where value > series[prefix] ?? 0 {
                     series[prefix] = value
@@ -73,7 +77,7 @@ struct Leveler {
                 }
             }
             var changes: [StoreChange] = order.map { key in
-                Self.storeChange(key, states[key]!, schema: schema)
+                Self.storeChange(key, states[key]!, bytes: created[key], schema: schema)
             }
             changes += replication.changes()
             if seriesChanged {
@@ -94,9 +98,10 @@ struct Leveler {
     }
 
     /// The store change for a document's new state (nil: deleted).
-    static func storeChange(_ key: DocumentKey, _ document: Document?, schema: Schema) -> StoreChange {
+    /// `bytes`: the document's serialization when already at hand.
+    static func storeChange(_ key: DocumentKey, _ document: Document?, bytes: [UInt8]? = nil, schema: Schema) -> StoreChange {
         guard let document else { return .delete(key) }
         let terms = schema[key.doctype].map { IndexTerms.terms(for: document, doctype: $0, schema: schema) } ?? []
-        return .put(key, document: document.json.serialized(), terms: terms)
+        return .put(key, document: bytes ?? document.json.serialized(), terms: terms)
     }
 }

@@ -37,9 +37,9 @@ extension Site {
         // Check the DocTypes load before the site exists, so a bad file leaves no half site.
         _ = try SchemaLoader.load(layout: layout, builtins: builtins)
         try DurableFile.replace(layout.identityFile.path, with: identity.json.serialized(pretty: true))
+        // Opening adds the system users and roles.
         let site = try open(at: layout, logger: logger)
-        defer { try? site.close() }
-        try await site.ensureSystemDocuments()
+        try site.close()
         return identity
     }
 
@@ -59,6 +59,7 @@ extension Site {
             var configuration = EventLog.Configuration()
             configuration.durability = identity.settings.logDurability
             configuration.segmentSize = UInt64(identity.settings.segmentBytes)
+            removeDiscardedStores(layout: layout, logger: logger)
             let log = try EventLog(directory: layout.logDirectory.path, configuration: configuration, logger: logger)
             var store = try SnapshotStore(directory: FilePath(layout.storeDirectory.path), logger: logger)
             if store.lastAppliedSequence > log.lastSequence {
@@ -67,8 +68,20 @@ extension Site {
             }
             try Leveler(log: log, store: store, schema: schema, logger: logger).level()
             let series = try Leveler.loadSeries(from: store)
-            return Site(layout: layout, identity: identity, schema: schema, warnings: warnings, controllers: controllers,
-                        log: log, store: store, lock: lock, series: series, logger: logger)
+            let site = Site(layout: layout, identity: identity, schema: schema, warnings: warnings, controllers: controllers,
+                            log: log, store: store, lock: lock, series: series, logger: logger)
+            // A site created by a process that died before its first write completed lacks
+            // them; adding them here makes `create` safe to interrupt.
+            if !site.exists(SystemDocTypes.user, SystemDocTypes.administrator) || !site.exists(SystemDocTypes.user, SystemDocTypes.guest) {
+                do {
+                    try site.ensureSystemDocuments()
+                } catch {
+                    try? site.log.close()
+                    try? site.store.close()
+                    throw error
+                }
+            }
+            return site
         } catch {
             lock.release()
             throw error
@@ -76,15 +89,31 @@ extension Site {
     }
 
     /// Removes the store and opens an empty one; the caller folds the whole log into it.
+    ///
+    /// The old store is first renamed aside (one atomic `rename`), then deleted: a crash while
+    /// deleting its files can never leave a half-deleted store under `store/`.
     static func rebuildStore(layout: SiteLayout, replacing store: SnapshotStore, logger: Logger) throws -> SnapshotStore {
         try store.close()
-        try FileManager.default.removeItem(at: layout.storeDirectory)
+        let aside = layout.root.appendingPathComponent("store.discarded-\(getpid())", isDirectory: true)
+        try? FileManager.default.removeItem(at: aside)
+        try FileManager.default.moveItem(at: layout.storeDirectory, to: aside)
+        try DurableFile.syncDirectory(containing: layout.storeDirectory.path)
+        try FileManager.default.removeItem(at: aside)
         return try SnapshotStore(directory: FilePath(layout.storeDirectory.path), logger: logger)
     }
 
+    /// Deletes stores an interrupted rebuild renamed aside.
+    static func removeDiscardedStores(layout: SiteLayout, logger: Logger) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: layout.root.path)) ?? []
+        for name in names where name.hasPrefix("store.discarded-") {
+            logger.info("removing \(name), left by an interrupted store rebuild")
+            try? FileManager.default.removeItem(at: layout.root.appendingPathComponent(name))
+        }
+    }
+
     /// The users and roles every site has (`Administrator`, `Guest`), created if missing.
-    func ensureSystemDocuments() async throws {
-        try await write(as: SystemDocTypes.administrator) { tx in
+    func ensureSystemDocuments() throws {
+        try writeSynchronously(as: SystemDocTypes.administrator) { tx in
             for role in ["Administrator", "System Manager", "Guest", "All"] where !tx.exists(SystemDocTypes.role, role) {
                 try tx.insert(Document(doctype: SystemDocTypes.role, name: role, ["role_name": .string(role)]), keepingName: true)
             }

@@ -18,8 +18,21 @@ final class SiteLock: Sendable {
         guard fd >= 0 else {
             throw SiteError(.io, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let e = errno
+        // A lock just released can still be held for a moment by a child this process is
+        // spawning (between fork and exec it shares our descriptors, close-on-exec or not), or
+        // by a holder that is exiting: retry briefly before calling the site taken.
+        var failure: Int32 = 0
+        for attempt in 0..<100 {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                failure = 0
+                break
+            }
+            failure = errno
+            guard failure == EWOULDBLOCK || failure == EINTR, attempt < 99 else { break }
+            usleep(10_000)
+        }
+        if failure != 0 {
+            let e = failure
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(fd)

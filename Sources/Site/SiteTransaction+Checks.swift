@@ -7,11 +7,17 @@ extension SiteTransaction {
     /// to `DocType` must name an installed DocType.
     func checkLinks(_ document: Document, doctype: DocType) throws {
         var missing: [String] = []
+        // Rows often link to the same documents (an item group, a warehouse): look each up once.
+        var found = Set<DocumentKey>()
         for link in IndexTerms.links(of: document.object, doctype: doctype, schema: schema) {
+            let key = DocumentKey(doctype: link.doctype, name: link.name)
+            if found.contains(key) { continue }
             if schema[link.doctype] == nil {
-                missing.append("\(link.field): DocType \(link.doctype) is not installed (value \(link.name))")
-            } else if !exists(link.doctype, link.name), !isPromised(DocumentKey(doctype: link.doctype, name: link.name)) {
-                missing.append("\(link.field): could not find \(link.doctype) \(link.name)")
+                missing.append("\(link.place): DocType \(link.doctype) is not installed (value \(link.name))")
+            } else if !exists(link.doctype, link.name), !isPromised(key) {
+                missing.append("\(link.place): could not find \(link.doctype) \(link.name)")
+            } else {
+                found.insert(key)
             }
         }
         for field in doctype.fields where field.fieldtype == .link && field.options == "DocType" {
@@ -33,7 +39,7 @@ extension SiteTransaction {
             let term = IndexTerm(index: IndexTerms.uniqueIndex(doctype: doctype.name, field: field.fieldname), value: text)
             let holders = keys(matching: term).subtracting([key])
             if let other = holders.first {
-                throw SiteError(.duplicate, "\(doctype.name): '\(field.fieldname)' must be unique; \(text) is already used by \(other.name)",
+                throw SiteError(.duplicate, "\(doctype.name) \(document.name ?? "(new)"): '\(field.fieldname)' must be unique; \(text) is already used by \(other.name)",
                                 doctype: doctype.name, docname: document.name)
             }
         }

@@ -5,7 +5,7 @@ import SnapshotStore
 
 extension SiteTransaction {
     /// Inserts a new document through the full lifecycle: defaults, `before_insert`, naming,
-    /// coercion and validation, the controller's `validate`, link and unique checks, then
+    /// the controller's `validate`, coercion and validation, link and unique checks, then
     /// `after_insert` and `on_update` (and `on_submit` when inserted with docstatus 1).
     ///
     /// As in Frappe, a `name` in `input` is ignored and the DocType's naming rule decides,
@@ -46,18 +46,20 @@ extension SiteTransaction {
         document.object["modified"] = .string(stamp)
         document.object["modified_by"] = .string(user)
         document.object["docstatus"] = .int(Int64(document.docstatus))
-        document = try validated(document, previous: nil, doctype: doctype)
         if let controller {
-            let before = document
+            // As in Frappe, `validate` runs before the mandatory and type checks, so it can
+            // fill computed mandatory fields (a row's `amount`); the schema then checks its
+            // result once.
             try controller.validate(&document, in: self)
-            if document != before { document = try validated(document, previous: nil, doctype: doctype) }
+            try assignNames(&document, doctype: doctype)
         }
+        document = try validated(document, previous: nil, doctype: doctype)
         try checkLinks(document, doctype: doctype)
         try checkUnique(document, doctype: doctype)
 
         let key = DocumentKey(doctype: doctype.name, name: name)
         record(key, .present(document))
-        appendEntry(.create, doctype: doctype.name, name: name, payload: document.json, modified: nil)
+        appendCreate(key, document)
 
         try controller?.afterInsert(document, in: self)
         try controller?.onUpdate(document, in: self)
@@ -65,12 +67,35 @@ extension SiteTransaction {
         return document
     }
 
-    /// Sets every missing field that has a default: literal values, and Frappe's `Today`,
-    /// `Now` and `__user`.
-    func applyDefaults(_ document: inout Document, doctype: DocType) {
+    /// Sets every missing field that has a default, in the document and in every row of its
+    /// tables (as Frappe does for new rows): literal values, and Frappe's `Today`, `Now` and
+    /// `__user`. With `newRowsOnly` (a save), only rows without a name (added by this save)
+    /// get defaults, and the document itself none.
+    func applyDefaults(_ document: inout Document, doctype: DocType, newRowsOnly: Bool = false) {
+        if !newRowsOnly { applyDefaults(&document.object, doctype: doctype) }
+        for table in doctype.tableFields {
+            guard let child = schema.childDocType(of: table), child.fields.contains(where: { $0.defaultValue?.isEmpty == false }),
+                  case .array(var rows)? = document.object[table.fieldname] else { continue }
+            var changed = false
+            for i in rows.indices {
+                guard case .object(var row) = rows[i] else { continue }
+                if newRowsOnly, !(row["name"]?.stringValue ?? "").isEmpty { continue }
+                if applyDefaults(&row, doctype: child) {
+                    rows[i] = .object(row)
+                    changed = true
+                }
+            }
+            if changed { document.object[table.fieldname] = .array(rows) }
+        }
+    }
+
+    /// Returns true when it set anything.
+    @discardableResult
+    private func applyDefaults(_ object: inout JSONObject, doctype: DocType) -> Bool {
+        var changed = false
         for field in doctype.fields where field.fieldtype.isData && !field.fieldtype.isTable {
             guard let text = field.defaultValue, !text.isEmpty else { continue }
-            if let present = document.object[field.fieldname], !present.isNull { continue }
+            if let present = object[field.fieldname], !present.isNull { continue }
             let value: JSON
             switch text.lowercased() {
             case "today":
@@ -83,8 +108,10 @@ extension SiteTransaction {
             default:
                 value = .string(text)
             }
-            document.object[field.fieldname] = value
+            object[field.fieldname] = value
+            changed = true
         }
+        return changed
     }
 
     func assignNames(_ document: inout Document, doctype: DocType) throws {

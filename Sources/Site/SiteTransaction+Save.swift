@@ -35,15 +35,16 @@ extension SiteTransaction {
         if document.object["docstatus"] == nil { document.object["docstatus"] = .int(Int64(old.docstatus)) }
 
         let action = try Action(from: old.docstatus, to: document.docstatus, doctype: doctype, name: name)
-        // Rows added in this save get names and parent columns before validation.
+        // Rows added in this save get defaults, names and parent columns before validation.
+        applyDefaults(&document, doctype: doctype, newRowsOnly: true)
         try assignNames(&document, doctype: doctype)
-        document = try validated(document, previous: old, doctype: doctype)
         let controller = site.controllers.controller(for: doctype.name)
         if let controller, action == .save || action == .submit {
-            let before = document
+            // Before the schema's checks, as on insert (see `insert`).
             try controller.validate(&document, in: self)
-            if document != before { document = try validated(document, previous: old, doctype: doctype) }
+            try assignNames(&document, doctype: doctype)
         }
+        document = try validated(document, previous: old, doctype: doctype)
         if action != .cancel {
             try checkLinks(document, doctype: doctype)
             try checkUnique(document, doctype: doctype)

@@ -18,6 +18,15 @@ public final class SiteTransaction {
     /// The user the change is made as (`owner` / `modified_by`).
     public let user: String
     var pending: [DocumentKey: Pending] = [:]
+    /// The serialized bytes of pending documents whose last change was an insert: the Create
+    /// payload and the store's bytes are one serialization, made once.
+    var pendingBytes: [DocumentKey: [UInt8]] = [:]
+    /// Index terms of pending documents, computed once per version (unique checks, link
+    /// lookups and the store fold all need them).
+    var pendingTerms: [DocumentKey: [IndexTerm]] = [:]
+    /// The pending documents holding each term (the inverse of `pendingTerms`), built on the
+    /// first `keys(matching:)` and kept up to date from then on; most transactions never ask.
+    var pendingByTerm: [IndexTerm: Set<DocumentKey>]?
     /// Keys in the order they were first touched, so the store sees changes in log order.
     var touched: [DocumentKey] = []
     var entries: [EntryDraft] = []
@@ -71,39 +80,83 @@ public final class SiteTransaction {
         }
     }
 
-    /// Documents of `doctype` whose index `term` has `value`, pending changes included.
+    /// Documents whose index `term` has `value`, this transaction's pending changes included.
+    /// Costs one store lookup and the pending documents that hold the term, not a pass over
+    /// everything the transaction touched.
     func keys(matching term: IndexTerm) -> Set<DocumentKey> {
-        var keys = Set(site.store.keys(matching: term))
-        for (key, state) in pending {
-            switch state {
-            case .deleted: keys.remove(key)
-            case .present(let document):
-                guard let doctype = schema[key.doctype] else { continue }
-                if IndexTerms.terms(for: document, doctype: doctype, schema: schema).contains(term) {
-                    keys.insert(key)
-                } else {
-                    keys.remove(key)
-                }
+        var keys = Set<DocumentKey>()
+        for key in site.store.keys(matching: term) {
+            switch pending[key] {
+            case nil: keys.insert(key)
+            case .deleted?: continue
+            case .present?: if pendingTerms[key]?.contains(term) == true { keys.insert(key) }
             }
         }
+        if pendingByTerm == nil {
+            var index: [IndexTerm: Set<DocumentKey>] = [:]
+            for (key, terms) in pendingTerms {
+                for term in terms { index[term, default: []].insert(key) }
+            }
+            pendingByTerm = index
+        }
+        if let holders = pendingByTerm?[term] { keys.formUnion(holders) }
         return keys
     }
 
     // MARK: Recording changes
 
+    /// The index terms of `document`, the pending version of `key`.
+    func terms(of key: DocumentKey, _ document: Document) -> [IndexTerm] {
+        if let cached = pendingTerms[key] { return cached }
+        guard let doctype = schema[key.doctype] else { return [] }
+        return IndexTerms.terms(for: document, doctype: doctype, schema: schema)
+    }
+
+    /// The store change for a pending key, reusing the bytes and terms already made for it.
+    func storeChange(_ key: DocumentKey) -> StoreChange {
+        switch pending[key]! {
+        case .present(let document):
+            .put(key, document: pendingBytes[key] ?? document.json.serialized(), terms: terms(of: key, document))
+        case .deleted:
+            .delete(key)
+        }
+    }
+
     func record(_ key: DocumentKey, _ state: Pending) {
         if pending[key] == nil { touched.append(key) }
         pending[key] = state
+        pendingBytes[key] = nil
+        if let old = pendingTerms.removeValue(forKey: key), pendingByTerm != nil {
+            for term in old { pendingByTerm?[term]?.remove(key) }
+        }
+        if case .present(let document) = state {
+            let terms = self.terms(of: key, document)
+            pendingTerms[key] = terms
+            if pendingByTerm != nil {
+                for term in terms { pendingByTerm?[term, default: []].insert(key) }
+            }
+        }
+    }
+
+    /// Appends the log entry of a Create: `document` serialized once, for the log and the store.
+    func appendCreate(_ key: DocumentKey, _ document: Document) {
+        let bytes = document.json.serialized()
+        pendingBytes[key] = bytes
+        appendEntry(.create, doctype: key.doctype, name: key.name, payloadBytes: bytes, modified: nil)
     }
 
     func appendEntry(_ type: UpdateType, doctype: String, name: String, payload: JSON, modified: String?) {
+        appendEntry(type, doctype: doctype, name: name, payloadBytes: payload.serialized(), modified: modified)
+    }
+
+    func appendEntry(_ type: UpdateType, doctype: String, name: String, payloadBytes: [UInt8], modified: String?) {
         var annotations = EntryAnnotations()
         annotations.modified = modified
         annotations.modifiedBy = modified == nil ? nil : user
         annotations.series = seriesForCurrentEntry
         seriesForCurrentEntry = [:]
         entries.append(EntryDraft(updateType: type, doctype: doctype, docname: name,
-                                  annotations: annotations.encoded(), payload: payload.serialized()))
+                                  annotations: annotations.encoded(), payload: payloadBytes))
     }
 
     /// The next value of a naming series, counting this transaction's own use.

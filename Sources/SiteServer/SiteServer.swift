@@ -12,11 +12,15 @@ public struct SiteServer: Sendable {
     public var backend: any SiteBackend
     public var configuration: SiteServerConfiguration
     public var logger: Logger
+    /// The streaming API, when this server serves a site that streams (see `StreamRoutes`).
+    public var streaming: StreamEndpoints?
 
-    public init(backend: any SiteBackend, configuration: SiteServerConfiguration = .init(), logger: Logger) {
+    public init(backend: any SiteBackend, configuration: SiteServerConfiguration = .init(), logger: Logger,
+                streaming: StreamEndpoints? = nil) {
         self.backend = backend
         self.configuration = configuration
         self.logger = logger
+        self.streaming = streaming
     }
 
     /// The router with every route and middleware: request log (outermost), Frappe-shaped
@@ -28,6 +32,7 @@ public struct SiteServer: Sendable {
         router.add(middleware: AuthenticationMiddleware(backend: backend))
         addRESTRoutes(to: router)
         addMethodRoutes(to: router)
+        if let streaming { addStreamRoutes(to: router, endpoints: streaming) }
         return router
     }
 

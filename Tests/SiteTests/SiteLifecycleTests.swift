@@ -82,8 +82,8 @@ import Testing
         let lastSequence = site.log.lastWrittenSequence
 
         let cases: [(JSON, SiteError.Code, String)] = [
-            (["doctype": "Customer", "customer_name": "X", "customer_type": "Company", "no_such_field": 1], .validation, "no_such_field"),
-            (["doctype": "Customer", "customer_name": "Y", "customer_type": "Martian"], .validation, "customer_type"),
+            (["doctype": "Customer", "customer_name": "X", "customer_type": "Company", "customer_group": "Commercial", "no_such_field": 1], .validation, "no_such_field"),
+            (["doctype": "Customer", "customer_name": "Y", "customer_type": "Martian", "customer_group": "Commercial"], .validation, "customer_type"),
             (["doctype": "Customer", "customer_name": "Z", "customer_type": "Company", "customer_group": "Nope"], .linkValidation, "Nope"),
             (["doctype": "No Such DocType", "x": 1], .notFound, "No Such DocType"),
             (["doctype": "Customer", "customer_type": "Company"], .validation, "customer_name"),

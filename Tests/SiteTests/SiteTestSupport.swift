@@ -19,12 +19,13 @@ struct TemporaryDirectory {
 
 enum SiteFixture {
     /// Creates a site in `directory` with the ERP DocTypes and returns it opened.
-    static func makeSite(in directory: URL, name: String = "head-office", durability: SiteSettings.Durability = .none) async throws -> Site {
+    static func makeSite(in directory: URL, name: String = "head-office", durability: SiteSettings.Durability = .none,
+                         controllers: ControllerRegistry = .erp) async throws -> Site {
         let layout = SiteLayout(root: directory)
         var settings = SiteSettings()
         settings.durability = durability
         try await Site.create(at: layout, name: name, url: nil, settings: settings)
-        return try Site.open(at: layout)
+        return try Site.open(at: layout, controllers: controllers)
     }
 
     /// Inserts the generator's master data (groups, territories, items, customers, suppliers).
@@ -46,5 +47,21 @@ enum SiteFixture {
             }
         }
         return all
+    }
+}
+
+/// Everything a refused write must leave as it was: every document's bytes, the log's last
+/// sequence, and the store's folded sequence and data file size.
+struct SiteState: Equatable {
+    var documents: [String: [UInt8]]
+    var logLastSequence: UInt64
+    var storeSequence: UInt64
+    var storeBytes: UInt64
+
+    init(_ site: Site) throws {
+        documents = try SiteFixture.snapshot(site)
+        logLastSequence = site.log.lastWrittenSequence
+        storeSequence = site.store.lastAppliedSequence
+        storeBytes = site.store.dataFileStatistics.size
     }
 }

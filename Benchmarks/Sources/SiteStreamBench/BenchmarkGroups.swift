@@ -5,6 +5,7 @@ public enum BenchmarkGroups {
         DiffBenchmarks(),
         LogBenchmarks(),
         StoreBenchmarks(),
+        SiteBenchmarks(),
         RESTBenchmarks(),
         StreamBenchmarks(),
     ]

@@ -46,7 +46,7 @@ struct RequestInput: Sendable {
         return RequestInput(query: query, body: .form(try FormEncoding.decode(Substring(text))))
     }
 
-    private static func collectBody(_ request: Request, limits: ServerLimits) async throws -> [UInt8] {
+    static func collectBody(_ request: Request, limits: ServerLimits) async throws -> [UInt8] {
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         if let declared, declared > limits.maxBodyBytes {
             throw BackendError.tooLarge(message: "request body of \(declared) bytes is over the limit of \(limits.maxBodyBytes) bytes")

@@ -9,7 +9,7 @@ import SiteServer
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the site: Frappe's REST API (streaming endpoints come with streaming)."
+        abstract: "Serve the site: REST and streaming API, pings to consumers, background pulls from producers."
     )
 
     @OptionGroup var options: SiteOptions
@@ -41,11 +41,11 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = SiteServerConfiguration()
         configuration.host = host
         configuration.port = port
-        let server = SiteServer(backend: backend, configuration: configuration, logger: logger)
+        let served = ServedSite(site: site, logger: logger)
         let siteName = site.identity.name
         let host = self.host
         let serverLogger = logger
-        let app = server.application { boundPort in
+        let started: @Sendable (Int) async -> Void = { boundPort in
             let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
             do {
                 try ServerFile(url: url, pid: getpid(), apiKey: local.apiKey, apiSecret: local.apiSecret).write(to: layout)
@@ -55,7 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("serving site \(siteName) at \(url) (Ctrl-C to stop)\n".utf8))
         }
         do {
-            try await app.runService()
+            try await served.run(configuration: configuration, backend: backend, handleSignals: true, onServerRunning: started)
         } catch {
             ServerFile.remove(from: layout)
             try? site.close()

@@ -1,0 +1,92 @@
+import DocumentModel
+import Foundation
+import Hummingbird
+import Logging
+import Site
+import SiteStreamJSON
+import Streaming
+import Synchronization
+
+/// A site while it is served: the REST and streaming API, the producer's pings to its
+/// consumers, and one background pull loop per producer it subscribes to.
+///
+/// `serve` and the demo both run sites through this, so the demo exercises exactly what a
+/// served site does.
+public final class ServedSite: Sendable {
+    public let site: Site
+    public let producer: StreamProducer
+    public let consumer: StreamConsumer
+    let logger: Logger
+    let pullConfiguration: PullLoop.Configuration
+    /// Pull loops by producer site id, with the tasks that run them.
+    private let loops = Mutex<[String: (loop: PullLoop, task: Task<Void, Never>)]>([:])
+
+    public init(site: Site, pullConfiguration: PullLoop.Configuration = .init(), logger: Logger) {
+        self.site = site
+        self.logger = logger
+        self.pullConfiguration = pullConfiguration
+        producer = StreamProducer(site: site, logger: logger)
+        consumer = StreamConsumer(site: site, logger: logger)
+    }
+
+    /// The HTTP server for this site, with streaming routes wired to this runtime.
+    public func server(configuration: SiteServerConfiguration, backend: SiteDocumentBackend, httpLogger: Logger? = nil) -> SiteServer {
+        let endpoints = StreamEndpoints(producer: producer, consumer: consumer) { [weak self] producerID in
+            self?.notify(producerID: producerID)
+        }
+        return SiteServer(backend: backend, configuration: configuration, logger: httpLogger ?? logger, streaming: endpoints)
+    }
+
+    /// Starts a pull loop for every subscribed producer that has none yet (call again after a
+    /// new subscription).
+    public func startPullLoops() throws {
+        for configuration in try consumer.producers() {
+            guard let document = try site.get(SystemDocTypes.eventProducer, configuration.name),
+                  let client = HTTPProducerClient(eventProducer: document.object) else { continue }
+            loops.withLock { loops in
+                guard loops[configuration.siteID] == nil else { return }
+                let loop = PullLoop(consumer: consumer, producer: configuration.name, client: client,
+                                    configuration: pullConfiguration, logger: logger)
+                let task = Task { await loop.run() }
+                loops[configuration.siteID] = (loop, task)
+            }
+        }
+    }
+
+    /// The pull loop of a producer (by site id), if one runs.
+    public func pullLoop(producerID: String) -> PullLoop? {
+        loops.withLock { $0[producerID]?.loop }
+    }
+
+    public func notify(producerID: String) {
+        guard let loop = pullLoop(producerID: producerID) else { return }
+        Task { await loop.notify() }
+    }
+
+    /// Runs the server, the ping notifier and the pull loops until the server stops (SIGINT
+    /// or SIGTERM with `runService`, or cancellation); then stops the rest.
+    public func run(configuration: SiteServerConfiguration, backend: SiteDocumentBackend, handleSignals: Bool,
+                    httpLogger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void) async throws {
+        let app = server(configuration: configuration, backend: backend, httpLogger: httpLogger).application(onServerRunning: onServerRunning)
+        let notifier = PingNotifier(producer: producer, logger: logger, send: HTTPPingSender(producerID: site.identity.id).send)
+        let pings = Task { await notifier.run() }
+        try startPullLoops()
+        defer {
+            pings.cancel()
+            stopPullLoops()
+        }
+        if handleSignals {
+            try await app.runService()
+        } else {
+            try await app.run()
+        }
+    }
+
+    public func stopPullLoops() {
+        let tasks = loops.withLock { loops -> [Task<Void, Never>] in
+            defer { loops.removeAll() }
+            return loops.values.map(\.task)
+        }
+        for task in tasks { task.cancel() }
+    }
+}

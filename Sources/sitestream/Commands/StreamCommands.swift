@@ -1,0 +1,243 @@
+import ArgumentParser
+import Foundation
+import Site
+import SiteServer
+import SiteStreamJSON
+import Streaming
+
+/// Opens a site for a streaming command. These commands open the site themselves; while a
+/// server holds it they refuse with a clear message (the served site pulls on its own).
+enum StreamSession {
+    static func withSite<T: Sendable>(_ options: SiteOptions, _ body: (Site) async throws -> T) async throws -> T {
+        let layout = try options.layout()
+        if let server = ServerFile.live(layout) {
+            throw CLIError("the site is served by process \(server.pid) at \(server.url); streaming commands open the site directly today, so stop the server first (a served site pulls from its producers by itself)")
+        }
+        let site = try Site.open(at: layout, logger: CLILogging.logger())
+        do {
+            let value = try await body(site)
+            try site.close()
+            return value
+        } catch {
+            try? site.close()
+            throw error
+        }
+    }
+}
+
+/// `sitestream producer add|list|status`: this site's subscriptions to other sites.
+struct ProducerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "producer", abstract: "Subscribe to producers and see how the subscriptions stand.",
+        subcommands: [Add.self, List.self, Status.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Subscribe this site to a producer; registers with it at once.",
+            discussion: "SPEC is a DocType name, optionally followed by ;same-name, ;condition=EXPR, ;mapping=NAME.")
+        @OptionGroup var options: SiteOptions
+        @Option(help: "The producer's URL, e.g. http://127.0.0.1:8000.") var url: String
+        @Option(name: .customLong("api-key"), help: "A key of a user on the producer.") var apiKey: String
+        @Option(name: .customLong("api-secret"), help: "That key's secret.") var apiSecret: String
+        @Option(name: .customLong("doctype"), parsing: .upToNextOption, help: "DocType SPECs to subscribe to.") var doctypes: [String]
+        @Flag(help: "Ask for the documents that already exist (not built yet).") var backfill = false
+
+        func run() async throws {
+            if backfill { throw CLIError("--backfill is not built yet; subscribe without it (new changes stream from now on)") }
+            let specs = try doctypes.map(ProducerCommand.parseSpec)
+            guard !specs.isEmpty else { throw ValidationError("give at least one --doctype") }
+            let client = HTTPProducerClient(url: url, apiKey: apiKey, apiSecret: apiSecret)
+            let status = try await StreamSession.withSite(options) { site in
+                try await StreamConsumer(site: site, logger: CLILogging.logger())
+                    .subscribe(Subscription(producerURL: url, apiKey: apiKey, apiSecret: apiSecret, doctypes: specs), client: client)
+            }
+            if options.json {
+                Output.printJSON(ProducerCommand.json(status))
+            } else {
+                print("subscribed to \(status.producer.name) (\(status.producer.url)): " +
+                      status.producer.rows.map { "\($0.doctype) \($0.status.rawValue)" }.joined(separator: ", "))
+                if status.producer.rows.contains(where: { $0.status == .pending }) {
+                    print("the producer must approve: sitestream consumer approve --site PRODUCER_DIR --consumer NAME --doctype …")
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The producers this site subscribes to.")
+        @OptionGroup var options: SiteOptions
+        func run() async throws { try await ProducerCommand.show(options) }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approval, watermark and counts per producer.")
+        @OptionGroup var options: SiteOptions
+        func run() async throws { try await ProducerCommand.show(options) }
+    }
+
+    static func show(_ options: SiteOptions) async throws {
+        let statuses = try await StreamSession.withSite(options) { site in
+            let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
+            return try consumer.producers().map { try consumer.status(producer: $0.name) }
+        }
+        if options.json {
+            Output.printJSON(.array(statuses.map(json)))
+            return
+        }
+        Output.printTable(["producer", "url", "doctypes", "watermark", "synced", "failed"], statuses.map { s in
+            [s.producer.name, s.producer.url, s.producer.rows.map { "\($0.doctype) (\($0.status.rawValue))" }.joined(separator: ", "),
+             s.watermark.map { "\($0.sequence) @ \($0.cursor)" } ?? "-", String(s.watermark?.synced ?? 0), String(s.watermark?.failed ?? 0)]
+        })
+    }
+
+    static func json(_ s: StreamConsumer.ProducerStatus) -> JSON {
+        [
+            "producer": .string(s.producer.name), "site_id": .string(s.producer.siteID), "url": .string(s.producer.url),
+            "doctypes": .array(s.producer.rows.map { ["doctype": .string($0.doctype), "status": .string($0.status.rawValue),
+                                                       "use_same_name": .bool($0.useSameName)] }),
+            "watermark": s.watermark.map { ["sequence": .int(Int64($0.sequence)), "cursor": .string($0.cursor.description),
+                                            "synced": .int(Int64($0.synced)), "failed": .int(Int64($0.failed))] } ?? .null,
+        ]
+    }
+
+    /// `DocType[;same-name][;condition=EXPR][;mapping=NAME]`.
+    static func parseSpec(_ spec: String) throws -> Subscription.DocTypeOptions {
+        let parts = spec.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let doctype = parts.first, !doctype.isEmpty else { throw ValidationError("--doctype '\(spec)': no DocType name") }
+        var options = Subscription.DocTypeOptions(doctype, useSameName: false)
+        for part in parts.dropFirst() {
+            if part == "same-name" {
+                options.useSameName = true
+            } else if part.hasPrefix("condition=") {
+                options.condition = String(part.dropFirst("condition=".count))
+            } else if part.hasPrefix("mapping=") {
+                options.mapping = String(part.dropFirst("mapping=".count))
+            } else if part == "backfill" || part.hasPrefix("on-revoke=") {
+                throw ValidationError("--doctype '\(spec)': '\(part)' is not built yet")
+            } else {
+                throw ValidationError("--doctype '\(spec)': unknown option '\(part)'; use same-name, condition=EXPR or mapping=NAME")
+            }
+        }
+        return options
+    }
+}
+
+/// `sitestream consumer list|approve|reject`: the producer's side of subscriptions.
+struct ConsumerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consumer", abstract: "Registered consumers and their per-DocType approval.",
+        subcommands: [List.self, Approve.self, Reject.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The consumers registered with this site.")
+        @OptionGroup var options: SiteOptions
+        func run() async throws {
+            // The Event Consumer documents, through the server when one holds the site.
+            let client = try SiteSession.documents(options)
+            var documents: [JSONObject] = []
+            // A list leaves child tables out (as Frappe's does), so each consumer is read whole.
+            for listed in try await client.list("Event Consumer", filters: [:], start: 0, limit: 1_000) {
+                documents.append(try await client.get("Event Consumer", listed["name"]?.stringValue ?? ""))
+            }
+            let records: [(name: String, siteID: String, callback: String?, rows: [(String, String)])] = documents.map { d in
+                (d["name"]?.stringValue ?? "", d["site_id"]?.stringValue ?? "", d["callback_url"]?.stringValue,
+                 (d["consumer_doctypes"]?.arrayValue ?? []).map { ($0["ref_doctype"]?.stringValue ?? "", $0["status"]?.stringValue ?? "") })
+            }
+            if options.json {
+                Output.printJSON(.array(records.map { r in
+                    ["consumer": .string(r.name), "site_id": .string(r.siteID), "callback_url": r.callback.map(JSON.string) ?? .null,
+                     "doctypes": .array(r.rows.map { ["doctype": .string($0.0), "status": .string($0.1)] })]
+                }))
+            } else {
+                Output.printTable(["consumer", "site id", "doctypes"], records.map { r in
+                    [r.name, r.siteID, r.rows.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")]
+                })
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Approve DocTypes for a consumer.")
+        @OptionGroup var options: SiteOptions
+        @Option(help: "The consumer's site name or id.") var consumer: String
+        @Option(name: .customLong("doctype"), parsing: .upToNextOption, help: "DocTypes to approve.") var doctypes: [String]
+        func run() async throws {
+            try await ConsumerCommand.setStatus(options, consumer: consumer, doctypes: doctypes, status: .approved)
+        }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reject DocTypes for a consumer.")
+        @OptionGroup var options: SiteOptions
+        @Option(help: "The consumer's site name or id.") var consumer: String
+        @Option(name: .customLong("doctype"), parsing: .upToNextOption, help: "DocTypes to reject.") var doctypes: [String]
+        func run() async throws {
+            try await ConsumerCommand.setStatus(options, consumer: consumer, doctypes: doctypes, status: .rejected)
+        }
+    }
+}
+
+extension ConsumerCommand {
+    /// Sets the approval of `doctypes` for `consumer`: through the server when one holds the
+    /// site (the `Event Consumer` document's rows, over REST), otherwise directly.
+    static func setStatus(_ options: SiteOptions, consumer: String, doctypes: [String], status: DocTypeRegistration.Status) async throws {
+        guard !doctypes.isEmpty else { throw ValidationError("give at least one --doctype") }
+        let layout = try options.layout()
+        let rows: [(String, String)]
+        if let server = ServerFile.live(layout) {
+            let remote = RemoteDocumentClient(server: server)
+            let document = try await remote.get("Event Consumer", consumer)
+            var table = (document["consumer_doctypes"]?.arrayValue ?? []).compactMap(\.objectValue)
+            let known = Set(table.compactMap { $0["ref_doctype"]?.stringValue })
+            if let unknown = doctypes.first(where: { !known.contains($0) }) {
+                throw CLIError("\(consumer) has not asked for \(unknown); it asked for \(known.sorted().joined(separator: ", "))")
+            }
+            for i in table.indices where doctypes.contains(table[i]["ref_doctype"]?.stringValue ?? "") {
+                table[i]["status"] = .string(status.rawValue)
+            }
+            let saved = try await remote.update("Event Consumer", consumer, ["consumer_doctypes": .array(table.map(JSON.object))])
+            rows = (saved["consumer_doctypes"]?.arrayValue ?? []).map { ($0["ref_doctype"]?.stringValue ?? "", $0["status"]?.stringValue ?? "") }
+        } else {
+            let record = try await StreamSession.withSite(options) { site in
+                status == .approved
+                    ? try await StreamProducer(site: site).approve(consumer: consumer, doctypes: doctypes)
+                    : try await StreamProducer(site: site).reject(consumer: consumer, doctypes: doctypes)
+            }
+            rows = record.doctypes.map { ($0.doctype, $0.status.rawValue) }
+        }
+        print("\(consumer): " + rows.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
+    }
+}
+
+/// `sitestream pull --site DIR [--producer NAME]`: pull and replay everything available now.
+struct PullCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pull", abstract: "Pull and replay everything the producers have now, then exit.")
+    @OptionGroup var options: SiteOptions
+    @Option(help: "Only this producer (its name or site id).") var producer: String?
+
+    func run() async throws {
+        let progress = ProgressLine()
+        let reports = try await StreamSession.withSite(options) { site -> [(String, StreamConsumer.PullReport)] in
+            let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
+            var reports: [(String, StreamConsumer.PullReport)] = []
+            for configuration in try consumer.producers() where producer == nil || producer == configuration.name || producer == configuration.siteID {
+                guard let document = try site.get("Event Producer", configuration.name),
+                      let client = HTTPProducerClient(eventProducer: document.object) else {
+                    throw CLIError("the Event Producer \(configuration.name) has no URL or credentials")
+                }
+                let name = configuration.name
+                let report = try await consumer.pull(producer: name, client: client) { sequence, _, last in
+                    progress.note("pulling from \(name): entry \(sequence) of \(last)")
+                }
+                reports.append((name, report))
+            }
+            return reports
+        }
+        progress.finish()
+        if let producer, reports.isEmpty { throw CLIError("this site does not subscribe to a producer named \(producer)") }
+        for (name, report) in reports {
+            print("\(name): \(report.received) received, \(report.synced) synced, \(report.skipped) skipped, \(report.failed) failed")
+        }
+    }
+}
