@@ -97,4 +97,44 @@ struct ParkingCausesTests {
         #expect(try pair.consumer.syncLog(status: .synced).count == 2)
         #expect(try pair.consumer.syncLog().allSatisfy { $0.status == .synced })
     }
+
+    @Test("a dependency the producer creates a moment later: the automatic retry fetches it and releases the document")
+    func transientMissingDependency() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        let clock = TestClock()
+        pair.consumer = StreamConsumer(site: pair.consumerSite, now: clock.now)
+        // The producer's Customers become Suppliers of a group the producer has not made yet.
+        try await pair.consumerSite.write { tx in
+            try tx.insert(Document(doctype: "Document Type Mapping", [
+                "mapping_name": "Customer to Supplier", "local_doctype": "Supplier", "remote_doctype": "Customer",
+                "field_mapping": [
+                    ["local_fieldname": "supplier_name", "remote_fieldname": "customer_name"],
+                    ["local_fieldname": "supplier_group", "default_value": "Wholesale Suppliers"],
+                ],
+            ]))
+        }
+        try await pair.subscribe([.init("Customer", mapping: "Customer to Supplier"), .init("Supplier Group")])
+        try await pair.producerSite.write { tx in try tx.insert(Docs.customer("Early")) }
+        try await pair.producerSite.write { tx in try tx.update("Customer", "Early", with: ["customer_name": "Early Ltd"]) }
+        var report = try await pair.pull()
+        #expect(report.failed == 2)
+        #expect(!pair.consumerSite.exists("Supplier", "Early"))
+        #expect(try pair.consumer.syncLog(status: .failed).first?.error?.contains("Wholesale Suppliers") == true)
+
+        // A moment later the producer creates the group.
+        try await pair.producerSite.write { tx in
+            try tx.insert(Document(doctype: "Supplier Group", ["supplier_group_name": "Wholesale Suppliers"]))
+        }
+        clock.advance(5)
+        report = try await pair.pull()
+        #expect(report.retries.released == 1 && report.retries.synced == 2)
+        #expect(report.failed == 0)
+        let supplier = try #require(try pair.consumerSite.get("Supplier", "Early"))
+        #expect(supplier["supplier_name"]?.stringValue == "Early Ltd")
+        #expect(supplier["supplier_group"]?.stringValue == "Wholesale Suppliers")
+        #expect(pair.consumerSite.count("Supplier Group") == 1)
+        #expect(try consumerEntries(pair, "Supplier", "Early") == [.create, .update])
+        #expect(try pair.consumer.syncLog().allSatisfy { $0.status == .synced })
+    }
 }
