@@ -70,7 +70,8 @@ struct ParkingTests {
 
         let report = try await pair.pull(maxEntries: 100)
         #expect(report.synced == 1000)
-        #expect(report.failed == 3)  // one Failed, two Waiting
+        #expect(report.failed == 3 && report.waiting == 2)  // one Failed, two Waiting
+        #expect(try pair.consumer.status(producer: "head-office").parkedDocuments == 1)
         #expect(pair.consumerSite.count("Customer") == 1001)
         // The consumer's copy is the one before the refused update: nothing was applied out of order.
         let stuck = try #require(try pair.consumerSite.get("Customer", "Stuck"))
@@ -118,6 +119,7 @@ struct ParkingTests {
         #expect(try pair.consumer.syncLog(status: .synced).count == 3)
         #expect(try pair.consumer.syncLog(status: .failed).isEmpty)
         #expect(try pair.consumer.syncLog(status: .waiting).isEmpty)
+        #expect(try pair.consumer.status(producer: "head-office").parkedDocuments == 0)
 
         // Released: its next update flows normally.
         try await pair.producerSite.write { tx in try tx.update("Customer", "Stuck", with: ["customer_details": "later"]) }
@@ -210,7 +212,7 @@ struct ParkingTests {
         try await pair.producerSite.write { tx in try tx.update("Customer", "Durable", with: ["customer_details": "fine"]) }
         try await pair.producerSite.write { tx in try tx.insert(Docs.customer("Other B")) }
         let report = try await pair.pull()
-        #expect(report.synced == 1 && report.failed == 1)
+        #expect(report.synced == 1 && report.failed == 1 && report.waiting == 1)
         #expect(pair.consumerSite.exists("Customer", "Other B"))
         #expect(try pair.consumerSite.get("Customer", "Durable")?["customer_details"]?.stringValue != "fine")
         #expect(try pair.consumer.syncLog(status: .waiting).count == 1)

@@ -15,6 +15,8 @@ extension StreamConsumer {
         public var synced = 0
         public var skipped = 0
         public var failed = 0
+        /// Of `failed`, the records of documents already parked, kept as `Waiting` entries.
+        public var waiting = 0
         /// Where the next pull starts.
         public var cursor: LogCursor?
         /// The producer's last sequence in the last reply.
@@ -30,6 +32,7 @@ extension StreamConsumer {
             synced += other.synced
             skipped += other.skipped
             failed += other.failed
+            waiting += other.waiting
             cursor = other.cursor ?? cursor
             producerLastSequence = max(producerLastSequence, other.producerLastSequence)
             retries.add(other.retries)
@@ -80,22 +83,23 @@ extension StreamConsumer {
                 configuration = try producer(configuration.name)
             }
             var acknowledgements: [WriteAcknowledgement] = []
-            var outcomes: [(UInt64, ReplayOutcome)] = []
+            var outcomes: [(UInt64, ReplayOutcome, Bool)] = []
             var replayed = cursor
             for (entry, record) in zip(reply.entries, records) {
-                let (outcome, acknowledgement) = try await replay(record, cursorAfter: entry.cursor, configuration: configuration, client: client)
+                let (outcome, acknowledgement, waiting) = try await replay(record, cursorAfter: entry.cursor, configuration: configuration, client: client)
                 if let acknowledgement { acknowledgements.append(acknowledgement) }
-                outcomes.append((record.sequence, outcome))
+                outcomes.append((record.sequence, outcome, waiting))
                 replayed = entry.cursor
             }
             // The reply's writes share group commits; a record counts once its write is durable.
             for acknowledgement in acknowledgements { try await acknowledgement.wait() }
-            for (sequence, outcome) in outcomes {
+            for (sequence, outcome, waiting) in outcomes {
                 switch outcome {
                 case .synced: report.synced += 1
                 case .skipped: report.skipped += 1
                 case .failed: report.failed += 1
                 }
+                if waiting { report.waiting += 1 }
                 progress?(sequence, outcome, reply.lastSequence)
             }
             cursor = replayed

@@ -27,21 +27,22 @@ extension StreamConsumer {
     /// from the same producer are recorded as `Waiting` behind it instead of being applied
     /// (`StreamConsumer+Parking.swift`). Every outcome moves the watermark to `cursorAfter`.
     /// The write is queued, not waited for: the caller waits for the returned acknowledgement
-    /// (once per reply) before it counts the record as done.
+    /// (once per reply) before it counts the record as done. `waiting` tells a record kept
+    /// behind its parked document from a failure of its own.
     func replay(_ record: LogRecord, cursorAfter: LogCursor, configuration: ProducerConfiguration,
-                client: any ProducerClient) async throws -> (ReplayOutcome, WriteAcknowledgement?) {
-        guard let row = configuration.row(for: record.doctype) else { return (.skipped, nil) }
+                client: any ProducerClient) async throws -> (ReplayOutcome, WriteAcknowledgement?, waiting: Bool) {
+        guard let row = configuration.row(for: record.doctype) else { return (.skipped, nil, false) }
         let producerID = configuration.siteID
         let mark = StreamMark(producer: producerID, sequence: record.sequence, cursor: cursorAfter, outcome: .synced)
         var failedMark = mark
         failedMark.outcome = .failed
         let key = ParkKey(doctype: record.doctype, docname: record.docname)
         if try isParked(key, configuration: configuration) {
-            return (.failed, try recordWaiting(record, row: row, configuration: configuration, mark: failedMark))
+            return (.failed, try recordWaiting(record, row: row, configuration: configuration, mark: failedMark), true)
         }
         do {
             let (outcome, acknowledgement) = try await apply(record, row: row, configuration: configuration, client: client, mark: mark)
-            return (outcome, acknowledgement)
+            return (outcome, acknowledgement, false)
         } catch let failure as ApplyFailure {
             // A record about a document the producer has deleted since is obsolete (its
             // Delete follows): its links may be gone or no longer reachable. Skip it rather
@@ -49,14 +50,14 @@ extension StreamConsumer {
             if record.updateType != .delete, try await isGoneOnProducer(record, client: client) {
                 logger.info("skipped a record of a document deleted on the producer since",
                             metadata: ["producer": "\(configuration.name)", "doctype": "\(record.doctype)", "docname": "\(record.docname)"])
-                return (.skipped, nil)
+                return (.skipped, nil, false)
             }
             logger.warning("replay failed; the document is parked", metadata: [
                 "producer": "\(configuration.name)", "doctype": "\(record.doctype)",
                 "docname": "\(record.docname)", "sequence": "\(record.sequence)", "error": "\(failure.underlying)"])
             let acknowledgement = try recordFailure(record, row: row, localName: failure.localName, configuration: configuration,
                                                     mark: failedMark, error: failure.underlying)
-            return (.failed, acknowledgement)
+            return (.failed, acknowledgement, false)
         }
     }
 

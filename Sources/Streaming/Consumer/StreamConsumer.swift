@@ -61,11 +61,14 @@ public final class StreamConsumer: Sendable {
     public struct ProducerStatus: Sendable, Equatable {
         public var producer: ProducerConfiguration
         public var watermark: StreamWatermark?
+        /// Documents of this producer parked behind a failed replay (see `syncLog(status:producer:)`).
+        public var parkedDocuments = 0
     }
 
     public func status(producer nameOrID: String) throws -> ProducerStatus {
         let configuration = try producer(nameOrID)
-        return ProducerStatus(producer: configuration, watermark: try site.streamWatermark(producer: configuration.siteID))
+        return ProducerStatus(producer: configuration, watermark: try site.streamWatermark(producer: configuration.siteID),
+                              parkedDocuments: try parkedKeys(producer: configuration.name).count)
     }
 
     /// Registers this site with a producer and saves (creates or updates) its `Event Producer`
