@@ -15,6 +15,7 @@ struct SiteStreamCommand: AsyncParsableCommand {
             ProducerCommand.self,
             ConsumerCommand.self,
             PullCommand.self,
+            SyncLogCommand.self,
             DocCommand.self,
             LogCommand.self,
             BenchCommand.self,
