@@ -93,16 +93,18 @@ let package = Package(
             dependencies: ["EventLog", "SnapshotStore", "Site", "SiteStreamJSON", "DocumentModel", "ERPFixtures", "Streaming"],
             path: "Tests/CrashChild"
         ),
+        // What every test target that SIGKILLs the crash child shares: finding it, starting it, collecting its lines.
+        .target(name: "CrashChildSupport", path: "Tests/CrashChildSupport"),
         .testTarget(name: "SiteStreamJSONTests", dependencies: ["SiteStreamJSON"]),
         .testTarget(name: "DocumentModelTests", dependencies: ["DocumentModel", "SiteStreamJSON", "ERPFixtures"]),
         .testTarget(name: "ERPFixturesTests", dependencies: ["ERPFixtures", "DocumentModel", "SiteStreamJSON"]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CZlib"]),
-        .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore"]),
+        .testTarget(name: "EventLogTests", dependencies: ["CrashChildSupport", "EventLog", "CZlib"]),
+        .testTarget(name: "SnapshotStoreTests", dependencies: ["CrashChildSupport", "SnapshotStore"]),
         .testTarget(name: "DocumentQueryTests", dependencies: ["DocumentQuery", "SiteStreamJSON"]),
         .testTarget(name: "SiteServerTests", dependencies: ["SiteServer", "DocumentQuery", "SiteStreamJSON", "Site", "DocumentModel"]),
-        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "CZlib"]),
+        .testTarget(name: "StreamingTests", dependencies: ["CrashChildSupport", "Streaming", "Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "CZlib"]),
         // Runs the built `sitestream` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["SiteStreamJSON"]),
-        .testTarget(name: "SiteTests", dependencies: ["Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore"]),
+        .testTarget(name: "SiteTests", dependencies: ["CrashChildSupport", "Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import CrashChildSupport
 import Testing
 @testable import EventLog
 #if canImport(Glibc)
@@ -19,49 +20,8 @@ private func crashPayload(for name: String) -> [UInt8] {
     return out
 }
 
-/// Finds `sitestream-crash-child`, built by `swift build --build-tests` into the same directory
-/// as the test bundle.
-func crashChildURL() -> URL? {
-    var candidates: [URL] = []
-    let argument0 = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-    candidates.append(argument0.deletingLastPathComponent())
-    candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
-    candidates.append(Bundle.main.bundleURL)
-    // The bundle may be `X.xctest/Contents/MacOS/X` on Darwin.
-    candidates.append(argument0.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent())
-    for directory in candidates {
-        let url = directory.appendingPathComponent("sitestream-crash-child")
-        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-    }
-    return nil
-}
-
-/// Collects a child's stdout lines on a background thread.
-final class LineCollector: Sendable {
-    private let lines = Mutex<[String]>([])
-    private let finished = Mutex(false)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            var pending = Data()
-            while true {
-                let data = handle.availableData
-                if data.isEmpty { break }
-                pending.append(data)
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...newline)
-                    lines.withLock { $0.append(line) }
-                }
-            }
-            finished.withLock { $0 = true }
-        }
-    }
-
-    var count: Int { lines.withLock { $0.count } }
-    var isFinished: Bool { finished.withLock { $0 } }
-    var all: [String] { lines.withLock { $0 } }
-}
+/// The crash child's path, or nil (the shared search in `CrashChildSupport`).
+func crashChildURL() -> URL? { try? CrashChild.executable() }
 
 @Suite struct CrashTests {
     /// A child appends with durability `always` from three threads and reports each acknowledged

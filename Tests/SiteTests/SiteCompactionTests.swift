@@ -1,3 +1,4 @@
+import CrashChildSupport
 import DocumentModel
 import Foundation
 import Site

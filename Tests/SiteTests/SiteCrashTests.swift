@@ -1,3 +1,4 @@
+import CrashChildSupport
 import DocumentModel
 import EventLog
 import Foundation
@@ -145,7 +146,7 @@ enum AcknowledgedState: Equatable {
         var kills = 0, lines = 0, reopened = 0
         let cycles = 60
         for cycle in 0..<cycles {
-            let child = try CrashChild.start(["site-write", siteDir.path, String(1000 + cycle)])
+            let child = try CrashChild.startCollecting(["site-write", siteDir.path, String(1000 + cycle)])
             // Kill at a random moment: sometimes while it opens (or creates) the site, mostly
             // after a random number of acknowledged writes, with a random extra delay.
             let target = cycle == 0 ? 5 : Int.random(in: 0...30, using: &random)
@@ -194,7 +195,7 @@ enum AcknowledgedState: Equatable {
         defer { dir.cleanUp() }
         try await SiteFixture.makeSite(in: dir.url).close()
         let ready = dir.url.appendingPathComponent("ready")
-        let child = try CrashChild.start(["site-hold", dir.url.path, ready.path])
+        let child = try CrashChild.startCollecting(["site-hold", dir.url.path, ready.path])
         let holding = CrashChild.waitUntil(seconds: 60) { FileManager.default.fileExists(atPath: ready.path) || !child.process.isRunning }
         #expect(holding && child.process.isRunning, "the holder did not start: \(holding ? child.errorOutput : "timeout")")
         let error = #expect(throws: SiteError.self) { try Site.open(at: SiteLayout(root: dir.url)) }

@@ -1,3 +1,4 @@
+import CrashChildSupport
 import Foundation
 import Testing
 @testable import SnapshotStore

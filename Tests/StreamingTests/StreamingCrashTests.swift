@@ -1,3 +1,4 @@
+import CrashChildSupport
 import DocumentModel
 import EventLog
 import Foundation

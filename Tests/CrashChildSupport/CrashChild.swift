@@ -1,14 +1,17 @@
 import Foundation
-import Synchronization
-import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
-/// Finds and runs `sitestream-crash-child`, which SwiftPM builds next to the test bundle (the
-/// same search the SnapshotStore tests use).
-enum CrashChild {
-    static func executable() throws -> URL {
+/// Finds and runs `sitestream-crash-child`, which `swift build --build-tests` puts next to the
+/// test bundle. Shared by every test target that kills a child process.
+public enum CrashChild {
+    public struct NotFound: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The child's path, searched near the test bundle and the running executable.
+    public static func executable() throws -> URL {
         var directories: [URL] = [
             Bundle.main.bundleURL,
             Bundle.main.bundleURL.deletingLastPathComponent(),
@@ -23,25 +26,33 @@ enum CrashChild {
                 if FileManager.default.isExecutableFile(atPath: url.path) { return url }
             }
         }
-        Issue.record("sitestream-crash-child not found near \(directories.map(\.path)); run `swift build --build-tests` first")
-        throw CancellationError()
+        throw NotFound(description: "sitestream-crash-child not found near \(directories.map(\.path)); run `swift build --build-tests` first")
     }
 
-    /// Starts the child with `arguments`; its stdout lines are collected, stderr goes to a pipe
-    /// read when it ends.
-    static func start(_ arguments: [String]) throws -> RunningChild {
+    /// Starts the child with `arguments`; stdout goes to `stdout` when given, stderr to ours.
+    public static func start(_ arguments: [String], stdout: Pipe? = nil) throws -> Process {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
+        if let stdout { process.standardOutput = stdout }
+        try process.run()
+        return process
+    }
+
+    /// Starts the child with its stdout lines collected and its stderr kept for a failure message.
+    public static func startCollecting(_ arguments: [String]) throws -> RunningChild {
         let stdout = Pipe(), stderr = Pipe()
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
         return RunningChild(process: process, lines: LineCollector(stdout.fileHandleForReading), stderr: stderr)
     }
 
-    /// Polls `condition` every 2 ms until it holds or `seconds` pass (generous bounds only).
-    static func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    /// Polls `condition` every 2 ms until it holds or `seconds` pass (bound generously).
+    public static func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
@@ -49,16 +60,23 @@ enum CrashChild {
         }
         return try condition()
     }
+
+    /// SIGKILLs `process` and waits for it.
+    public static func kill(_ process: Process) {
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
 }
 
-struct RunningChild {
-    let process: Process
-    let lines: LineCollector
-    let stderr: Pipe
+/// A child started by `CrashChild.startCollecting`.
+public struct RunningChild: Sendable {
+    public let process: Process
+    public let lines: LineCollector
+    public let stderr: Pipe
 
     /// SIGKILLs the child (if still running) and waits for it and for the end of its output.
     /// Returns true when the kill ended it, false when it had already exited by itself.
-    func kill() -> Bool {
+    public func kill() -> Bool {
         let running = process.isRunning
         if running { Glibc.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
@@ -66,34 +84,7 @@ struct RunningChild {
         return running && process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
     }
 
-    var errorOutput: String {
+    public var errorOutput: String {
         String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
-}
-
-/// Collects a child's stdout lines on a thread of its own.
-final class LineCollector: Sendable {
-    private let lines = Mutex<[String]>([])
-    private let finished = Mutex(false)
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            var pending = Data()
-            while true {
-                let data = handle.availableData
-                if data.isEmpty { break }
-                pending.append(data)
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...newline)
-                    lines.withLock { $0.append(line) }
-                }
-            }
-            finished.withLock { $0 = true }
-        }
-    }
-
-    var count: Int { lines.withLock { $0.count } }
-    var isFinished: Bool { finished.withLock { $0 } }
-    var all: [String] { lines.withLock { $0 } }
 }
