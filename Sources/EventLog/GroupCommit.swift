@@ -137,37 +137,38 @@ extension EventLog {
                 try roll()
             }
             // A lone request is written straight from its own buffer; several are gathered
-            // into one buffer so the group is one write.
+            // into one buffer so the group is one write. A request (one group) never spans
+            // segments: when it would take the segment past its size, the segment is sealed
+            // first (unless it is empty: a group larger than a segment gets one of its own).
             let direct = group.count == 1
             for request in group {
                 let first = w.nextSequence
-                var cursor = LogCursor(segment: 0, offset: 0)
+                let start = w.writeOffset + UInt64(w.buffer.count)
+                if start + UInt64(request.frames.count) > configuration.segmentSize && start > UInt64(SegmentHeader.size) {
+                    try flush()
+                    try roll()
+                }
                 try request.frames.withUnsafeMutableBytes { frames in
+                    let start = w.writeOffset + UInt64(w.buffer.count)
                     var at = 0
-                    var directStart = 0
                     while at < frames.count {
                         let length = Int(UnsafeRawBufferPointer(frames).u32(at: at))
-                        var position = w.writeOffset + UInt64(direct ? at - directStart : w.buffer.count)
-                        if position + UInt64(length) > configuration.segmentSize && position > UInt64(SegmentHeader.size) {
-                            try flush(direct: direct ? UnsafeRawBufferPointer(rebasing: frames[directStart..<at]) : nil)
-                            directStart = at
-                            try roll()
-                            position = w.writeOffset
-                        }
+                        let position = start + UInt64(at)
                         RecordFrame.seal(frames, at: at, sequence: w.nextSequence)
                         if w.lastIndexedOffset.map({ position - $0 >= UInt64(configuration.indexIntervalBytes) }) ?? true {
                             w.newIndexEntries.append(SparseIndex.Entry(sequence: w.nextSequence, offset: position))
                             w.lastIndexedOffset = position
                         }
-                        if !direct { w.buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: frames[at..<at + length])) }
                         w.nextSequence += 1
                         at += length
                     }
                     if direct {
-                        try flush(direct: UnsafeRawBufferPointer(rebasing: frames[directStart..<at]))
+                        try flush(direct: UnsafeRawBufferPointer(frames))
+                    } else {
+                        w.buffer.append(contentsOf: UnsafeRawBufferPointer(frames))
                     }
-                    cursor = LogCursor(segment: w.active.base, offset: w.writeOffset + UInt64(w.buffer.count))
                 }
+                let cursor = LogCursor(segment: w.active.base, offset: w.writeOffset + UInt64(w.buffer.count))
                 request.result = AppendResult(firstSequence: first, lastSequence: w.nextSequence - 1, cursor: cursor)
             }
             try flush()
