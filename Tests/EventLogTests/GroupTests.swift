@@ -63,8 +63,8 @@ import Testing
         defer { dir.remove() }
         let log = try open(dir)
         let ends = try appendGroups(log, [3, 1, 2, 4, 5])
-        let indexPoints = try SparseIndexProbe.sequences(dir.logPath + "/" + SegmentName.index(1))
         try log.close()
+        let indexPoints = try SparseIndexProbe.sequences(dir.logPath + "/" + SegmentName.index(1))
         #expect(indexPoints.contains { $0 > ends[2] + 1 && $0 <= ends[3] }, "an index point inside the 4-record group: \(indexPoints)")
         #expect(indexPoints.contains { $0 > ends[3] + 1 && $0 <= ends[4] }, "an index point inside the 5-record group: \(indexPoints)")
         let active = dir.logPath + "/" + segmentFiles(dir.logPath)[0]
