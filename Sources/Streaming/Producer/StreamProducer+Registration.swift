@@ -24,7 +24,7 @@ extension StreamProducer {
                 throw StreamError(.invalidRequest, "register request: DocType \(row.doctype) is not installed on \(site.identity.name)", doctype: row.doctype)
             }
             if let text = row.condition?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-                do { _ = try Condition(text) } catch let error as StreamError {
+                do { _ = try Condition(text, functions: conditionFunctions) } catch let error as StreamError {
                     throw StreamError(.invalidRequest, "register request: \(row.doctype): \(error.message)", doctype: row.doctype)
                 }
             }
