@@ -191,6 +191,8 @@ public enum AccessMark: Equatable, Sendable {
         }
     }
 
+    public var isGrant: Bool { if case .grant = self { true } else { false } }
+
     public var asOf: UInt64 {
         switch self {
         case .grant(let n), .revoke(let n): n
