@@ -68,9 +68,10 @@ struct ConditionLanguageTests {
         ("any(row.qty > 1 for row in row.items)", 28, "unknown name 'row'"),
         ("len(doc.items, doc.items)", 1, "takes one argument"),
         ("doc.a == 1 ; doc.b", 12, "not part of the condition language"),
-        ("lambda: 1", 1, "unknown name 'lambda'"),
+        ("lambda: 1", 7, "':' is not part of the condition language"),
         ("", 1, "empty"),
-        ("doc.a(1)", 6, "only the built-in functions can be called"),
+        ("doc.a(1)", 5, "unknown method 'a'"),
+        ("(doc.a)(1)", 8, "only the built-in functions can be called"),
         ("doc.x == 1 if True else 2", 12, "unexpected 'if'"),
     ])
     func refused(text: String, position: Int, reason: String) {
@@ -121,20 +122,15 @@ struct ConditionLanguageTests {
 }
 
 /// Answers as told by a flag the test flips: throwing while `failing` is set.
-struct FlagCondition: ConditionFunction {
-    let failing: Mutex<Bool>
-    let seen: Mutex<[String]>
+final class FlagCondition: ConditionFunction {
+    let failing = Mutex(false)
+    let seen = Mutex<[String]>([])
 
     func evaluate(document: JSONObject, context: ConditionContext) throws -> Bool {
         seen.withLock { $0.append("\(context.consumer?.name ?? "-") \(context.entry?.updateType.description ?? "fetch") \(context.entry?.docname ?? "")") }
         if failing.withLock({ $0 }) { throw ConditionError("the branch register is offline") }
         return document["customer_type"]?.stringValue == "Individual"
     }
-}
-
-final class Shared<T: Sendable>: Sendable {
-    let value: Mutex<T>
-    init(_ value: T) { self.value = Mutex(value) }
 }
 
 @Suite("Conditions on a subscription")
@@ -164,7 +160,7 @@ struct ConditionTests {
 
     @Test("the same through a cmd: function, which sees the consumer and the entry")
     func commandCondition() async throws {
-        let flag = FlagCondition(failing: Mutex(false), seen: Mutex([]))
+        let flag = FlagCondition()
         var functions = ConditionFunctions()
         functions.register("individuals", flag)
         let pair = try await StreamPair(conditionFunctions: functions)
@@ -322,7 +318,7 @@ struct ConditionTests {
 
     @Test("a condition that throws withholds the entry, shows the error in the producer's status, and is retried on later pulls")
     func failingConditionIsRetried() async throws {
-        let flag = FlagCondition(failing: Mutex(false), seen: Mutex([]))
+        let flag = FlagCondition()
         var functions = ConditionFunctions()
         functions.register("register_check", flag)
         let pair = try await StreamPair(conditionFunctions: functions)

@@ -71,15 +71,24 @@ final class AccessJournal {
 
     subscript(key: AccessKey) -> AccessState? { states[key] }
 
+    /// The record a retry sent at `cursor` (a request's own `after`): sent again, unchanged,
+    /// while the consumer keeps asking from that cursor (it cannot say whether it applied
+    /// it; the same record twice is harmless, the grant's `as_of` makes the second a no-op),
+    /// dropped once it asks from further on.
+    private(set) var pendingRetry: (cursor: LogCursor, frame: [UInt8])?
+
     /// Starts a request from `after`: undoes the decisions the consumer cannot have applied
-    /// (made after `after`, or retries made at `after` itself), and confirms the rest.
+    /// (made after `after`), and confirms the rest.
     func begin(after: LogCursor) {
-        while let last = undo.last, last.cursor > after || (last.retry && last.cursor == after) {
+        while let last = undo.last, last.cursor > after {
             undo.removeLast()
             set(last.key, last.previous)
         }
         undo.removeAll(keepingCapacity: true)
+        if let pending = pendingRetry, pending.cursor != after { pendingRetry = nil }
     }
+
+    func setPendingRetry(_ frame: [UInt8], at cursor: LogCursor) { pendingRetry = (cursor, frame) }
 
     /// Records a decision made at `cursor` (nil: forget the document, as after its Delete).
     func decide(_ key: AccessKey, _ state: AccessState?, at cursor: LogCursor, retry: Bool = false) {

@@ -119,6 +119,11 @@ struct ConsumerFilter {
     /// where it is; the decision counts once the consumer moves past this reply).
     func retryFailing(after: LogCursor) throws -> (frame: [UInt8], cursor: LogCursor)? {
         guard let journal else { return nil }
+        if let pending = journal.pendingRetry, pending.cursor == after { return pending }
+        func pending(_ frame: [UInt8]) -> (frame: [UInt8], cursor: LogCursor) {
+            journal.setPendingRetry(frame, at: after)
+            return (frame, after)
+        }
         for (key, state) in journal.failing.prefix(StreamProducer.retriesPerRequest) {
             guard let document = try site.get(key.doctype, key.docname), approved.contains(key.doctype) else {
                 journal.decide(key, nil, at: after, retry: true)
@@ -134,11 +139,11 @@ struct ConsumerFilter {
                 }
             case .success(true):
                 journal.decide(key, AccessState(verdict: .granted, cursor: after, sequence: state.sequence, retry: true), at: after, retry: true)
-                return (try grantFrame(document, sequence: state.sequence), after)
+                return pending(try grantFrame(document, sequence: state.sequence))
             case .success(false):
                 if state.wasGranted {
                     journal.decide(key, AccessState(verdict: .revoked, cursor: after, sequence: state.sequence, retry: true), at: after, retry: true)
-                    return (try revokeFrame(key, sequence: state.sequence), after)
+                    return pending(try revokeFrame(key, sequence: state.sequence))
                 }
                 journal.decide(key, nil, at: after, retry: true)
             }
