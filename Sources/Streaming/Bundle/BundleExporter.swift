@@ -69,6 +69,11 @@ extension StreamProducer {
                                         maxEntries: 10_000, maxBytes: 8 << 20)
                 for entry in reply.entries {
                     if let through, entry.cursor > through { break }
+                    // A grant or revoke a condition retry makes at the request's own position
+                    // (ConsumerFilter.retryFailing) carries an earlier sequence; a bundle is
+                    // strictly ordered, so it is left out (the document's next change, or an
+                    // online pull, brings the consumer its state).
+                    guard entry.cursor > state.lastCursor ?? start, entry.frame.u64(at: 8) > max(state.lastSequence, fromSequence) else { continue }
                     try state.write(entry)
                     try noteDependencies(of: entry.frame, into: &state)
                     progress?(state.lastSequence, max(lastSequence, reply.lastSequence))
@@ -209,6 +214,7 @@ struct ExportState {
     var totalEntries: UInt64 = 0
     var frameBytes: UInt64 = 0
     var lastSequence: UInt64 = 0
+    var lastCursor: LogCursor?
     /// Hashes of the documents created in the bundle and of those whose links were looked at
     /// (8 bytes each, not the names: a collision only makes a dependency travel or not, and a
     /// consumer missing one parks the document until it is online).
@@ -250,6 +256,7 @@ struct ExportState {
         totalEntries += 1
         frameBytes += UInt64(entry.frame.count)
         lastSequence = sequence
+        lastCursor = entry.cursor
         if writer!.size >= UInt64(fileBytes) { try closeFile() }
     }
 
