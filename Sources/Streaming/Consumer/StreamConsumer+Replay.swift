@@ -73,8 +73,13 @@ extension StreamConsumer {
     /// what else must commit with it (a sync-log status change). Returns `.skipped` when the
     /// document already reflects the record. Throws `StreamError(.transport)` when the
     /// producer cannot be reached, `ApplyFailure` for everything about the document.
+    ///
+    /// A record that came from a third site (its `origin`) is skipped when the document already
+    /// reflects that origin's change, having reached this site by another path; a record whose
+    /// origin is this site is this site's own change come back, and is skipped too. `plan`
+    /// replaces the plan made from the record (a backfill brings the document itself).
     func apply(_ record: LogRecord, row: ProducerConfiguration.Row, configuration: ProducerConfiguration,
-               client: any ProducerClient, mark: StreamMark?,
+               client: any ProducerClient, mark: StreamMark?, plan given: Plan? = nil,
                alsoInSameWrite: (SiteTransaction) throws -> Void = { _ in }) async throws -> (ReplayOutcome, WriteAcknowledgement?) {
         let producerID = configuration.siteID
         var localName: String?
@@ -86,8 +91,18 @@ extension StreamConsumer {
                applied >= record.sequence {
                 return (.skipped, nil)
             }
+            if let origin = record.origin, origin.site != producerID {
+                if origin.site == site.identity.id { return (.skipped, nil) }
+                if let applied = try site.replicaSequence(producer: origin.site, doctype: doctype, remoteName: record.docname),
+                   applied >= origin.sequence {
+                    return (.skipped, nil)
+                }
+            }
             let origin = record.origin ?? Origin(site: producerID, sequence: record.sequence)
-            let plan = try await makePlan(record, row: row, mapping: mapping, configuration: configuration, client: client)
+            let plan: Plan
+            if let given { plan = given } else {
+                plan = try await makePlan(record, row: row, mapping: mapping, configuration: configuration, client: client)
+            }
             let (dependencies, asOf) = try await fetchDependencies(of: plan, doctype: doctype, configuration: configuration, client: client)
             let (_, acknowledgement) = try site.writeQueued(as: configuration.user) { tx in
                 // Checked again on the writer: nothing can have applied it since, but if

@@ -63,6 +63,13 @@ public final class StreamConsumer: Sendable {
         public var watermark: StreamWatermark?
         /// Documents of this producer parked behind a failed replay (see `syncLog(status:producer:)`).
         public var parkedDocuments = 0
+        /// Per DocType (the producer's): parked documents, and Event Sync Log entries `Failed`.
+        public var parkedByDocType: [String: Int] = [:]
+        public var failedByDocType: [String: Int] = [:]
+        /// The producer's count of what this site has still to pull, from the watermark
+        /// (`status(producer:client:)` only), or why it could not be asked.
+        public var lag: ConsumerLag?
+        public var lagError: String?
     }
 
     public func status(producer nameOrID: String) throws -> ProducerStatus {
@@ -115,6 +122,7 @@ public final class StreamConsumer: Sendable {
                     "condition": options.condition.map(JSON.string) ?? .null,
                     "mapping": options.mapping.map(JSON.string) ?? .null,
                     "has_mapping": options.mapping == nil ? 0 : 1,
+                    "backfill": options.backfill ? 1 : 0,
                 ]
             }
             let fields: JSONObject = [
@@ -145,7 +153,8 @@ public final class StreamConsumer: Sendable {
             producerURL: configuration.url, apiKey: document["api_key"]?.stringValue ?? "",
             apiSecret: document["api_secret"]?.stringValue ?? "", user: configuration.user,
             doctypes: configuration.rows.filter { !$0.unsubscribed }.map {
-                Subscription.DocTypeOptions($0.doctype, useSameName: $0.useSameName, condition: $0.condition, mapping: $0.mapping)
+                Subscription.DocTypeOptions($0.doctype, useSameName: $0.useSameName, condition: $0.condition, mapping: $0.mapping,
+                                            backfill: $0.backfill)
             })
         return try await subscribe(subscription, client: client, documentName: configuration.name)
     }

@@ -13,12 +13,15 @@ public struct Subscription: Sendable, Equatable {
         public var useSameName: Bool
         public var condition: String?
         public var mapping: String?
+        /// Also fetch the documents that exist already (a backfill, once the DocType is approved).
+        public var backfill: Bool
 
-        public init(_ doctype: String, useSameName: Bool = true, condition: String? = nil, mapping: String? = nil) {
+        public init(_ doctype: String, useSameName: Bool = true, condition: String? = nil, mapping: String? = nil, backfill: Bool = false) {
             self.doctype = doctype
             self.useSameName = useSameName
             self.condition = condition
             self.mapping = mapping
+            self.backfill = backfill
         }
     }
 
@@ -47,6 +50,8 @@ public struct ProducerConfiguration: Sendable, Equatable {
         public var condition: String?
         public var mapping: String?
         public var unsubscribed: Bool
+        /// A backfill was asked for and has not completed yet.
+        public var backfill = false
     }
 
     /// The document's name: the producer site's name.
@@ -72,7 +77,7 @@ public struct ProducerConfiguration: Sendable, Equatable {
                        useSameName: row["use_same_name"]?.intValue == 1,
                        condition: row["condition"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
                        mapping: row["mapping"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
-                       unsubscribed: row["unsubscribe"]?.intValue == 1)
+                       unsubscribed: row["unsubscribe"]?.intValue == 1, backfill: row["backfill"]?.intValue == 1)
         }
     }
 }

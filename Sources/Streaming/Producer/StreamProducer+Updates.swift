@@ -25,13 +25,16 @@ extension StreamProducer {
             throw StreamError(.invalidRequest, "max_entries and max_bytes must be at least 1 (got \(maxEntries), \(maxBytes))")
         }
         let record = try authorized(nameOrID, caller: caller)
-        let approved = record.approved
-        let conditions = record.conditions
-        var reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes) { peek, bytes, offset in
-            guard approved.contains(peek.doctype), peek.originSite != record.siteID else { return false }
-            guard let condition = conditions[peek.doctype] else { return true }
-            return try self.passes(condition, peek: peek, bytes: bytes, offset: offset)
+        let filter = ConsumerFilter(record)
+        var reply: UpdatesReply
+        do {
+            reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes) { peek, bytes, offset in
+                try filter.admits(peek, bytes: bytes, offset: offset, producer: self)
+            }
+        } catch let error as EventLogError where error.code == .cursorSegmentGone {
+            throw positionGone(record, after: after, error: error)
         }
+        notePull(record, after: after ?? site.log.startCursor)
         reply.statuses = record.doctypes.filter { !record.unsubscribed.contains($0.doctype) }
         return reply
     }

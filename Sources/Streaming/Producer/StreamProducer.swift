@@ -21,10 +21,13 @@ import SiteStreamJSON
 public final class StreamProducer: Sendable {
     public let site: Site
     let logger: Logger
+    /// Where each consumer last read from (retention and status go by it).
+    let positions: ConsumerPositions
 
     public init(site: Site, logger: Logger = Logger(label: "sitestream.streaming.producer")) {
         self.site = site
         self.logger = logger
+        positions = ConsumerPositions(layout: site.layout)
     }
 
     /// A consumer's registration as the producer keeps it.

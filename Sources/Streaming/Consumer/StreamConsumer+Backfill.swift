@@ -1,0 +1,238 @@
+import DocumentModel
+import EventLog
+import Site
+import SiteStreamJSON
+
+extension StreamConsumer {
+    /// What a backfill did.
+    public struct BackfillReport: Sendable, Equatable {
+        /// DocTypes whose backfill completed, and those still waiting for the producer's approval.
+        public var completed: [String] = []
+        public var waiting: [String] = []
+        public var pages = 0
+        /// Documents received, applied (inserted or brought up to date), already current, and
+        /// failed (each parked with an Event Sync Log entry, as in the stream).
+        public var received = 0
+        public var synced = 0
+        public var skipped = 0
+        public var failed = 0
+        /// Local copies removed because the producer no longer has them (only when the
+        /// watermark had to be reset: see `watermarkReset`).
+        public var removed = 0
+        /// Where the watermark was moved to, when retention had removed the old one.
+        public var watermarkReset: LogCursor?
+
+        public init() {}
+
+        public mutating func add(_ other: BackfillReport) {
+            completed += other.completed
+            waiting = other.waiting
+            pages += other.pages
+            received += other.received
+            synced += other.synced
+            skipped += other.skipped
+            failed += other.failed
+            removed += other.removed
+            watermarkReset = other.watermarkReset ?? watermarkReset
+        }
+    }
+
+    /// How many documents one backfill page asks for.
+    static let backfillPageSize = 500
+
+    /// Asks for a backfill of `doctypes` of `producer` (nil: every subscribed DocType) and runs
+    /// it now for those the producer has approved; the others stay marked (the `backfill`
+    /// check of their Event Producer rows) and are backfilled by the first pull after their
+    /// approval. See `runBackfills`. Holds the producer's pull claim (`.conflict` while a pull
+    /// runs). Throws `.notFound` for a DocType this site does not subscribe to.
+    @discardableResult
+    public func backfill(producer nameOrID: String, doctypes: [String]? = nil, client: any ProducerClient) async throws -> BackfillReport {
+        let configuration = try producer(nameOrID)
+        let subscribed = configuration.rows.filter { !$0.unsubscribed }.map(\.doctype)
+        let chosen = doctypes ?? subscribed
+        if let unknown = chosen.first(where: { !subscribed.contains($0) }) {
+            throw StreamError(.notFound, "\(site.identity.name) does not subscribe to \(unknown) from \(configuration.name)", doctype: unknown)
+        }
+        try await setBackfill(chosen, of: configuration, to: true)
+        return try await withPullClaim(configuration) {
+            try await runBackfills(configuration: try producer(configuration.name), client: client)
+        }
+    }
+
+    /// Runs the backfills marked on the producer's rows, DocType by DocType, page by page
+    /// (`BackfillRequest`): each document is replayed as its own queued transaction (inserted,
+    /// or the local copy brought to the producer's version), with its replica sequence set to
+    /// the page's `as_of`, so the stream records it already reflects are skipped and later
+    /// ones apply on top. Documents that fail are parked as in the stream. A DocType the
+    /// producer has not approved yet stays marked. One write then clears the marks of the
+    /// completed DocTypes.
+    ///
+    /// When the watermark lies before the producer's log start (retention removed it), that
+    /// same write moves the watermark to the earliest cut of the completed DocTypes, and the
+    /// local copies the snapshot did not bring (replica sequence below the cut: deleted on
+    /// the producer in the gap, or no longer passing the condition) are removed first.
+    /// Transport failures stop the backfill with nothing marked done; running it again is
+    /// harmless (already current documents are skipped).
+    func runBackfills(configuration: ProducerConfiguration, client: any ProducerClient) async throws -> BackfillReport {
+        var report = BackfillReport()
+        let pending = configuration.rows.filter { $0.backfill && !$0.unsubscribed }
+        guard !pending.isEmpty else { return report }
+        let watermark = try site.streamWatermark(producer: configuration.siteID)
+        var cuts: [(cursor: LogCursor, sequence: UInt64)] = []
+        var watermarkGone = false
+        for row in pending {
+            guard let (cut, gone) = try await backfill(row, configuration: configuration, client: client, watermark: watermark, report: &report) else {
+                report.waiting.append(row.doctype)
+                continue
+            }
+            cuts.append(cut)
+            watermarkGone = watermarkGone || gone
+            report.completed.append(row.doctype)
+        }
+        guard !report.completed.isEmpty else { return report }
+        let reset = watermarkGone ? cuts.min { $0.sequence < $1.sequence } : nil
+        if let reset {
+            for row in pending where report.completed.contains(row.doctype) {
+                report.removed += try await removeStaleCopies(row, configuration: configuration, below: reset.sequence)
+            }
+        }
+        let completed = Set(report.completed)
+        try await site.write(as: configuration.user) { tx in
+            if let reset {
+                tx.setStreamMark(StreamMark(producer: configuration.siteID, sequence: reset.sequence, cursor: reset.cursor, outcome: .start))
+            }
+            guard var document = try tx.get(SystemDocTypes.eventProducer, configuration.name) else { return }
+            var rows = document.rows(of: "producer_doctypes")
+            for i in rows.indices where completed.contains(rows[i]["ref_doctype"]?.stringValue ?? "") { rows[i]["backfill"] = 0 }
+            document.setRows(rows, of: "producer_doctypes")
+            try tx.save(document)
+        }
+        if let reset {
+            positions.withLock { $0[configuration.siteID] = reset.cursor }
+            report.watermarkReset = reset.cursor
+            logger.info("watermark reset after a backfill", metadata: ["producer": "\(configuration.name)", "cursor": "\(reset.cursor)"])
+        }
+        return report
+    }
+
+    /// Backfills one DocType; nil when the producer has not approved it yet. Returns the cut of
+    /// its first page and whether the watermark lies before the producer's log start.
+    private func backfill(_ row: ProducerConfiguration.Row, configuration: ProducerConfiguration, client: any ProducerClient,
+                          watermark: StreamWatermark?, report: inout BackfillReport) async throws -> ((LogCursor, UInt64), Bool)? {
+        var after: String?
+        var first: BackfillReply?
+        while true {
+            let reply: BackfillReply
+            do {
+                reply = try await client.backfill(BackfillRequest(consumer: site.identity.name, doctype: row.doctype, after: after,
+                                                                  limit: Self.backfillPageSize))
+            } catch let error as StreamError where error.code == .permission && first == nil {
+                logger.info("backfill waits for approval", metadata: ["producer": "\(configuration.name)", "doctype": "\(row.doctype)"])
+                return nil
+            }
+            if first == nil { first = reply }
+            report.pages += 1
+            report.received += reply.documents.count
+            var acknowledgements: [WriteAcknowledgement] = []
+            var outcomes: [ReplayOutcome] = []
+            for document in reply.documents {
+                let (outcome, acknowledgement) = try await applySnapshot(document, asOf: reply.asOf, row: row, configuration: configuration, client: client)
+                if let acknowledgement { acknowledgements.append(acknowledgement) }
+                outcomes.append(outcome)
+            }
+            for acknowledgement in acknowledgements { try await acknowledgement.wait() }
+            for outcome in outcomes {
+                switch outcome {
+                case .synced: report.synced += 1
+                case .skipped: report.skipped += 1
+                case .failed: report.failed += 1
+                }
+            }
+            guard let next = reply.next else { break }
+            after = next
+        }
+        let cut = first!
+        let gone = watermark.map { $0.cursor.segment < cut.logStart.segment } ?? false
+        return ((cut.cut, cut.cutSequence), gone)
+    }
+
+    /// Replays one snapshot document: a Create record at the page's `as_of` (so the replica
+    /// sequence, the parking and the sync log work as for the stream), with the plan made from
+    /// the document itself: insert it, or bring the local copy to it.
+    private func applySnapshot(_ document: Document, asOf: UInt64, row: ProducerConfiguration.Row, configuration: ProducerConfiguration,
+                               client: any ProducerClient) async throws -> (ReplayOutcome, WriteAcknowledgement?) {
+        let record = LogRecord(sequence: asOf, timestamp: 0, updateType: .create, doctype: document.doctype, docname: document.name ?? "",
+                               origin: nil, annotations: [], payload: document.json.serialized(), wasCompressed: false)
+        if try isParked(ParkKey(doctype: record.doctype, docname: record.docname), configuration: configuration) {
+            return (.failed, try recordWaiting(record, row: row, configuration: configuration, mark: nil))
+        }
+        do {
+            let plan = try snapshotPlan(document, asOf: asOf, row: row, configuration: configuration)
+            return try await apply(record, row: row, configuration: configuration, client: client, mark: nil, plan: plan)
+        } catch let failure as ApplyFailure {
+            logger.warning("backfill of a document failed; the document is parked", metadata: [
+                "producer": "\(configuration.name)", "doctype": "\(record.doctype)", "docname": "\(record.docname)", "error": "\(failure.underlying)"])
+            return (.failed, try recordFailure(record, row: row, localName: failure.localName, configuration: configuration,
+                                               mark: nil, error: failure.underlying))
+        } catch let error as StreamError where error.code != .transport {
+            return (.failed, try recordFailure(record, row: row, localName: nil, configuration: configuration, mark: nil, error: error))
+        }
+    }
+
+    /// Insert the document, or turn the local copy into it (nothing when they already agree).
+    private func snapshotPlan(_ document: Document, asOf: UInt64, row: ProducerConfiguration.Row,
+                              configuration: ProducerConfiguration) throws -> Plan {
+        let mapping = try row.mapping.map { try FieldMapping(site: site, name: $0) }
+        let mapped = mapping?.map(document, schema: site.schema) ?? document
+        let doctype = mapping?.localDoctype ?? document.doctype
+        guard let local = try localName(of: doctype, remoteName: document.name ?? "", row: row, configuration: configuration),
+              let stored = try site.get(doctype, local) else {
+            return .insert(mapped, replicaSequence: asOf)
+        }
+        var target = mapped
+        target.name = local
+        let diff = try DocumentDiff.between(stored, target, in: site.schema)
+        return diff.isEmpty ? .nothing : .update(localName: local, diff)
+    }
+
+    /// Deletes the local copies of `row`'s DocType replicated from this producer whose replica
+    /// sequence is below `sequence`: a backfill that reset the watermark did not bring them, so
+    /// the producer no longer has them (or the consumer may no longer see them). Returns how
+    /// many were removed; a copy that cannot be deleted (other documents link to it) is logged
+    /// and kept.
+    private func removeStaleCopies(_ row: ProducerConfiguration.Row, configuration: ProducerConfiguration, below sequence: UInt64) async throws -> Int {
+        let doctype = try row.mapping.map { try FieldMapping(site: site, name: $0).localDoctype } ?? row.doctype
+        var stale: [String] = []
+        try site.store.scan(doctype: doctype) { key, bytes in
+            guard let document = Document(json: try JSON(parsing: bytes)) else { return true }
+            let remote = row.useSameName ? key.name : (document["remote_docname"]?.stringValue ?? "")
+            if !remote.isEmpty, let applied = try site.replicaSequence(producer: configuration.siteID, doctype: doctype, remoteName: remote),
+               applied < sequence {
+                stale.append(key.name)
+            }
+            return true
+        }
+        var removed = 0
+        for name in stale {
+            do {
+                try await site.write(as: configuration.user) { tx in try tx.delete(doctype, name) }
+                removed += 1
+            } catch {
+                logger.warning("a stale copy could not be removed after a backfill", metadata: [
+                    "producer": "\(configuration.name)", "doctype": "\(doctype)", "docname": "\(name)", "error": "\(error)"])
+            }
+        }
+        return removed
+    }
+
+    /// Sets or clears the `backfill` mark of `doctypes` on the producer's rows.
+    func setBackfill(_ doctypes: [String], of configuration: ProducerConfiguration, to on: Bool) async throws {
+        try await site.write(as: configuration.user) { tx in
+            guard var document = try tx.get(SystemDocTypes.eventProducer, configuration.name) else { return }
+            var rows = document.rows(of: "producer_doctypes")
+            for i in rows.indices where doctypes.contains(rows[i]["ref_doctype"]?.stringValue ?? "") { rows[i]["backfill"] = on ? 1 : 0 }
+            document.setRows(rows, of: "producer_doctypes")
+            try tx.save(document)
+        }
+    }
+}
