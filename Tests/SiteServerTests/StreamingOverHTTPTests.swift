@@ -129,8 +129,10 @@ struct StreamingOverHTTPTests {
         #expect(arrived)
         #expect(try c.site.get("Customer", "K2")?["tax_id"] == "changed-on-a")
         let onC = try Self.records(of: c.site).filter { $0.doctype == "Customer" }
-        #expect(onC.count == 12)
+        // K9 was created and deleted before C pulled: both may be left out of one reply.
+        #expect(onC.count >= 10)
         #expect(onC.allSatisfy { $0.origin?.site == a.site.identity.id }, "C's entries keep A as their origin")
+        #expect(Set(onC.compactMap(\.origin)).count == onC.count, "each of A's changes once on C")
     }
 
     @Test("a triangle (A → B → C and A → C): a change that reaches C by two paths is applied once")
@@ -178,6 +180,8 @@ struct StreamingOverHTTPTests {
         defer { Task { await a.stop(); await b.stop() } }
         try await b.subscribe(to: a, [.init("Customer")], pullLoop: false)
         for i in 0..<40 { try await a.site.write { tx in _ = try tx.insert(customer("R\(i)")) } }
+        try await b.pull(from: a)
+        // The producer knows a position once the consumer asks from it: the next pull does.
         try await b.pull(from: a)
         // B has read everything: what lies behind its position may go; its own segment stays.
         for i in 40..<60 { try await a.site.write { tx in _ = try tx.insert(customer("R\(i)")) } }

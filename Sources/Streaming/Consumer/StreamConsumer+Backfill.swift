@@ -68,9 +68,11 @@ extension StreamConsumer {
     /// completed DocTypes.
     ///
     /// When the watermark lies before the producer's log start (retention removed it), that
-    /// same write moves the watermark to the earliest cut of the completed DocTypes, and the
-    /// local copies the snapshot did not bring (replica sequence below the cut: deleted on
-    /// the producer in the gap, or no longer passing the condition) are removed first.
+    /// same write moves the watermark to the earliest cut of the completed DocTypes, and, page
+    /// by page, the local copies in the page's name range that it did not bring (replicas of
+    /// this producer older than the cut: deleted on the producer in the gap, or no longer
+    /// visible) are removed. (Only for DocTypes kept under the producer's names; a renamed
+    /// DocType's stale copies are kept.)
     /// Transport failures stop the backfill with nothing marked done; running it again is
     /// harmless (already current documents are skipped).
     func runBackfills(configuration: ProducerConfiguration, client: any ProducerClient) async throws -> BackfillReport {
@@ -91,11 +93,6 @@ extension StreamConsumer {
         }
         guard !report.completed.isEmpty else { return report }
         let reset = watermarkGone ? cuts.min { $0.sequence < $1.sequence } : nil
-        if let reset {
-            for row in pending where report.completed.contains(row.doctype) {
-                report.removed += try await removeStaleCopies(row, configuration: configuration, below: reset.sequence)
-            }
-        }
         let completed = Set(report.completed)
         try await site.write(as: configuration.user) { tx in
             if let reset {
@@ -131,6 +128,14 @@ extension StreamConsumer {
                 return nil
             }
             if first == nil { first = reply }
+            // Retention removed the watermark's position: changes in the gap are lost, deletes
+            // among them. Local copies in this page's name range that the page does not bring
+            // are gone on the producer (or no longer visible): remove them.
+            let gone = watermark.map { $0.cursor.segment < first!.logStart.segment } ?? false
+            if gone, row.useSameName {
+                report.removed += try await removeStaleCopies(row, configuration: configuration, page: reply, after: after,
+                                                              below: first!.cutSequence)
+            }
             report.pages += 1
             report.received += reply.documents.count
             var acknowledgements: [WriteAcknowledgement] = []
@@ -195,22 +200,29 @@ extension StreamConsumer {
         return diff.isEmpty ? .nothing : .update(localName: local, diff)
     }
 
-    /// Deletes the local copies of `row`'s DocType replicated from this producer whose replica
-    /// sequence is below `sequence`: a backfill that reset the watermark did not bring them, so
-    /// the producer no longer has them (or the consumer may no longer see them). Returns how
-    /// many were removed; a copy that cannot be deleted (other documents link to it) is logged
-    /// and kept.
-    private func removeStaleCopies(_ row: ProducerConfiguration.Row, configuration: ProducerConfiguration, below sequence: UInt64) async throws -> Int {
+    /// Deletes the local copies of `row`'s DocType (kept under the producer's names) that lie
+    /// in the name range of `page` (after `after`, through `page.next` or to the end), came
+    /// from this producer with a replica sequence below `sequence`, and are not in the page:
+    /// the producer no longer has them, or the consumer may no longer see them. Memory stays
+    /// that of one page. Returns how many were removed; a copy that cannot be deleted (other
+    /// documents link to it) is logged and kept.
+    private func removeStaleCopies(_ row: ProducerConfiguration.Row, configuration: ProducerConfiguration, page: BackfillReply,
+                                   after: String?, below sequence: UInt64) async throws -> Int {
         let doctype = try row.mapping.map { try FieldMapping(site: site, name: $0).localDoctype } ?? row.doctype
+        let inPage = Set(page.documents.compactMap(\.name))
         var stale: [String] = []
-        try site.store.scan(doctype: doctype) { key, bytes in
-            guard let document = Document(json: try JSON(parsing: bytes)) else { return true }
-            let remote = row.useSameName ? key.name : (document["remote_docname"]?.stringValue ?? "")
-            if !remote.isEmpty, let applied = try site.replicaSequence(producer: configuration.siteID, doctype: doctype, remoteName: remote),
-               applied < sequence {
-                stale.append(key.name)
+        var from = after
+        scanning: while true {
+            let names = site.store.names(doctype: doctype, after: from, limit: 500)
+            guard !names.isEmpty else { break }
+            for name in names {
+                if let end = page.next, name > end { break scanning }
+                if !inPage.contains(name),
+                   let applied = try site.replicaSequence(producer: configuration.siteID, doctype: doctype, remoteName: name), applied < sequence {
+                    stale.append(name)
+                }
             }
-            return true
+            from = names.last
         }
         var removed = 0
         for name in stale {

@@ -40,6 +40,8 @@ final class ServedNode: Sendable {
         try await Site.create(at: layout, name: name, url: url, settings: settings, logger: logger)
         let site = try Site.open(at: layout, logger: logger)
         let key = try await UserCredentialStore(site: site).createKey(for: "Administrator")
+        // Every node has the group the test customers belong to (a Customer needs one).
+        try await site.write { tx in _ = try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "All Customers"])) }
         var pulls = PullLoop.Configuration()
         pulls.pollInterval = pollInterval
         pulls.retryDelay = .milliseconds(100)
@@ -155,5 +157,5 @@ func documents(_ doctype: String, on site: Site) throws -> [String: JSON] {
 
 /// A small valid Customer.
 func customer(_ name: String, type: String = "Company") -> Document {
-    Document(doctype: "Customer", ["customer_name": .string(name), "customer_type": .string(type)])
+    Document(doctype: "Customer", ["customer_name": .string(name), "customer_type": .string(type), "customer_group": "All Customers"])
 }
