@@ -119,6 +119,28 @@ final class ServedNode: Sendable {
     }
 }
 
+/// Starts a served site per name, runs `body` with them, then stops them whatever `body` did:
+/// first every pull loop, then, once requests in flight have had time to finish, the servers
+/// (cancelling a server with a request still open makes NIO trap).
+func withServedNodes(_ names: [String], settings: @escaping (String, inout SiteSettings) -> Void = { _, _ in },
+                     _ body: ([ServedNode]) async throws -> Void) async throws {
+    var nodes: [ServedNode] = []
+    do {
+        for name in names { nodes.append(try await ServedNode.start(name) { settings(name, &$0) }) }
+        try await body(nodes)
+    } catch {
+        await stop(nodes)
+        throw error
+    }
+    await stop(nodes)
+}
+
+private func stop(_ nodes: [ServedNode]) async {
+    for node in nodes { node.served.stopPullLoops() }
+    try? await Task.sleep(for: .milliseconds(500))
+    for node in nodes { await node.stop() }
+}
+
 /// Polls `condition` every 50 ms until it holds or `seconds` pass; returns whether it held.
 func eventually(within seconds: Double = 20, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
