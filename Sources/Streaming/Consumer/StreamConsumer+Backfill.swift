@@ -161,43 +161,26 @@ extension StreamConsumer {
         return ((cut.cut, cut.cutSequence), gone)
     }
 
-    /// Replays one snapshot document: a Create record at the page's `as_of` (so the replica
-    /// sequence, the parking and the sync log work as for the stream), with the plan made from
-    /// the document itself: insert it, or bring the local copy to it.
+    /// Replays one snapshot document as a *grant* at the page's `as_of` (a Create carrying
+    /// the document's state, as the stream sends a document that becomes visible): inserted,
+    /// or the local copy replaced by it through the lifecycle, its replica sequence `as_of`;
+    /// parking, the sync log, dependencies and mappings work as for the stream.
     private func applySnapshot(_ document: Document, asOf: UInt64, row: ProducerConfiguration.Row, configuration: ProducerConfiguration,
                                client: any ProducerClient) async throws -> (ReplayOutcome, WriteAcknowledgement?) {
         let record = LogRecord(sequence: asOf, timestamp: 0, updateType: .create, doctype: document.doctype, docname: document.name ?? "",
-                               origin: nil, annotations: [], payload: document.json.serialized(), wasCompressed: false)
+                               origin: nil, annotations: AccessMark.grant(asOf: asOf).encoded(), payload: document.json.serialized(),
+                               wasCompressed: false)
         if try isParked(ParkKey(doctype: record.doctype, docname: record.docname), configuration: configuration) {
             return (.failed, try recordWaiting(record, row: row, configuration: configuration, mark: nil))
         }
         do {
-            let plan = try snapshotPlan(document, asOf: asOf, row: row, configuration: configuration)
-            return try await apply(record, row: row, configuration: configuration, client: client, mark: nil, plan: plan)
+            return try await apply(record, row: row, configuration: configuration, client: client, mark: nil)
         } catch let failure as ApplyFailure {
             logger.warning("backfill of a document failed; the document is parked", metadata: [
                 "producer": "\(configuration.name)", "doctype": "\(record.doctype)", "docname": "\(record.docname)", "error": "\(failure.underlying)"])
             return (.failed, try recordFailure(record, row: row, localName: failure.localName, configuration: configuration,
                                                mark: nil, error: failure.underlying))
-        } catch let error as StreamError where error.code != .transport {
-            return (.failed, try recordFailure(record, row: row, localName: nil, configuration: configuration, mark: nil, error: error))
         }
-    }
-
-    /// Insert the document, or turn the local copy into it (nothing when they already agree).
-    private func snapshotPlan(_ document: Document, asOf: UInt64, row: ProducerConfiguration.Row,
-                              configuration: ProducerConfiguration) throws -> Plan {
-        let mapping = try row.mapping.map { try FieldMapping(site: site, name: $0) }
-        let mapped = mapping?.map(document, schema: site.schema) ?? document
-        let doctype = mapping?.localDoctype ?? document.doctype
-        guard let local = try localName(of: doctype, remoteName: document.name ?? "", row: row, configuration: configuration),
-              let stored = try site.get(doctype, local) else {
-            return .insert(mapped, replicaSequence: asOf)
-        }
-        var target = mapped
-        target.name = local
-        let diff = try DocumentDiff.between(stored, target, in: site.schema)
-        return diff.isEmpty ? .nothing : .update(localName: local, diff)
     }
 
     /// Deletes the local copies of `row`'s DocType (kept under the producer's names) that lie

@@ -13,16 +13,26 @@ public struct Subscription: Sendable, Equatable {
         public var useSameName: Bool
         public var condition: String?
         public var mapping: String?
+        /// What a revoke does to this site's copy when the document stops satisfying the
+        /// condition: keep it as it is (Frappe's behaviour) or delete it.
+        public var onRevoke: OnRevoke
         /// Also fetch the documents that exist already (a backfill, once the DocType is approved).
         public var backfill: Bool
 
-        public init(_ doctype: String, useSameName: Bool = true, condition: String? = nil, mapping: String? = nil, backfill: Bool = false) {
+        public init(_ doctype: String, useSameName: Bool = true, condition: String? = nil, mapping: String? = nil,
+                    onRevoke: OnRevoke = .keep, backfill: Bool = false) {
             self.doctype = doctype
             self.useSameName = useSameName
             self.condition = condition
             self.mapping = mapping
+            self.onRevoke = onRevoke
             self.backfill = backfill
         }
+    }
+
+    /// The `on_revoke` of an `Event Producer Document Type` row.
+    public enum OnRevoke: String, Sendable, Equatable {
+        case keep = "Keep", delete = "Delete"
     }
 
     public var producerURL: String
@@ -50,6 +60,7 @@ public struct ProducerConfiguration: Sendable, Equatable {
         public var condition: String?
         public var mapping: String?
         public var unsubscribed: Bool
+        public var onRevoke: Subscription.OnRevoke = .keep
         /// A backfill was asked for and has not completed yet.
         public var backfill = false
     }
@@ -77,7 +88,9 @@ public struct ProducerConfiguration: Sendable, Equatable {
                        useSameName: row["use_same_name"]?.intValue == 1,
                        condition: row["condition"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
                        mapping: row["mapping"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
-                       unsubscribed: row["unsubscribe"]?.intValue == 1, backfill: row["backfill"]?.intValue == 1)
+                       unsubscribed: row["unsubscribe"]?.intValue == 1,
+                       onRevoke: row["on_revoke"]?.stringValue.flatMap { Subscription.OnRevoke(rawValue: $0.capitalized) } ?? .keep,
+                       backfill: row["backfill"]?.intValue == 1)
         }
     }
 }

@@ -5,7 +5,7 @@ import Site
 extension StreamProducer {
     /// One page of a consumer's backfill: up to `limit` documents of `doctype` after the name
     /// `after`, in name order, that the consumer may see now (approved, passing the row's
-    /// condition: `ConsumerFilter`, the same rule `updates` applies), Password fields removed.
+    /// condition: `ConsumerFilter`, the rules `updates` applies), Password fields removed.
     ///
     /// The page is read while no write commits (`Site.readConsistently`), so `asOf` is exact:
     /// each document reflects every change through it and none after; the reply is sent only
@@ -28,7 +28,7 @@ extension StreamProducer {
             throw StreamError(.permission, "\(request.doctype) is not approved for consumer \(record.name) yet; its backfill waits for approval",
                               consumer: record.name, doctype: request.doctype)
         }
-        let filter = ConsumerFilter(record)
+        let filter = self.filter(for: record, journal: nil)
         let cutSequence = site.log.lastSequence
         let cut = site.log.durableEndCursor
         let doctype = request.doctype
@@ -51,6 +51,19 @@ extension StreamProducer {
             return (documents, after)
         }
         if asOf > site.log.lastSequence { _ = await site.log.waitForDurable(after: asOf - 1) }
+        // A DocType with a condition: the consumer now holds these documents, so the access
+        // journal must know (a later change that hides one sends a revoke). Decided at the
+        // consumer's last position, which its next request does not go behind.
+        if record.conditionTexts[doctype] != nil, !page.documents.isEmpty {
+            let at = positions.all()[record.siteID]?.cursor ?? site.log.startCursor
+            try journals.with(consumerID: record.siteID) { journal in
+                for document in page.documents {
+                    journal.decide(AccessKey(doctype: doctype, docname: document.name ?? ""),
+                                   AccessState(verdict: .granted, cursor: at, sequence: asOf), at: at)
+                }
+                try journal.flush()
+            }
+        }
         return BackfillReply(doctype: doctype, asOf: asOf, cut: cut, cutSequence: cutSequence, logStart: site.log.startCursor, next: page.next, documents: page.documents)
     }
 }

@@ -1,6 +1,8 @@
+import DocumentModel
 import EventLog
 import Foundation
 import Site
+import SiteStreamJSON
 
 extension StreamProducer {
     /// How far consumer `nameOrID` is behind when it stands at `after` (nil: its last known
@@ -21,7 +23,7 @@ extension StreamProducer {
         let known = positions.all()[record.siteID]
         let after = given ?? known?.cursor
         let gone = isGone(after)
-        let filter = ConsumerFilter(record)
+        let filter = self.filter(for: record, journal: nil)
         let lastSequence = site.log.lastSequence
         var counts: [String: (entries: Int, bytes: Int, oldest: Int64?)] = [:]
         var cursor = gone ? site.log.startCursor : (after ?? site.log.startCursor)
@@ -38,7 +40,7 @@ extension StreamProducer {
                 guard let peek = FramePeek(batch.bytes, at: offset) else {
                     throw StreamError(.integrity, "log batch after \(cursor) holds an unreadable frame at byte \(offset)", offset: offset)
                 }
-                if peek.sequence <= lastSequence, try filter.admits(peek, bytes: batch.bytes, offset: offset, producer: self) {
+                if peek.sequence <= lastSequence, try filter.wouldSend(peek, bytes: batch.bytes, offset: offset) {
                     var count = counts[peek.doctype] ?? (0, 0, nil)
                     count.entries += 1
                     count.bytes += peek.length
@@ -58,5 +60,38 @@ extension StreamProducer {
         }
         return ConsumerLag(consumer: record.name, after: after, firstSequence: site.log.firstSequence, lastSequence: lastSequence,
                            positionGone: gone, complete: complete, lastPull: known?.at, doctypes: rows)
+    }
+}
+
+extension ConsumerFilter {
+    /// Whether the consumer may see `document` as it stands now: its DocType approved and its
+    /// condition true (a backfill sends documents, judged as the stream judges an Update).
+    /// Decides nothing in the access journal.
+    func admits(_ document: Document) -> Bool {
+        guard approved.contains(document.doctype) else { return false }
+        switch evaluate(document.doctype, document.object, entry: nil) {
+        case nil, .success(true)?: return true
+        default: return false
+        }
+    }
+
+    /// Whether the framed record at `offset` would reach the consumer, for counting its lag:
+    /// `decide`'s rules (approval, no echo, the condition on the Create's document or the
+    /// document as it stands now, a Delete always) without deciding anything in the journal.
+    func wouldSend(_ peek: FramePeek, bytes: [UInt8], offset: Int) throws -> Bool {
+        guard approved.contains(peek.doctype), peek.originSite != record.siteID else { return false }
+        guard conditions[peek.doctype] != nil, let type = UpdateType(rawValue: peek.updateType) else { return true }
+        let document: JSONObject
+        switch type {
+        case .delete: return true
+        case .create:
+            guard let object = try? JSON(parsing: try RecordFrame.decode(bytes, at: offset).record.payload).objectValue else { return false }
+            document = object
+        default:
+            guard let current = try site.get(peek.doctype, peek.docname) else { return false }
+            document = current.object
+        }
+        if case .success(true)? = evaluate(peek.doctype, document, entry: nil) { return true }
+        return false
     }
 }
