@@ -80,6 +80,25 @@ struct BackfillTests {
         #expect(again.received == 5 && again.synced == 0 && again.skipped == 5)
     }
 
+    @Test("a backfilled document that later stops satisfying the condition is revoked like a streamed one")
+    func backfilledDocumentsAreRevoked() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.producerSite.write { tx in
+            for i in 0..<3 { try tx.insert(Docs.customer("Firm \(i)")) }
+        }
+        try await pair.subscribe([.init("Customer", condition: "doc.customer_type == \"Company\"", onRevoke: .delete, backfill: true)])
+        #expect(try await pair.pull().backfill.synced == 3)
+        try await pair.producerSite.write { tx in
+            var doc = try tx.get("Customer", "Firm 1")!
+            doc["customer_type"] = "Individual"
+            try tx.save(doc)
+        }
+        try await pair.pull()
+        #expect(!pair.consumerSite.exists("Customer", "Firm 1"), "the producer knew the consumer held it, and revoked it")
+        #expect(pair.consumerSite.exists("Customer", "Firm 0") && pair.consumerSite.exists("Customer", "Firm 2"))
+    }
+
     @Test("writes between the cut and the pages still to come: nothing lost or doubled at the seam")
     func seamUnderWrites() async throws {
         let pair = try await StreamPair()
