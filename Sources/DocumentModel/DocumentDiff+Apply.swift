@@ -23,21 +23,30 @@ extension DocumentDiff {
     /// Folds this diff into `document` in place (see `apply(to:)`); on error `document` is
     /// left unchanged.
     public func apply(to document: inout Document) throws(DiffError) {
-        var object = document.object
-        // Work out every table first: a failure must leave the document as it was.
+        // Work out every table first: a failure must leave the document as it was. Then edit
+        // the document's object in place (no second reference to it, so a document nobody
+        // else holds is not copied).
         var updates: [(table: String, rows: [JSON])] = []
         if !(added.isEmpty && removed.isEmpty && rowChanged.isEmpty) {
             let parentName = document.name
             let parentType = document.doctype
             for table in tables {
-                let rows = try updatedRows(of: table, in: object, parentName: parentName, parentType: parentType,
+                let rows = try updatedRows(of: table, in: document.object, parentName: parentName, parentType: parentType,
                                            docname: parentName)
                 updates.append((table, rows))
             }
         }
-        for (key, value) in changed { object[key] = value }
-        for update in updates { object[update.table] = .array(update.rows) }
-        document.object = object
+        for (key, value) in changed { document.object[key] = value }
+        for update in updates { document.object[update.table] = .array(update.rows) }
+    }
+
+    /// Where the row named `name` is in `rows`.
+    @inline(__always)
+    private func position(of name: String, in rows: [JSON]) -> Int? {
+        for k in rows.indices {
+            if case .object(let row) = rows[k], DiffBuilder.rowName(row) == name { return k }
+        }
+        return nil
     }
 
     /// The rows of `table` after this diff.
@@ -51,25 +60,20 @@ extension DocumentDiff {
             throw DiffError(path: table, doctype: parentType, docname: docname,
                             message: "'\(table)' is not a table in the document (found \(other.briefDescription))")
         }
-        var names: [String?] = rows.map(DiffBuilder.rowName(of:))
         var renumberAll = false
         let removedNames = removedRows(of: table)
         if !removedNames.isEmpty {
-            var k = 0
-            while k < rows.count {
-                if let name = names[k], removedNames.contains(name) {
-                    rows.remove(at: k)
-                    names.remove(at: k)
-                    renumberAll = true
-                } else {
-                    k += 1
-                }
+            let before = rows.count
+            rows.removeAll { row in
+                guard let name = DiffBuilder.rowName(of: row) else { return false }
+                return removedNames.contains(name)
             }
+            renumberAll = rows.count != before
         }
         let addedRows = addedRows(of: table)
         for change in changedRows(of: table) {
             guard let name = DiffBuilder.rowName(change) else { continue }
-            guard let k = names.firstIndex(of: name) else {
+            guard let k = position(of: name, in: rows) else {
                 if removedNames.contains(name) || addedRows.contains(where: { DiffBuilder.rowName($0) == name }) { continue }
                 throw DiffError(path: "row_changed.\(table)", doctype: parentType, docname: docname,
                                 message: "row '\(name)' of table '\(table)' is not in the document; the diff was made from another version")
@@ -85,12 +89,11 @@ extension DocumentDiff {
             if row["parentfield"]?.stringValue != table { row["parentfield"] = .string(table) }
             let name = DiffBuilder.rowName(row)
             let position: Int
-            if let name, let k = names.firstIndex(of: name) {
+            if let name, let k = self.position(of: name, in: rows) {
                 position = k
             } else {
                 position = rows.count
                 rows.append(.null)
-                names.append(name)
             }
             if !renumberAll, row["idx"]?.intValue != Int64(position + 1) { row["idx"] = .int(Int64(position + 1)) }
             rows[position] = .object(row)

@@ -16,28 +16,29 @@ public enum JSON: Sendable, Hashable {
 }
 
 extension JSON {
-    public var isNull: Bool { if case .null = self { return true } else { return false } }
+    @inlinable public var isNull: Bool { if case .null = self { return true } else { return false } }
 
-    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
-    public var intValue: Int64? {
+    @inlinable public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    @inlinable public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    @inlinable public var intValue: Int64? {
         switch self {
         case .int(let i): return i
         case .double(let d) where d.rounded() == d && abs(d) < 9.2e18: return Int64(d)
         default: return nil
         }
     }
-    public var doubleValue: Double? {
+    @inlinable public var doubleValue: Double? {
         switch self {
         case .double(let d): return d
         case .int(let i): return Double(i)
         default: return nil
         }
     }
-    public var arrayValue: [JSON]? { if case .array(let a) = self { return a } else { return nil } }
-    public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
+    @inlinable public var arrayValue: [JSON]? { if case .array(let a) = self { return a } else { return nil } }
+    @inlinable public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
 
     /// The member `key` of an object; `nil` for a missing key or a non-object.
+    @inlinable
     public subscript(key: String) -> JSON? {
         get { objectValue?[key] }
         set {

@@ -4,19 +4,32 @@
 /// contiguous keys beats hashing, and iteration order is the order the fields were written.
 /// Setting an existing key keeps its position; setting a new key appends it.
 public struct JSONObject: Sendable {
-    public private(set) var keys: [String]
-    public private(set) var values: [JSON]
+    // Inlinable, with the storage visible to it: callers in other modules (the diff engine, the
+    // store, the lifecycle) look fields up constantly, and a cross-module call per lookup (with
+    // the retains around it) costs more than the scan itself.
+    @usableFromInline var storedKeys: [String]
+    @usableFromInline var storedValues: [JSON]
 
-    public init() {
-        keys = []
-        values = []
+    public var keys: [String] {
+        @inlinable get { storedKeys }
     }
 
+    public var values: [JSON] {
+        @inlinable get { storedValues }
+    }
+
+    @inlinable
+    public init() {
+        storedKeys = []
+        storedValues = []
+    }
+
+    @inlinable
     public init(minimumCapacity: Int) {
-        keys = []
-        values = []
-        keys.reserveCapacity(minimumCapacity)
-        values.reserveCapacity(minimumCapacity)
+        storedKeys = []
+        storedValues = []
+        storedKeys.reserveCapacity(minimumCapacity)
+        storedValues.reserveCapacity(minimumCapacity)
     }
 
     /// Builds an object from pairs; a later duplicate key replaces the earlier value in place.
@@ -27,58 +40,64 @@ public struct JSONObject: Sendable {
 
     /// Appends a member without checking for an existing key. For parsers and builders that
     /// already know the key is new; everyone else uses the subscript.
+    @inlinable
     public mutating func appendUnchecked(key: String, value: JSON) {
-        keys.append(key)
-        values.append(value)
+        storedKeys.append(key)
+        storedValues.append(value)
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    @inlinable public var count: Int { storedKeys.count }
+    @inlinable public var isEmpty: Bool { storedKeys.isEmpty }
 
+    @inlinable
     public func index(forKey key: String) -> Int? {
-        keys.firstIndex(of: key)
+        storedKeys.firstIndex(of: key)
     }
 
+    @inlinable
     public subscript(key: String) -> JSON? {
         get {
             guard let i = index(forKey: key) else { return nil }
-            return values[i]
+            return storedValues[i]
         }
         set {
             if let i = index(forKey: key) {
                 if let newValue {
-                    values[i] = newValue
+                    storedValues[i] = newValue
                 } else {
-                    keys.remove(at: i)
-                    values.remove(at: i)
+                    storedKeys.remove(at: i)
+                    storedValues.remove(at: i)
                 }
             } else if let newValue {
-                keys.append(key)
-                values.append(newValue)
+                storedKeys.append(key)
+                storedValues.append(newValue)
             }
         }
     }
 
+    @inlinable
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSON? {
         guard let i = index(forKey: key) else { return nil }
-        keys.remove(at: i)
-        return values.remove(at: i)
+        storedKeys.remove(at: i)
+        return storedValues.remove(at: i)
     }
 }
 
 extension JSONObject: Sequence {
     public struct Iterator: IteratorProtocol {
-        let object: JSONObject
-        var position = 0
+        @usableFromInline let object: JSONObject
+        @usableFromInline var position = 0
+        @inlinable init(object: JSONObject) { self.object = object }
+        @inlinable
         public mutating func next() -> (key: String, value: JSON)? {
-            guard position < object.keys.count else { return nil }
+            guard position < object.storedKeys.count else { return nil }
             defer { position += 1 }
-            return (object.keys[position], object.values[position])
+            return (object.storedKeys[position], object.storedValues[position])
         }
     }
-    public func makeIterator() -> Iterator { Iterator(object: self) }
-    public var underestimatedCount: Int { keys.count }
+    @inlinable public func makeIterator() -> Iterator { Iterator(object: self) }
+    @inlinable public var underestimatedCount: Int { storedKeys.count }
 }
 
 extension JSONObject: ExpressibleByDictionaryLiteral {
@@ -113,7 +132,7 @@ extension JSONObject: Hashable {
 extension JSONObject {
     /// An object from keys the caller has already made unique, for the parser.
     init(uncheckedKeys keys: [String], values: [JSON]) {
-        self.keys = keys
-        self.values = values
+        self.storedKeys = keys
+        self.storedValues = values
     }
 }
