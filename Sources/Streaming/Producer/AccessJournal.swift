@@ -62,11 +62,16 @@ final class AccessJournal {
             let key = AccessKey(doctype: doctype, docname: docname)
             if let state = Self.state(json) { states[key] = state } else { states[key] = nil }
         }
+        failingKeys = Set(states.filter { $0.value.verdict == .failing }.map(\.key))
     }
 
+    /// The documents whose condition failed, kept apart so a request need not walk them all.
+    private var failingKeys = Set<AccessKey>()
+
+    /// The failing documents, oldest failure first.
     var failing: [(AccessKey, AccessState)] {
-        states.filter { $0.value.verdict == .failing }.sorted { ($0.value.sequence, $0.key.docname) < ($1.value.sequence, $1.key.docname) }
-            .map { ($0.key, $0.value) }
+        failingKeys.compactMap { key in states[key].map { (key, $0) } }
+            .sorted { ($0.1.sequence, $0.0.docname) < ($1.1.sequence, $1.0.docname) }
     }
 
     subscript(key: AccessKey) -> AccessState? { states[key] }
@@ -99,6 +104,7 @@ final class AccessJournal {
 
     private func set(_ key: AccessKey, _ state: AccessState?) {
         states[key] = state
+        if state?.verdict == .failing { failingKeys.insert(key) } else { failingKeys.remove(key) }
         var o: JSONObject = ["d": .string(key.doctype), "n": .string(key.docname)]
         if let state {
             o["v"] = .string(state.verdict.rawValue)

@@ -183,7 +183,10 @@ struct ProducerCommand: AsyncParsableCommand {
         [
             "producer": .string(s.producer.name), "site_id": .string(s.producer.siteID), "url": .string(s.producer.url),
             "doctypes": .array(s.producer.rows.map { ["doctype": .string($0.doctype), "status": .string($0.status.rawValue),
-                                                       "use_same_name": .bool($0.useSameName), "backfill": .bool($0.backfill)] }),
+                                                       "use_same_name": .bool($0.useSameName), "backfill": .bool($0.backfill),
+                                                       "condition": $0.condition.map(JSON.string) ?? .null,
+                                                       "mapping": $0.mapping.map(JSON.string) ?? .null,
+                                                       "on_revoke": .string($0.onRevoke.rawValue)] }),
             "watermark": s.watermark.map { ["sequence": .int(Int64($0.sequence)), "cursor": .string($0.cursor.description),
                                             "synced": .int(Int64($0.synced)), "failed": .int(Int64($0.failed))] } ?? .null,
         ]
