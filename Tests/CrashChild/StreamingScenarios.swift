@@ -10,11 +10,16 @@ import Streaming
 ///   record whose outcome is committed to PROGRESS, then `done`. The consumer runs a posting
 ///   controller (a GL Entry on each Sales Invoice submit and cancel), so a replay repeated
 ///   after a crash would show as an extra GL Entry.
+/// - `streaming-backfill PRODUCER_DIR CONSUMER_DIR PROGRESS`: the consumer's marked backfill,
+///   in pages of 4, one progress line per page asked for (BackfillScenario.swift).
 func runStreamingScenario(_ name: String, _ arguments: [String]) throws {
     switch name {
     case "streaming-pull":
         guard arguments.count == 3 else { throw ScenarioUsage("streaming-pull PRODUCER_DIR CONSUMER_DIR PROGRESS") }
         try streamingPull(producer: arguments[0], consumer: arguments[1], progress: arguments[2])
+    case "streaming-backfill":
+        guard arguments.count == 3 else { throw ScenarioUsage("streaming-backfill PRODUCER_DIR CONSUMER_DIR PROGRESS") }
+        try streamingBackfill(producer: arguments[0], consumer: arguments[1], progress: arguments[2])
     default:
         throw ScenarioUsage("no streaming scenario named \(name)")
     }
