@@ -70,6 +70,8 @@ let package = Package(
             dependencies: [
                 "Site", "EventLog", "DocumentModel", "SiteStreamJSON", "SnapshotStore", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
+                // HMAC-SHA256 signatures of offline bundles (Bundle/).
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(

@@ -114,6 +114,7 @@ public final class StreamConsumer: Sendable {
             consumerName: site.identity.name, consumerID: site.identity.id, callbackURL: site.identity.url, notifyToken: token,
             doctypes: subscription.doctypes.map { DocTypeRegistration(doctype: $0.doctype, condition: $0.condition) }))
         try NotifyTokens(layout: site.layout).store(hash: SHA256.hex(Array(token.utf8)), producer: reply.producerID)
+        if let key = reply.bundleKey { try BundleKeys(layout: site.layout).store(producerKey: key, producer: reply.producerID) }
 
         let previous = try site.streamWatermark(producer: reply.producerID)
         let statuses = Dictionary(reply.doctypes.map { ($0.doctype, $0.status) }, uniquingKeysWith: { a, _ in a })
