@@ -12,6 +12,8 @@ import Streaming
 ///   after a crash would show as an extra GL Entry.
 /// - `streaming-import CONSUMER_DIR BUNDLE_DIR PROGRESS`: opens the consumer (same controller)
 ///   and imports the offline bundle, one PROGRESS line per committed record, then `done`.
+/// - `streaming-backfill PRODUCER_DIR CONSUMER_DIR PROGRESS`: the consumer's marked backfill,
+///   in pages of 4, one progress line per page asked for (BackfillScenario.swift).
 func runStreamingScenario(_ name: String, _ arguments: [String]) throws {
     switch name {
     case "streaming-pull":
@@ -20,6 +22,9 @@ func runStreamingScenario(_ name: String, _ arguments: [String]) throws {
     case "streaming-import":
         guard arguments.count == 3 else { throw ScenarioUsage("streaming-import CONSUMER_DIR BUNDLE_DIR PROGRESS") }
         try streamingImport(consumer: arguments[0], bundle: arguments[1], progress: arguments[2])
+    case "streaming-backfill":
+        guard arguments.count == 3 else { throw ScenarioUsage("streaming-backfill PRODUCER_DIR CONSUMER_DIR PROGRESS") }
+        try streamingBackfill(producer: arguments[0], consumer: arguments[1], progress: arguments[2])
     default:
         throw ScenarioUsage("no streaming scenario named \(name)")
     }

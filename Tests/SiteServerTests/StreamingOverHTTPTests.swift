@@ -23,9 +23,9 @@ struct StreamingOverHTTPTests {
         try await withServedNodes(["bf-producer", "bf-consumer"]) { nodes in
             let (a, b) = (nodes[0], nodes[1])
             let total = 10_000
-            for start in stride(from: 0, to: total, by: 1_000) {
+            for start in stride(from: 0, to: total, by: 200) {
                 try await a.site.write { tx in
-                    for i in start..<start + 1_000 { try tx.insert(customer("C\(i)")) }
+                    for i in start..<start + 200 { try tx.insert(customer("C\(i)")) }
                 }
             }
             try await b.subscribe(to: a, [.init("Customer", backfill: true)], pullLoop: false)

@@ -1,3 +1,4 @@
+import CrashChildSupport
 import DocumentModel
 import EventLog
 import Foundation
@@ -133,5 +134,82 @@ struct BackfillTests {
         // And the next pull finds nothing left to do.
         let next = try await pair.pull()
         #expect(next.synced == 0 && next.failed == 0)
+    }
+}
+
+@Suite("Backfill under SIGKILL")
+struct BackfillCrashTests {
+    @Test("a consumer killed during a backfill resumes it: no document lost, doubled or failed, the mark kept until done")
+    func killedDuringBackfill() async throws {
+        let producerDirectory = try TemporaryDirectory("bf-crash-producer")
+        let consumerDirectory = try TemporaryDirectory("bf-crash-consumer")
+        defer {
+            producerDirectory.cleanUp()
+            consumerDirectory.cleanUp()
+        }
+        let producerLayout = SiteLayout(root: producerDirectory.url)
+        let consumerLayout = SiteLayout(root: consumerDirectory.url)
+        var settings = SiteSettings()
+        settings.durability = .always
+        try await Site.create(at: producerLayout, name: "head-office", url: nil, settings: settings)
+        try await Site.create(at: consumerLayout, name: "branch-1", url: nil, settings: settings)
+        do {
+            let producerSite = try Site.open(at: producerLayout, controllers: ControllerRegistry())
+            let consumerSite = try Site.open(at: consumerLayout, controllers: ControllerRegistry())
+            try await producerSite.write { tx in
+                for i in 0..<60 { try tx.insert(Docs.customer(String(format: "K%02d", i))) }
+            }
+            let producer = StreamProducer(site: producerSite)
+            try await StreamConsumer(site: consumerSite).subscribe(Subscription(
+                producerURL: "local", apiKey: "k", apiSecret: "s", doctypes: [.init("Customer", useSameName: false, backfill: true)]),
+                client: LocalProducerClient(producer: producer))
+            try await producer.approve(consumer: "branch-1", doctypes: ["Customer"])
+            try producerSite.close()
+            try consumerSite.close()
+        }
+
+        var kills = 0
+        for round in 1...6 {
+            let progress = consumerDirectory.url.deletingLastPathComponent().appendingPathComponent("bf-progress-\(getpid())-\(round)")
+            FileManager.default.createFile(atPath: progress.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: progress) }
+            let child = try CrashChild.start(["streaming-backfill", producerDirectory.url.path, consumerDirectory.url.path, progress.path])
+            let target = 2 + round % 4
+            let reached = CrashChild.waitUntil(seconds: 120) {
+                let lines = (try? String(contentsOf: progress, encoding: .utf8))?.split(separator: "\n") ?? []
+                return lines.count >= target || lines.last == "done" || !child.isRunning
+            }
+            #expect(reached, "round \(round): the child made no progress within 120 s")
+            usleep(UInt32(round * 400))
+            if child.isRunning { kills += 1 }
+            CrashChild.kill(child)
+            // Whatever was committed is whole: no duplicate copies, no failures.
+            let consumer = try Site.open(at: consumerLayout, controllers: ControllerRegistry())
+            let copies = try consumer.list("Customer", limit: Int.max)
+            let remote = copies.compactMap { $0["remote_docname"]?.stringValue }
+            #expect(Set(remote).count == copies.count && remote.count == copies.count, "round \(round): a copy twice or without its remote name")
+            #expect(try StreamConsumer(site: consumer).syncLog().isEmpty, "round \(round): a failed or waiting entry")
+            try consumer.close()
+        }
+        #expect(kills >= 3, "only \(kills) kills landed during the backfill")
+
+        let progress = consumerDirectory.url.deletingLastPathComponent().appendingPathComponent("bf-progress-\(getpid())-final")
+        FileManager.default.createFile(atPath: progress.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: progress) }
+        let child = try CrashChild.start(["streaming-backfill", producerDirectory.url.path, consumerDirectory.url.path, progress.path])
+        child.waitUntilExit()
+        #expect(child.terminationStatus == 0)
+        let producer = try Site.open(at: producerLayout, controllers: ControllerRegistry())
+        let consumer = try Site.open(at: consumerLayout, controllers: ControllerRegistry())
+        defer {
+            try? producer.close()
+            try? consumer.close()
+        }
+        let originals = try producer.list("Customer", limit: Int.max)
+        let copies = try consumer.list("Customer", limit: Int.max)
+        #expect(copies.count == originals.count)
+        let byRemote = Dictionary(copies.map { ($0["remote_docname"]?.stringValue ?? "", replicatedFields($0)) }, uniquingKeysWith: { a, _ in a })
+        #expect(originals.allSatisfy { byRemote[$0.name ?? ""] == replicatedFields($0) })
+        #expect(try StreamConsumer(site: consumer).producer("head-office").rows.first?.backfill == false)
     }
 }

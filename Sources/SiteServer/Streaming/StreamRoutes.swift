@@ -74,8 +74,11 @@ extension SiteServer {
             }
             let after = value("after").flatMap { $0.isEmpty ? nil : $0 }
             let limit = try Self.bounded(value("limit"), name: "limit", default: 500, max: BackfillRequest.maxDocuments)
+            // Off the event loop: a page waits for the site's writer lock (a blocking mutex).
             let reply = try await Self.streaming {
-                try await producer.backfill(BackfillRequest(consumer: consumer, doctype: doctype, after: after, limit: limit), caller: user.name)
+                try await Task.detached {
+                    try await producer.backfill(BackfillRequest(consumer: consumer, doctype: doctype, after: after, limit: limit), caller: user.name)
+                }.value
             }
             return Self.bytes(reply.encoded(), contentType: "application/json")
         }
