@@ -63,6 +63,13 @@ public final class StreamConsumer: Sendable {
         public var watermark: StreamWatermark?
         /// Documents of this producer parked behind a failed replay (see `syncLog(status:producer:)`).
         public var parkedDocuments = 0
+        /// Per DocType (the producer's): parked documents, and Event Sync Log entries `Failed`.
+        public var parkedByDocType: [String: Int] = [:]
+        public var failedByDocType: [String: Int] = [:]
+        /// The producer's count of what this site has still to pull, from the watermark
+        /// (`status(producer:client:)` only), or why it could not be asked.
+        public var lag: ConsumerLag?
+        public var lagError: String?
     }
 
     public func status(producer nameOrID: String) throws -> ProducerStatus {
@@ -126,6 +133,7 @@ public final class StreamConsumer: Sendable {
                     "mapping": options.mapping.map(JSON.string) ?? .null,
                     "has_mapping": options.mapping == nil ? 0 : 1,
                     "on_revoke": .string(options.onRevoke.rawValue),
+                    "backfill": options.backfill ? 1 : 0,
                 ]
             }
             let fields: JSONObject = [
@@ -157,7 +165,7 @@ public final class StreamConsumer: Sendable {
             apiSecret: document["api_secret"]?.stringValue ?? "", user: configuration.user,
             doctypes: configuration.rows.filter { !$0.unsubscribed }.map {
                 Subscription.DocTypeOptions($0.doctype, useSameName: $0.useSameName, condition: $0.condition, mapping: $0.mapping,
-                                            onRevoke: $0.onRevoke)
+                                            onRevoke: $0.onRevoke, backfill: $0.backfill)
             })
         return try await subscribe(subscription, client: client, documentName: configuration.name)
     }

@@ -25,7 +25,15 @@ extension StreamProducer {
             throw StreamError(.invalidRequest, "max_entries and max_bytes must be at least 1 (got \(maxEntries), \(maxBytes))")
         }
         let record = try authorized(nameOrID, caller: caller)
-        return try filteredUpdates(for: record, after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes)
+        let reply: UpdatesReply
+        do {
+            reply = try filteredUpdates(for: record, after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes)
+        } catch let error as EventLogError where error.code == .cursorSegmentGone {
+            // Retention removed the consumer's position (StreamProducer+Retention.swift).
+            throw positionGone(record, after: after, error: error)
+        }
+        notePull(record, after: after ?? site.log.startCursor)
+        return reply
     }
 
     /// `updates` for a consumer already authorized: the one function that decides what a

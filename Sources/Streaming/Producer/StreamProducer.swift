@@ -27,6 +27,8 @@ public final class StreamProducer: Sendable {
     let journals: AccessJournals
     /// How many failing documents one request retries.
     static let retriesPerRequest = 64
+    /// Where each consumer last read from (retention and status go by it).
+    let positions: ConsumerPositions
 
     /// `conditionFunctions` are the functions `cmd:NAME` conditions may name. One producer
     /// per open site should serve updates: it keeps the consumers' access journals.
@@ -34,6 +36,7 @@ public final class StreamProducer: Sendable {
                 logger: Logger = Logger(label: "sitestream.streaming.producer")) {
         self.site = site
         self.logger = logger
+        positions = ConsumerPositions(layout: site.layout)
         self.conditionFunctions = conditionFunctions
         journals = AccessJournals(directory: site.layout.root.appendingPathComponent("stream-access", isDirectory: true))
     }
