@@ -16,7 +16,8 @@ import Testing
         let keys = try cli.run(["keys", "create", "--site", ho, "--json"])
         let key = try #require(keys.json?["api_key"]?.stringValue), secret = try #require(keys.json?["api_secret"]?.stringValue)
 
-        // Online once, to subscribe (the bundle key comes with the register reply).
+        // Online once, to subscribe (the bundle key comes with the register reply). The
+        // `--option=value` form, since a random secret may begin with "-".
         do {
             let server = Process()
             server.executableURL = cli.binary
@@ -29,7 +30,7 @@ import Testing
             let deadline = Date().addingTimeInterval(60)
             while !FileManager.default.fileExists(atPath: serverFile), Date() < deadline { usleep(50_000) }
             let url = try #require(try JSON(parsing: [UInt8](try Data(contentsOf: URL(fileURLWithPath: serverFile))))["url"]?.stringValue)
-            let added = try cli.run(["producer", "add", "--site", br, "--url", url, "--api-key", key, "--api-secret", secret, "--doctype", "Customer;same-name"])
+            let added = try cli.run(["producer", "add", "--site", br, "--url", url, "--api-key=\(key)", "--api-secret=\(secret)", "--doctype", "Customer;same-name"])
             #expect(added.status == 0, "\(added.stderr)")
             #expect(try cli.run(["consumer", "approve", "--site", ho, "--consumer", "branch", "--doctype", "Customer"]).status == 0)
         }

@@ -7,9 +7,10 @@ import SiteStreamJSON
 import Streaming
 import Testing
 
-/// An offline import SIGKILLed at random moments and run again: every record is applied
-/// exactly once (no duplicate replica, one GL Entry per replicated submit or cancel), and the
-/// final run leaves the consumer equal to the producer.
+/// Offline imports SIGKILLed at random moments, round after round, while the producer changes
+/// between rounds and each new bundle overlaps the ones before: every record is applied
+/// exactly once (no duplicate replica, one GL Entry per replicated submit or cancel), and a
+/// final import to the end leaves the consumer equal to the producer.
 @Suite("Offline import killed midway", .serialized)
 struct BundleCrashTests {
     @Test func killedImportResumesWhereItStopped() async throws {
@@ -28,8 +29,7 @@ struct BundleCrashTests {
         settings.durability = .always
         try await Site.create(at: producerLayout, name: "head-office", url: nil, settings: settings)
         try await Site.create(at: consumerLayout, name: "branch-1", url: nil, settings: settings)
-        let bundle = bundleHolder.url.appendingPathComponent("bundle").path
-        var entries: UInt64 = 0
+        var workload = StreamingCrashTests.Workload()
         do {
             let producerSite = try Site.open(at: producerLayout, controllers: ControllerRegistry())
             let consumerSite = try Site.open(at: consumerLayout, controllers: ControllerRegistry())
@@ -44,23 +44,32 @@ struct BundleCrashTests {
                 doctypes: [.init("Customer"), .init("Address", useSameName: false), .init("Sales Invoice")]),
                 client: LocalProducerClient(producer: producer))
             try await producer.approve(consumer: "branch-1", doctypes: ["Customer", "Address", "Sales Invoice"])
-            var workload = StreamingCrashTests.Workload()
-            for _ in 0..<6 { try await workload.round(producerSite, &random) }
-            entries = try producer.exportBundle(consumer: "branch-1", to: bundle).manifest.entries
             try producerSite.close()
             try consumerSite.close()
         }
-        #expect(entries > 40)
+
+        /// The producer changes more, then exports everything from the start of its log: each
+        /// bundle overlaps what earlier imports applied, and adds the new changes.
+        func nextBundle(_ round: Int) async throws -> String {
+            let producerSite = try Site.open(at: producerLayout, controllers: ControllerRegistry())
+            defer { try? producerSite.close() }
+            try await workload.round(producerSite, &random)
+            let path = bundleHolder.url.appendingPathComponent("bundle-\(round)").path
+            _ = try StreamProducer(site: producerSite).exportBundle(consumer: "branch-1", to: path)
+            return path
+        }
 
         var kills = 0
         var midImport = 0
-        for round in 1...8 {
+        for round in 1...10 {
+            let bundle = try await nextBundle(round)
             let progress = consumerDirectory.url.deletingLastPathComponent().appendingPathComponent("bundle-progress-\(getpid())-\(round)")
             FileManager.default.createFile(atPath: progress.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: progress) }
             let child = try CrashChild.start(["streaming-import", consumerDirectory.url.path, bundle, progress.path])
-            // A few committed records on: the earlier runs applied the rest already.
-            let target = random.below(10) + 2
+            // Kill after a random number of committed records (1 = right after opening), then
+            // 0–3 ms more so the kill also lands inside writes.
+            let target = random.below(8) + 1
             let reached = CrashChild.waitUntil(seconds: 120) {
                 let lines = (try? String(contentsOf: progress, encoding: .utf8))?.split(separator: "\n") ?? []
                 return lines.count >= target || lines.last == "done" || !child.isRunning
@@ -78,14 +87,16 @@ struct BundleCrashTests {
             }
             try StreamingCrashTests().checkExactlyOnce(consumerLayout, producerLayout: producerLayout, complete: false)
         }
-        #expect(midImport >= 3, "only \(midImport) of \(kills) kills landed during the import")
+        #expect(midImport >= 5, "only \(midImport) of \(kills) kills landed during an import")
 
-        // A last run to the end: the consumer equals the producer, and a further run changes nothing.
+        // A last bundle imported to the end: the consumer equals the producer; importing it
+        // once more changes nothing.
+        let last = try await nextBundle(11)
         for _ in 0..<2 {
             let progress = consumerDirectory.url.deletingLastPathComponent().appendingPathComponent("bundle-progress-\(getpid())-final")
             FileManager.default.createFile(atPath: progress.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: progress) }
-            let child = try CrashChild.start(["streaming-import", consumerDirectory.url.path, bundle, progress.path])
+            let child = try CrashChild.start(["streaming-import", consumerDirectory.url.path, last, progress.path])
             child.waitUntilExit()
             #expect(child.terminationStatus == 0)
             try StreamingCrashTests().checkExactlyOnce(consumerLayout, producerLayout: producerLayout, complete: true)

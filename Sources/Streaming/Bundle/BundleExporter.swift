@@ -20,9 +20,10 @@ extension StreamProducer {
     public static let bundleFileBytes = 64 << 20
 
     /// Writes an offline bundle for consumer `nameOrID` to the directory `path` (which must
-    /// not exist): exactly what `updates` would give that consumer after `from` (nil: the
-    /// start of the log) through `to` (nil: the durable end now) — the same approval,
-    /// conditions and origin rule, the original frames with their sequence numbers and crcs,
+    /// not exist): what `updates` would give that consumer after `from` (nil: the start of the
+    /// log) through `to` (nil: the durable end now) — the same approval, conditions and origin
+    /// rule (`filteredUpdates`; a document created and deleted within a reply is kept, as the
+    /// consumer may hold it already), the original frames with their sequence numbers and crcs,
     /// each with the producer's cursor after it — plus the current version of every document
     /// those records link to (the dependencies a pull would fetch), and a manifest signed with
     /// the subscription's key. docs/formats/bundle.md.
@@ -65,8 +66,10 @@ extension StreamProducer {
             var end = start
             let lastSequence = site.log.lastSequence
             scanning: while true {
-                let reply = try updates(consumer: record.name, caller: SystemDocTypes.administrator, after: cursor,
-                                        maxEntries: 10_000, maxBytes: 8 << 20)
+                // As a pull's filter decides, except that a document created and deleted within
+                // one reply stays: the consumer may hold it from an earlier import or pull.
+                let reply = try filteredUpdates(for: record, after: cursor, maxEntries: 10_000, maxBytes: 8 << 20,
+                                                dropCreatedAndDeleted: false)
                 for entry in reply.entries {
                     if let through, entry.cursor > through { break }
                     // A grant or revoke a condition retry makes at the request's own position
@@ -143,6 +146,11 @@ extension StreamProducer {
         case .update?, .cancel?:
             guard state.looked.insert(ExportState.hash(key)).inserted else { return }
             document = try site.get(peek.doctype, peek.docname)
+        case .delete?:
+            // Whether it is gone for good travels too: a replay of its earlier records that
+            // fails asks (`isGoneOnProducer`), and then skips rather than parks.
+            state.want(key, evenIfCreated: true)
+            return
         default:
             return
         }
@@ -236,8 +244,8 @@ struct ExportState {
         return hasher.finalize()
     }
 
-    mutating func want(_ key: DocumentKey) {
-        guard !created.contains(Self.hash(key)), everWanted.insert(key).inserted else { return }
+    mutating func want(_ key: DocumentKey, evenIfCreated: Bool = false) {
+        guard evenIfCreated || !created.contains(Self.hash(key)), everWanted.insert(key).inserted else { return }
         wanted.append(key)
     }
 

@@ -41,11 +41,15 @@ extension StreamProducer {
     /// for pulls and for anything else that hands a consumer log entries. A consumer with a
     /// condition has its request serialised with its others (its access journal is kept in
     /// step with what it was sent); one without takes no lock.
+    ///
+    /// `dropCreatedAndDeleted: false` keeps a document created and deleted within the reply
+    /// (an offline bundle may start before what its consumer holds already).
     public func filteredUpdates(for record: ConsumerRecord, after: LogCursor?, maxEntries: Int, maxBytes: Int,
-                                scanBytes: Int = 256 << 20) throws -> UpdatesReply {
+                                scanBytes: Int = 256 << 20, dropCreatedAndDeleted: Bool = true) throws -> UpdatesReply {
         let statuses = record.doctypes.filter { !record.unsubscribed.contains($0.doctype) }
         guard !record.conditionTexts.isEmpty || journals.exists(consumerID: record.siteID) else {
-            var reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes) { peek, _, _, _ in
+            var reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes,
+                                 dropCreatedAndDeleted: dropCreatedAndDeleted) { peek, _, _, _ in
                 record.approved.contains(peek.doctype) && peek.originSite != record.siteID ? .keep : .skip
             }
             reply.statuses = statuses
@@ -57,7 +61,7 @@ extension StreamProducer {
             let filter = self.filter(for: record, journal: journal)
             let retried = after == nil ? nil : try filter.retryFailing(after: start)
             var reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes,
-                                 first: retried.map { UpdateEntry(cursor: $0.cursor, frame: $0.frame) }) { peek, bytes, offset, cursor in
+                                 dropCreatedAndDeleted: dropCreatedAndDeleted, first: retried.map { UpdateEntry(cursor: $0.cursor, frame: $0.frame) }) { peek, bytes, offset, cursor in
                 try filter.decide(peek, bytes: bytes, offset: offset, cursor: cursor)
             }
             // What the consumer is sent is remembered before it leaves.
