@@ -113,7 +113,7 @@ extension EventLog {
         }
         // Closing: make everything written durable, whatever the setting.
         do {
-            try writer.active.file.sync()
+            try metrics.timedSync { try writer.active.file.sync() }
             writerDoneSynced = true
         } catch {
             lock.withLock { if failure == nil { failure = error as? EventLogError } }
@@ -180,6 +180,7 @@ extension EventLog {
             for request in group { request.completion(.failure(failure)) }
             return
         }
+        metrics.written(group)
         if configuration.durability == .always {
             lock.lock()
             pendingAcks.append(contentsOf: group)
@@ -242,7 +243,7 @@ extension EventLog {
     private func roll() throws {
         let w = writer
         let old = w.active
-        try old.file.sync()
+        try metrics.timedSync { try old.file.sync() }
         let created = try SegmentFiles.create(directory: directory, base: w.nextSequence)
         try old.file.write(SegmentHeader(base: old.base, created: old.created, sealed: true).encoded(), at: 0)
         try old.file.sync()

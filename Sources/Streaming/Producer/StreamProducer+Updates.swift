@@ -33,6 +33,8 @@ extension StreamProducer {
             return try self.passes(condition, peek: peek, bytes: bytes, offset: offset)
         }
         reply.statuses = record.doctypes.filter { !record.unsubscribed.contains($0.doctype) }
+        if let after { rememberPosition(after, consumer: record.name) } else { rememberPosition(site.log.startCursor, consumer: record.name) }
+        metrics.served(consumer: record.name, reply: reply)
         return reply
     }
 

@@ -4,6 +4,8 @@ import Foundation
 import Logging
 import Site
 import SiteStreamJSON
+import Synchronization
+import CoreMetrics
 
 /// The producer side of event streaming on one site: registrations (`Event Consumer`
 /// documents), approval, the filtered updates a consumer pulls, and the documents it fetches as
@@ -21,10 +23,15 @@ import SiteStreamJSON
 public final class StreamProducer: Sendable {
     public let site: Site
     let logger: Logger
+    let metrics: Metrics
+    /// Per consumer name: the furthest cursor it asked to read after (for `consumerLag`).
+    let positions = Mutex<[String: LogCursor]>([:])
 
-    public init(site: Site, logger: Logger = Logger(label: "sitestream.streaming.producer")) {
+    /// `metrics`: where batches and bytes served go (nil: nowhere).
+    public init(site: Site, logger: Logger = Logger(label: "sitestream.streaming.producer"), metrics: (any MetricsFactory)? = nil) {
         self.site = site
         self.logger = logger
+        self.metrics = Metrics(factory: metrics)
     }
 
     /// A consumer's registration as the producer keeps it.
