@@ -8,5 +8,6 @@ public enum BenchmarkGroups {
         SiteBenchmarks(),
         RESTBenchmarks(),
         StreamBenchmarks(),
+        CatchUpBenchmarks(),
     ]
 }

@@ -16,7 +16,7 @@ public struct StreamBenchmarks: BenchmarkGroup {
     public init() {}
 
     public func run(_ context: BenchContext, report: (Figure) -> Void) throws {
-        let backlog = context.quick ? 10_000 : 50_000
+        let backlog = context.size(full: 50_000, quick: 10_000, smoke: 500)
         var rates: [Double] = []
         for run in 0..<context.runs {
             let directory = try context.freshDirectory("stream-catchup-\(run)")
