@@ -79,7 +79,7 @@ final class ProgressLine: Sendable {
         var parts: [String] = []
         let count = total.map { "\(grouped(done))/\(grouped($0)) \(unit)" } ?? "\(grouped(done)) \(unit)"
         let fraction = total.map { $0 > 0 ? min(1, Double(done) / Double($0)) : 1 }
-        if let rate { parts.append("\(grouped(Int(rate.rounded())))/s") }
+        if let rate { parts.append((rate >= 100 ? grouped(Int(rate.rounded())) : String(format: "%.3g", rate)) + "/s") }
         if let total, let rate, rate > 0 {
             parts.append(done >= total ? "done" : "ETA \(duration(Double(total - done) / rate))")
         }

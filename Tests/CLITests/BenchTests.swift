@@ -28,7 +28,7 @@ import Testing
     @Test func everyInterfaceFigureIsPresentAndPositive() throws {
         let cli = try CLIRunner()
         let result = try cli.run(["bench", "--smoke", "--json"])
-        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.status == 0, "exit \(result.status); stderr ends: \(result.stderr.suffix(3000))")
         let figures = try #require(result.json?.arrayValue, "bench --json did not print a JSON array: \(result.stdout.prefix(500))")
         var byID: [String: JSON] = [:]
         for figure in figures {

@@ -77,6 +77,11 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
                 }
             }
         }
+        // Readers see only durable entries; the backlog is whole once the last write is durable.
+        try blocking {
+            let written = site.log.lastWrittenSequence
+            if written > 0 { _ = await site.log.waitForDurable(after: written - 1) }
+        }
         let pull = try Self.run(executable, ["pull", "--site", consumer], what: "pull")
         // "producer: N received, N synced, …": every Customer and the group must have been replayed.
         let synced = pull.stdout.split(separator: ",").first { $0.hasSuffix(" synced") }
