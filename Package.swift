@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "SnapshotStoreTests", dependencies: ["CrashChildSupport", "SnapshotStore"]),
         .testTarget(name: "DocumentQueryTests", dependencies: ["DocumentQuery", "SiteStreamJSON"]),
         .testTarget(name: "SiteServerTests", dependencies: ["SiteServer", "DocumentQuery", "SiteStreamJSON", "Site", "DocumentModel", "Streaming"]),
-        .testTarget(name: "StreamingTests", dependencies: ["CrashChildSupport", "Streaming", "Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "CZlib"]),
+        .testTarget(name: "StreamingTests", dependencies: ["CrashChildSupport", "Streaming", "Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "CZlib", "ERPFixtures"]),
         // Runs the built `sitestream` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["SiteStreamJSON"]),
         .testTarget(name: "SiteTests", dependencies: ["CrashChildSupport", "Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore"]),

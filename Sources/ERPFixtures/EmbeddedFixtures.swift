@@ -2551,6 +2551,34 @@ extension ERPFixtures {
    "mapping": "Sales Order Item to Purchase Order Item",
    "remote_value_filters": null,
    "default_value": null
+  },
+  {
+   "doctype": "Document Type Field Mapping",
+   "name": "dtfm-so2po-005",
+   "idx": 5,
+   "parent": "Sales Order to Purchase Order",
+   "parentfield": "field_mapping",
+   "parenttype": "Document Type Mapping",
+   "remote_fieldname": null,
+   "local_fieldname": "naming_series",
+   "mapping_type": null,
+   "mapping": null,
+   "remote_value_filters": null,
+   "default_value": "PUR-ORD-.YYYY.-"
+  },
+  {
+   "doctype": "Document Type Field Mapping",
+   "name": "dtfm-so2po-006",
+   "idx": 6,
+   "parent": "Sales Order to Purchase Order",
+   "parentfield": "field_mapping",
+   "parenttype": "Document Type Mapping",
+   "remote_fieldname": null,
+   "local_fieldname": "status",
+   "mapping_type": null,
+   "mapping": null,
+   "remote_value_filters": null,
+   "default_value": "Draft"
   }
  ]
 }

@@ -37,20 +37,29 @@ extension EventLog {
         return try box.get()
     }
 
-    /// Frames `entries` (sequence numbers and crcs left for the writer) on the caller's thread.
+    /// The most bytes one append call (one group) may frame. A group is never split across
+    /// segments, so this bounds how far a segment can outgrow `segmentSize` (offsets stay u32).
+    public static let maxGroupBytes = 1 << 30
+
+    /// Frames `entries` (sequence numbers and crcs left for the writer) on the caller's thread,
+    /// as one group: every record but the last says more of its group follow.
     func frame(_ entries: [EntryDraft]) throws -> [UInt8] {
         guard !entries.isEmpty else { throw EventLogError(.invalidEntry, "nothing to append: the list of entries is empty") }
         var frames: [UInt8] = []
         frames.reserveCapacity(entries.reduce(0) { $0 + RecordFrame.headerSize + 48 + $1.payload.count + $1.annotations.count })
         let now = wallClockMicroseconds()
-        for entry in entries {
+        let last = entries.count - 1
+        for (i, entry) in entries.enumerated() {
             if entry.timestamp == nil {
                 var stamped = entry
                 stamped.timestamp = now
-                try RecordFrame.encodeUnsealed(stamped, compressionThreshold: configuration.compressionThreshold, into: &frames)
+                try RecordFrame.encodeUnsealed(stamped, compressionThreshold: configuration.compressionThreshold, moreInGroup: i < last, into: &frames)
             } else {
-                try RecordFrame.encodeUnsealed(entry, compressionThreshold: configuration.compressionThreshold, into: &frames)
+                try RecordFrame.encodeUnsealed(entry, compressionThreshold: configuration.compressionThreshold, moreInGroup: i < last, into: &frames)
             }
+        }
+        guard frames.count <= Self.maxGroupBytes else {
+            throw EventLogError(.invalidEntry, "an append of \(entries.count) entries frames to \(frames.count) bytes, more than the \(Self.maxGroupBytes) bytes one append may hold; split it")
         }
         return frames
     }

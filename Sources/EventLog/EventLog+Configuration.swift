@@ -22,8 +22,9 @@ extension EventLog {
 
     /// Settings of one log; every field has a default.
     public struct Configuration: Sendable {
-        /// A segment is sealed and a new one started when the next record would take it past
-        /// this size (a segment always holds at least one record).
+        /// A segment is sealed and a new one started when the next group (the records of one
+        /// append call) would take it past this size. Groups are never split across segments,
+        /// so a segment always holds at least one whole group, even one larger than this.
         public var segmentSize: UInt64 = 64 << 20
         /// A segment holding records and older than this is sealed at the next append; nil: never.
         public var segmentMaxAgeSeconds: Double? = 24 * 3600

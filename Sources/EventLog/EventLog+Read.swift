@@ -13,7 +13,11 @@ extension EventLog {
     /// The batch holds at most `maxEntries` records and at most `maxBytes` bytes — except that a
     /// single record larger than `maxBytes` is returned alone, so reading always progresses. It
     /// may span segments. Every record's checksum and sequence number is verified; only durable
-    /// records are returned. An empty batch (with `next == cursor`) means nothing more yet.
+    /// records are returned, and the durable end always falls after the last record of a group
+    /// (one append call), so a group still being written is never served. The bounds may end a
+    /// batch inside a group; the rest comes with the next read. When damage is met inside a
+    /// group, that group's records are left out of the batch and the read reaching them fails.
+    /// An empty batch (with `next == cursor`) means nothing more yet.
     ///
     /// Throws `.cursorNotOnBoundary`, `.cursorBeyondEnd` or `.cursorSegmentGone` for a bad cursor,
     /// and `.corruptRecord` / `.missingSegment` / `.corruptSegmentHeader` when the very next
@@ -31,6 +35,9 @@ extension EventLog {
         var first: UInt64? = nil
         var k = 0
         var position = start.offset
+        // The batch up to its last record that ends a group: what is kept if damage is met
+        // inside a group, so a damaged group is never served in part.
+        var whole = (count: 0, bytes: 0, k: 0, position: start.offset, sequence: sequence)
         reading: while count < maxEntries {
             let view = views[k]
             if position >= view.readableEnd {
@@ -61,17 +68,21 @@ extension EventLog {
                     let found = chunk.withUnsafeBytes { RecordFrame.sequence($0, at: consumed) }
                     if found != sequence { badSequence = found; break }
                     if first == nil { first = sequence }
+                    let endsGroup = chunk.withUnsafeBytes { !RecordFrame.continuesGroup($0, at: consumed) }
                     sequence += 1
                     count += 1
                     consumed += length
                     cursors.append(LogCursor(segment: view.segment.base, offset: position + UInt64(consumed)))
+                    if endsGroup { whole = (count, out.count + consumed, k, position + UInt64(consumed), sequence) }
                     if consumed == chunk.count { break }
                     continue
                 case .failure(let d):
                     if d == .short {
                         let length = chunk.count - consumed >= 4 ? chunk.withUnsafeBytes { Int($0.u32(at: consumed)) } : 0
                         let fits = length >= RecordFrame.headerSize && position + UInt64(consumed + length) <= view.readableEnd
-                        if fits && count > 0 { break }  // the byte budget is spent
+                        // The chunk ends where the byte budget does, before the readable end.
+                        let cutByBudget = position + UInt64(chunk.count) < view.readableEnd
+                        if (fits || cutByBudget) && count > 0 { break }  // the byte budget is spent
                         if fits && count == 0 && consumed == 0 && length > chunk.count {
                             // One record larger than the budget: return it alone.
                             chunk = try view.segment.file.read(at: position, count: length)
@@ -92,9 +103,20 @@ extension EventLog {
                 position += UInt64(consumed)
             }
             if defect != nil || badSequence != nil {
-                if count > 0 { break reading }
                 let reason = badSequence.map { "sequence \($0) where \(sequence) was expected" } ?? defect!.rawValue
-                throw EventLogError(.corruptRecord, "damaged record: \(reason)", segmentFile: view.segment.name, offset: position, sequence: sequence)
+                let error = EventLogError(.corruptRecord, "damaged record: \(reason)", segmentFile: view.segment.name, offset: position, sequence: sequence)
+                if whole.count < count {
+                    // The records since the last group end belong to the damaged group.
+                    out.removeLast(out.count - whole.bytes)
+                    cursors.removeLast(count - whole.count)
+                    count = whole.count
+                    k = whole.k
+                    position = whole.position
+                    sequence = whole.sequence
+                    if count == 0 { first = nil }
+                }
+                if count > 0 { break reading }
+                throw error
             }
             if consumed == 0 { break }
         }

@@ -110,7 +110,9 @@ extension EventLog {
                 report.recordsChecked += UInt64(outcome.count)
                 expected = outcome.nextSequence
                 guard let stop = outcome.stop else { position = outcome.end; break }
-                let resume = try resynchronize(file: file, from: stop.offset + 1, size: size, expected: stop.expectedSequence)
+                // Search from just after the bad record itself (for an incomplete group, its
+                // good records before the bad one are reported with it, not rechecked).
+                let resume = try resynchronize(file: file, from: stop.defectOffset + 1, size: size, expected: stop.expectedSequence)
                 let kind: LogProblem.Kind = isLast && resume == nil ? .tornTail : .damagedRecord
                 report.problems.append(LogProblem(kind: kind, segmentFile: name, offset: stop.offset, sequence: stop.expectedSequence, reason: stop.reason))
                 guard let resume else { position = size; break }

@@ -3,7 +3,8 @@ public struct LogProblem: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         /// A record that fails its checksum, has an impossible length or breaks the sequence.
         case damagedRecord = "damaged-record"
-        /// The active segment ends inside a record (a torn write; `recover` truncates it).
+        /// The active segment ends inside a record or inside a group (a torn write; `recover`
+        /// truncates it back to the end of the last whole group).
         case tornTail = "torn-tail"
         /// A segment header that is unreadable or disagrees with its file name.
         case damagedHeader = "damaged-header"
@@ -47,7 +48,8 @@ public struct LogProblem: Sendable, Equatable, CustomStringConvertible {
 public struct RecoveryReport: Sendable, CustomStringConvertible {
     /// The active segment whose torn tail was cut, if any.
     public var truncatedSegment: String?
-    /// The offset it was cut at (the end of the last good record).
+    /// The offset it was cut at: the end of the last whole group (the last good record that
+    /// ends the records of one append call).
     public var truncatedAt: UInt64?
     public var bytesCut: UInt64 = 0
     /// Why the first cut record was bad.

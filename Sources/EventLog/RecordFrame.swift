@@ -5,7 +5,8 @@
 ///     8  u64 sequence number
 ///    16  i64 timestamp, microseconds since the Unix epoch
 ///    24  u8  update type (1 Create, 2 Update, 3 Cancel, 4 Delete)
-///    25  u8  flags: bit 0 payload deflated (zlib), bit 1 origin present
+///    25  u8  flags: bit 0 payload deflated (zlib), bit 1 origin present, bit 2 more records of
+///            the same group (append call) follow
 ///    26  u16 doctype length D
 ///    28  u16 docname length N
 ///    30  u16 origin site length S (0 without origin)
@@ -25,6 +26,10 @@ public enum RecordFrame {
 
     static let flagDeflated: UInt8 = 1
     static let flagOrigin: UInt8 = 2
+    /// Set on every record of a group (the entries of one append call, e.g. one site transaction)
+    /// but its last: a group whose last record is missing was torn and is cut whole on recovery.
+    static let flagMoreInGroup: UInt8 = 4
+    static let knownFlags = flagDeflated | flagOrigin | flagMoreInGroup
 
     /// Facts about one verified frame, without decoding its payload.
     public struct FrameInfo: Sendable, Equatable {
@@ -32,6 +37,8 @@ public enum RecordFrame {
         /// Offset of the frame in the bytes examined.
         public var offset: Int
         public var length: Int
+        /// False when more records of the same group (append call) follow this one.
+        public var endsGroup: Bool = true
     }
 
     /// Why bytes are not a valid frame.
@@ -45,14 +52,16 @@ public enum RecordFrame {
     // MARK: Encoding
 
     /// Appends the frame for `draft` to `buffer` with sequence number and crc left zero; the
-    /// writer fills them in with `seal` once it assigns the sequence number.
-    static func encodeUnsealed(_ draft: EntryDraft, compressionThreshold: Int?, into buffer: inout [UInt8]) throws {
+    /// writer fills them in with `seal` once it assigns the sequence number. `moreInGroup` marks
+    /// every record of an append but its last.
+    static func encodeUnsealed(_ draft: EntryDraft, compressionThreshold: Int?, moreInGroup: Bool = false, into buffer: inout [UInt8]) throws {
         let doctypeCount = draft.doctype.utf8.count, docnameCount = draft.docname.utf8.count
         let siteCount = draft.origin?.site.utf8.count ?? 0
         guard doctypeCount <= 0xFFFF, docnameCount <= 0xFFFF, siteCount <= 0xFFFF else {
             throw EventLogError(.invalidEntry, "doctype, docname or origin site longer than 65535 bytes (doctype \(draft.doctype.prefix(64)))")
         }
         var flags: UInt8 = draft.origin == nil ? 0 : flagOrigin
+        if moreInGroup { flags |= flagMoreInGroup }
         var stored: [UInt8]? = nil
         if let threshold = compressionThreshold, draft.payload.count > threshold,
            let deflated = Deflate.compress(draft.payload) {
@@ -97,10 +106,11 @@ public enum RecordFrame {
         frame.setU32(checksum(raw, at: offset, length: length), at: offset + 4)
     }
 
-    /// Encodes one complete frame with the given sequence number (tests, bundles, tools).
-    public static func encode(_ draft: EntryDraft, sequence: UInt64, compressionThreshold: Int? = nil) throws -> [UInt8] {
+    /// Encodes one complete frame with the given sequence number (tests, bundles, tools);
+    /// `moreInGroup` marks it as not the last record of its group.
+    public static func encode(_ draft: EntryDraft, sequence: UInt64, compressionThreshold: Int? = nil, moreInGroup: Bool = false) throws -> [UInt8] {
         var buffer: [UInt8] = []
-        try encodeUnsealed(draft, compressionThreshold: compressionThreshold, into: &buffer)
+        try encodeUnsealed(draft, compressionThreshold: compressionThreshold, moreInGroup: moreInGroup, into: &buffer)
         buffer.withUnsafeMutableBytes { seal($0, at: 0, sequence: sequence) }
         return buffer
     }
@@ -127,10 +137,16 @@ public enum RecordFrame {
         guard available >= length else { return .failure(.short) }
         guard checksum(bytes, at: offset, length: length) == bytes.u32(at: offset + 4) else { return .failure(.checksum) }
         let flags = bytes[offset + 25]
-        guard UpdateType(rawValue: bytes[offset + 24]) != nil, flags & ~(flagDeflated | flagOrigin) == 0,
+        guard UpdateType(rawValue: bytes[offset + 24]) != nil, flags & ~knownFlags == 0,
               flags & flagDeflated != 0 || bytes.u32(at: offset + 36) == bytes.u32(at: offset + 40)
         else { return .failure(.badFields) }
         return .success(length)
+    }
+
+    /// Whether the frame at `offset` says more records of its group follow (unverified).
+    @inline(__always)
+    static func continuesGroup(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        bytes[offset + 25] & flagMoreInGroup != 0
     }
 
     /// The sequence number stored in the frame at `offset` (unverified).
@@ -156,7 +172,7 @@ public enum RecordFrame {
                     if let last = infos.last, seq != last.sequence &+ 1 {
                         throw EventLogError(.invalidFrame, "sequence \(seq) does not follow \(last.sequence) in a batch", offset: UInt64(offset), sequence: seq)
                     }
-                    infos.append(FrameInfo(sequence: seq, offset: offset, length: length))
+                    infos.append(FrameInfo(sequence: seq, offset: offset, length: length, endsGroup: !continuesGroup(raw, at: offset)))
                     offset += length
                 }
             }

@@ -93,17 +93,33 @@ struct SegmentAnalysis {
         if index.entries.isEmpty { index.entries.append(start) }
         var lastIndexed = start.offset
         var startCount = index.entries.count
-        let outcome = try scanner.scan(from: start.offset, sequence: start.sequence, limit: size) { seq, offset, _ in
-            if offset - lastIndexed >= UInt64(indexInterval) {
-                index.entries.append(SparseIndex.Entry(sequence: seq, offset: offset))
-                lastIndexed = offset
+        func scanTail(from start: SparseIndex.Entry) throws -> SegmentScanner.Outcome {
+            try scanner.scan(from: start.offset, sequence: start.sequence, limit: size) { seq, offset, _ in
+                if offset - lastIndexed >= UInt64(indexInterval) {
+                    index.entries.append(SparseIndex.Entry(sequence: seq, offset: offset))
+                    lastIndexed = offset
+                }
             }
         }
-        if outcome.count == 0 && start.offset == UInt64(SegmentHeader.size) {
+        var outcome = try scanTail(from: start)
+        if let stop = outcome.stop, stop.incompleteGroup, stop.offset == start.offset, start.offset > UInt64(SegmentHeader.size) {
+            // The incomplete group may have begun before the index point (index points fall
+            // anywhere in a group): find its start by scanning the whole segment.
+            let first = SparseIndex.Entry(sequence: base, offset: UInt64(SegmentHeader.size))
+            index = SparseIndex(entries: [first])
+            lastIndexed = first.offset
+            startCount = 1
+            analysis.indexRebuilt = true
+            outcome = try scanTail(from: first)
+        }
+        if outcome.count == 0 && outcome.end == UInt64(SegmentHeader.size) {
             // An empty segment has no index point.
             index.entries.removeAll()
             startCount = 0
         }
+        // No index point may lie past the last whole group (an incomplete group is cut or
+        // unreadable).
+        index.entries.removeAll { $0.offset >= outcome.end && $0.offset > UInt64(SegmentHeader.size) }
         if index.entries.count != startCount { analysis.indexRebuilt = true }
         analysis.index = index
         analysis.end = outcome.end

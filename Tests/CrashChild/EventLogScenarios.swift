@@ -5,7 +5,8 @@
 // `eventlog-append DIR [SEGMENT_SIZE] [SEED] [THREADS]` opens the log in
 // DIR with durability `always` and appends random batches from several threads until killed,
 // writing `ack FIRST LAST THREAD COUNTER` to stdout once each batch is acknowledged. Entry k of
-// such a batch is named `t<THREAD>-<COUNTER+k>` and carries `EventLogCrashPayload.bytes(for:)`.
+// such a batch of N is named `t<THREAD>-<COUNTER+k>`, carries `EventLogCrashPayload.bytes(for:)`
+// and the annotation `k/N` (its place in the group).
 import EventLog
 import Foundation
 #if canImport(Glibc)
@@ -63,9 +64,12 @@ private func appendUntilKilled(directory: String, segmentSize: UInt64, seed: UIn
             while true {
                 random = random &* 6364136223846793005 &+ 1442695040888963407
                 let count = Int(random >> 59) + 1
+                // One append is one group; each entry says its place in it (`k/count`), so the
+                // parent can check that groups survive whole without trusting the log's marks.
                 let drafts = (0..<count).map { k -> EntryDraft in
                     let name = "t\(thread)-\(counter + k)"
-                    return EntryDraft(updateType: .update, doctype: "Crash Test", docname: name, payload: EventLogCrashPayload.bytes(for: name))
+                    return EntryDraft(updateType: .update, doctype: "Crash Test", docname: name,
+                                      annotations: Array("\(k)/\(count)".utf8), payload: EventLogCrashPayload.bytes(for: name))
                 }
                 do {
                     let result = try log.appendSynchronously(drafts)

@@ -76,6 +76,9 @@ func crashChildURL() -> URL? { try? CrashChild.executable() }
             }
             let maxAcked = acks.map { UInt64($0.split(separator: " ")[2])! }.max() ?? lastSequence
             #expect(log.lastSequence >= maxAcked)
+            // Every append survived whole or not at all, acknowledged or not: the records read
+            // back form complete groups (each says `k/N`; the parent's own entries say nothing).
+            try Self.checkWholeGroups(log, round: round)
             // Nothing follows the last valid record, and sequences go on without a gap.
             let next = try log.appendSynchronously([EntryDraft(updateType: .create, doctype: "Crash Test", docname: "parent-\(round)", payload: [1, 2, 3])])
             #expect(next.firstSequence == log.lastSequence)
@@ -91,6 +94,34 @@ func crashChildURL() -> URL? { try? CrashChild.executable() }
         #expect(killsWithAcks >= 40, "most kills must land while the child is acknowledging appends")
         #expect(acknowledgedTotal > 0)
         #expect(segmentFiles(dir.logPath).count > 3)
+    }
+
+    /// Reads the whole log and checks that the child's entries come in complete groups, in
+    /// order: `0/N`, `1/N`, … `N-1/N`, and that the log's group marks agree.
+    static func checkWholeGroups(_ log: EventLog, round: Int) throws {
+        var cursor: LogCursor? = nil
+        var expected: (k: Int, n: Int)? = nil
+        while true {
+            let batch = try log.read(after: cursor, maxEntries: 5000, maxBytes: 8 << 20)
+            if batch.count == 0 { break }
+            let frames = try RecordFrame.verifyAll(batch.bytes)
+            for (record, frame) in zip(try batch.records(), frames) {
+                let place = String(decoding: record.annotations, as: UTF8.self).split(separator: "/").compactMap { Int($0) }
+                if place.count == 2 {
+                    let (k, n) = (place[0], place[1])
+                    #expect(k == (expected?.k ?? 0) && (expected == nil || n == expected!.n),
+                            "round \(round): sequence \(record.sequence) is entry \(k)/\(n) where \(expected.map { "\($0.k)/\($0.n)" } ?? "a group start") was expected")
+                    #expect(frame.endsGroup == (k == n - 1), "round \(round): sequence \(record.sequence) \(k)/\(n) has the wrong group mark")
+                    expected = k == n - 1 ? nil : (k + 1, n)
+                } else {
+                    #expect(expected == nil, "round \(round): sequence \(record.sequence) interrupts a group")
+                    #expect(frame.endsGroup)
+                    expected = nil
+                }
+            }
+            cursor = batch.next
+        }
+        #expect(expected == nil, "round \(round): the log ends inside a group")
     }
 
     /// A write that fails mid-record (the file size limit stands in for a full disk): the failed

@@ -4,10 +4,11 @@ import Testing
 
 /// Damage of every documented kind, each with its documented outcome (docs/formats/eventlog.md).
 @Suite struct DamageTests {
-    /// A closed log of `count` entries with small segments; returns the segment paths.
+    /// A closed log of `count` entries with small segments, one entry per append (so every
+    /// record is a group of its own; GroupDamageTests covers groups); returns the segment paths.
     func makeLog(_ dir: TempDirectory, count: Int = 60, payloadSize: Int? = nil, segmentSize: UInt64 = 4096) throws -> [String] {
         let log = try EventLog(directory: dir.logPath, configuration: smallConfiguration(segmentSize: segmentSize))
-        try appendKeys(log, 0..<count, chunk: 3, payloadSize: payloadSize)
+        try appendKeys(log, 0..<count, chunk: 1, payloadSize: payloadSize)
         try log.close()
         return segmentFiles(dir.logPath).map { dir.logPath + "/" + $0 }
     }

@@ -39,7 +39,8 @@ import Testing
         #expect(try EventLog.inspect(directory: dir.logPath).problems.map(\.kind) == [.tornTail])
         let report = try EventLog.recover(directory: dir.logPath, configuration: smallConfiguration(segmentSize: 1 << 20))
         #expect(report.truncatedSegment == SegmentName.segment(1))
-        #expect(report.lastSequence == 9)
+        // Entries 6…10 were one append: the torn last record takes its whole group with it.
+        #expect(report.lastSequence == 5)
         #expect(report.bytesCut > 0)
         #expect(try EventLog.verify(directory: dir.logPath).isClean)
         #expect(try EventLog.recover(directory: dir.logPath).truncatedSegment == nil)

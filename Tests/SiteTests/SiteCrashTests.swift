@@ -170,14 +170,10 @@ enum AcknowledgedState: Equatable {
                 reopened += 1
                 #expect(site.store.lastAppliedSequence == site.log.lastSequence)
                 try Self.checkAcknowledged(acknowledged, in: site)
-                // Known gap (docs/formats/site.md): a SIGKILL can end a multi-page log write at a
-                // page boundary, keeping the first entries of an unacknowledged transaction (an
-                // invoice's submit without its GL Entries). The log must learn request
-                // boundaries to cut such a prefix; until then the ledger check reports it as a
-                // known, intermittent issue instead of failing the run.
-                withKnownIssue("a SIGKILL can tear a multi-page log write (half a transaction survives)", isIntermittent: true) {
-                    try Self.checkLedger(site)
-                }
+                // A SIGKILL can end a multi-page log write at a page boundary; the log marks each
+                // transaction's records as one group and recovery cuts a torn group whole, so
+                // an invoice's submit never survives without its GL Entries.
+                try Self.checkLedger(site)
                 if cycle % 10 == 9 || cycle == cycles - 1 {
                     try Self.checkStoreMatchesLog(siteDir, site)
                 }

@@ -33,14 +33,15 @@ final class StreamPair: @unchecked Sendable {
     let consumerControllers: ControllerRegistry
 
     init(consumerControllers: ControllerRegistry = ControllerRegistry(), producerName: String = "head-office",
-         consumerName: String = "branch-1", producerSegmentBytes: Int? = nil) async throws {
+         consumerName: String = "branch-1", producerSegmentBytes: Int? = nil,
+         conditionFunctions: ConditionFunctions = ConditionFunctions()) async throws {
         producerDirectory = try TemporaryDirectory("producer")
         consumerDirectory = try TemporaryDirectory("consumer")
         self.consumerControllers = consumerControllers
         producerSite = try await Self.makeSite(producerDirectory.url, name: producerName, controllers: ControllerRegistry(),
                                                segmentBytes: producerSegmentBytes)
         consumerSite = try await Self.makeSite(consumerDirectory.url, name: consumerName, controllers: consumerControllers)
-        producer = StreamProducer(site: producerSite)
+        producer = StreamProducer(site: producerSite, conditionFunctions: conditionFunctions)
         consumer = StreamConsumer(site: consumerSite)
         client = LocalProducerClient(producer: producer)
     }
@@ -118,6 +119,18 @@ enum Docs {
             "items": .array(items.map { item in
                 ["item_code": .string(item.code), "item_name": .string("Item \(item.code)"), "qty": .double(item.qty),
                  "uom": "Nos", "conversion_factor": 1.0, "rate": .double(item.rate), "amount": .double(item.qty * item.rate)]
+            }),
+        ])
+    }
+
+    static func salesOrder(customer: String, items: [(code: String, qty: Double, rate: Double)]) -> Document {
+        Document(doctype: "Sales Order", [
+            "naming_series": "SAL-ORD-.YYYY.-", "customer": .string(customer), "customer_name": .string(customer), "order_type": "Sales",
+            "transaction_date": "2026-01-05", "delivery_date": "2026-01-20", "currency": "USD", "conversion_rate": 1.0,
+            "items": .array(items.map { item in
+                ["item_code": .string(item.code), "item_name": .string("Item \(item.code)"), "delivery_date": "2026-01-20",
+                 "qty": .double(item.qty), "uom": "Nos", "conversion_factor": 1.0, "rate": .double(item.rate),
+                 "amount": .double(item.qty * item.rate)]
             }),
         ])
     }

@@ -12,17 +12,18 @@ extension StreamConsumer {
     /// document comes after those it links to where that is possible. Returns them with the
     /// producer's `as_of` sequence (the smallest of the replies).
     func fetchDependencies(of plan: Plan, doctype: String, configuration: ProducerConfiguration,
-                           client: any ProducerClient) async throws -> ([Document], UInt64) {
+                           client: any ProducerClient, excluding: Set<DocumentKey> = []) async throws -> ([Document], UInt64) {
         let start: Document
         switch plan {
-        case .insert(let document, _): start = document
+        case .insert(let document, _), .replace(_, let document, _): start = document
         case .update(let name, let diff):
             guard let local = try site.get(doctype, name) else { return ([], 0) }
             start = (try? diff.apply(to: local)) ?? local
         case .delete, .nothing: return ([], 0)
         }
         var fetched: [DocumentKey: Document] = [:]
-        var requested = Set<DocumentKey>()
+        // Documents the write creates itself (through a Document mapping) are not fetched.
+        var requested = excluding
         var asOf = UInt64.max
         var frontier = missingTargets(of: start, known: fetched, requested: requested)
         var depth = 0

@@ -17,6 +17,8 @@ extension StreamConsumer {
         case insert(Document, replicaSequence: UInt64)
         /// Save the stored document `local` with `diff` folded in.
         case update(localName: String, DocumentDiff)
+        /// Replace the stored document `local` with the producer's current state (a grant).
+        case replace(localName: String, Document, replicaSequence: UInt64)
         case delete(localName: String)
         /// Nothing to do (a Delete of a document this site does not have).
         case nothing
@@ -82,22 +84,37 @@ extension StreamConsumer {
             // With a mapping the record becomes a document of another, local DocType.
             let mapping = try row.mapping.map { try FieldMapping(site: site, name: $0) }
             let doctype = mapping?.localDoctype ?? record.doctype
-            if let applied = try site.replicaSequence(producer: producerID, doctype: doctype, remoteName: record.docname),
-               applied >= record.sequence {
+            // A grant carries the document's state as of `as_of`; a revoke applies unless the
+            // copy is newer than it (docs/streaming.md, "Access that changes").
+            let access = record.updateType == .create || record.updateType == .delete ? AccessMark(annotations: record.annotations) : nil
+            if case .revoke? = access, row.onRevoke == .keep { return (.skipped, nil) }
+            let effective = access.map { max($0.asOf, record.sequence) } ?? record.sequence
+            func alreadyApplied(_ applied: UInt64?) -> Bool {
+                guard let applied else { return false }
+                if case .revoke? = access { return applied > effective }
+                return applied >= effective
+            }
+            if alreadyApplied(try site.replicaSequence(producer: producerID, doctype: doctype, remoteName: record.docname)) {
                 return (.skipped, nil)
             }
             let origin = record.origin ?? Origin(site: producerID, sequence: record.sequence)
-            let plan = try await makePlan(record, row: row, mapping: mapping, configuration: configuration, client: client)
-            let (dependencies, asOf) = try await fetchDependencies(of: plan, doctype: doctype, configuration: configuration, client: client)
+            var (plan, links) = try await makePlan(record, row: row, mapping: mapping, access: access, configuration: configuration, client: client)
+            let linked = try await resolve(links, configuration: configuration, client: client)
+            plan = plan.settingLinks(linked.names)
+            let (dependencies, asOf) = try await fetchDependencies(of: plan, doctype: doctype, configuration: configuration, client: client,
+                                                                   excluding: Set(linked.inserts.map { DocumentKey(doctype: $0.doctype, name: $0.name ?? "") }))
             let (_, acknowledgement) = try site.writeQueued(as: configuration.user) { tx in
                 // Checked again on the writer: nothing can have applied it since, but if
                 // something did, writing nothing is the safe answer.
-                if let applied = try tx.replicaSequence(producer: producerID, doctype: doctype, remoteName: record.docname),
-                   applied >= record.sequence {
+                if alreadyApplied(try tx.replicaSequence(producer: producerID, doctype: doctype, remoteName: record.docname)) {
                     try alsoInSameWrite(tx)
                     return
                 }
                 if let mark { tx.setStreamMark(mark) }
+                // Documents a Document mapping found missing: created through their mapping.
+                for document in linked.inserts where !tx.exists(document.doctype, document.name ?? "") {
+                    try tx.insert(document, keepingName: true)
+                }
                 let dependencyOrigin = Origin(site: producerID, sequence: asOf)
                 tx.promiseDocuments(dependencies.map { DocumentKey(doctype: $0.doctype, name: $0.name ?? "") })
                 for var dependency in dependencies where !tx.exists(dependency.doctype, dependency.name ?? "") {
@@ -141,11 +158,20 @@ extension StreamConsumer {
                     try tx.save(document)
                     tx.markReplica(doctype: doctype, name: name,
                                    ReplicaMark(producer: producerID, sequence: record.sequence, remoteName: record.docname), origin: origin)
+                case .replace(let name, let document, let sequence):
+                    localName = name
+                    guard let local = try tx.get(doctype, name) else {
+                        throw StreamError(.notFound, "\(doctype) \(name) disappeared before the grant could be applied", doctype: doctype, docname: name)
+                    }
+                    try Self.replace(local, with: document, in: tx)
+                    tx.markReplica(doctype: doctype, name: name,
+                                   ReplicaMark(producer: producerID, sequence: sequence, remoteName: record.docname),
+                                   origin: Origin(site: producerID, sequence: sequence))
                 case .delete(let name):
                     localName = name
                     try tx.delete(doctype, name)
                     tx.markReplica(doctype: doctype, name: name,
-                                   ReplicaMark(producer: producerID, sequence: record.sequence, remoteName: record.docname), origin: origin)
+                                   ReplicaMark(producer: producerID, sequence: effective, remoteName: record.docname), origin: origin)
                 case .nothing:
                     break
                 }
@@ -180,29 +206,89 @@ extension StreamConsumer {
         return try site.replicatedDocument(doctype, site: configuration.name, docname: remoteName)?.name
     }
 
-    func makePlan(_ record: LogRecord, row: ProducerConfiguration.Row, mapping: FieldMapping?, configuration: ProducerConfiguration,
-                  client: any ProducerClient) async throws -> Plan {
+    func makePlan(_ record: LogRecord, row: ProducerConfiguration.Row, mapping: FieldMapping?, access: AccessMark?,
+                  configuration: ProducerConfiguration, client: any ProducerClient) async throws -> (Plan, [MappedLink]) {
         let local = try localName(of: mapping?.localDoctype ?? record.doctype, remoteName: record.docname, row: row, configuration: configuration)
         let schema = site.schema
+        func mapped(_ document: Document) throws -> (Document, [MappedLink]) {
+            try mapping?.map(document, schema: schema) ?? (document, [])
+        }
         switch record.updateType {
         case .create:
             guard let document = Document(json: try JSON(parsing: record.payload)) else {
                 throw StreamError(.invalidRequest, "the Create payload is not a document", doctype: record.doctype, docname: record.docname)
             }
-            return .insert(mapping?.map(document, schema: schema) ?? document, replicaSequence: record.sequence)
+            let (result, links) = try mapped(document)
+            if case .grant(let asOf)? = access {
+                let sequence = max(asOf, record.sequence)
+                if let local { return (.replace(localName: local, result, replicaSequence: sequence), links) }
+                return (.insert(result, replicaSequence: sequence), links)
+            }
+            return (.insert(result, replicaSequence: record.sequence), links)
         case .update, .cancel:
             let diff = try DocumentDiff(json: try JSON(parsing: record.payload))
-            if let local { return .update(localName: local, mapping?.map(diff, schema: schema) ?? diff) }
+            if let local {
+                let (change, links) = try mapping?.map(diff, schema: schema) ?? (diff, [])
+                return (.update(localName: local, change), links)
+            }
             // This site never had the document (it predates the subscription, or its Create
             // failed): take the producer's current version instead of the change.
             let reply = try await fetchDocuments(DocumentsRequest(consumer: site.identity.name,
                                                                     keys: [.init(doctype: record.doctype, name: record.docname)]),
                                                  client: client)
-            guard let current = reply.documents.first else { return .nothing }
-            return .insert(mapping?.map(current, schema: schema) ?? current, replicaSequence: max(reply.asOf, record.sequence))
+            guard let current = reply.documents.first else { return (.nothing, []) }
+            let (result, links) = try mapped(current)
+            return (.insert(result, replicaSequence: max(reply.asOf, record.sequence)), links)
         case .delete:
-            guard let local else { return .nothing }
-            return .delete(localName: local)
+            guard let local else { return (.nothing, []) }
+            return (.delete(localName: local), [])
+        }
+    }
+
+    /// Saves `document` (the producer's current state, mapped) over the stored `local`,
+    /// through the lifecycle: the docstatus change decides save, submit or cancel (a draft
+    /// that was submitted and cancelled while hidden is submitted, then cancelled).
+    static func replace(_ local: Document, with document: Document, in tx: SiteTransaction) throws {
+        var next = document
+        next.name = local.name
+        next.modified = local.modified
+        for key in ["remote_docname", "remote_site_name"] where local.object[key] != nil { next[key] = local.object[key] }
+        let target = next.docstatus
+        if local.docstatus == 2 {
+            guard target == 2 else {
+                throw StreamError(.invalidRequest, "\(local.doctype) \(local.name ?? "") is cancelled here; the producer's state (docstatus \(target)) cannot replace it",
+                                  doctype: local.doctype, docname: local.name)
+            }
+            return
+        }
+        if target == 2 {
+            if local.docstatus == 0 {
+                next.docstatus = 1
+                try tx.save(next)
+            }
+            try tx.cancel(local.doctype, local.name ?? "")
+            return
+        }
+        try tx.save(next)
+    }
+}
+
+extension StreamConsumer.Plan {
+    /// The plan with the link fields a Document mapping resolved set to the local names.
+    func settingLinks(_ names: [String: String]) -> Self {
+        guard !names.isEmpty else { return self }
+        switch self {
+        case .insert(var document, let sequence):
+            for (field, name) in names { document[field] = .string(name) }
+            return .insert(document, replicaSequence: sequence)
+        case .replace(let local, var document, let sequence):
+            for (field, name) in names { document[field] = .string(name) }
+            return .replace(localName: local, document, replicaSequence: sequence)
+        case .update(let local, var diff):
+            for (field, name) in names { diff.changed[field] = .string(name) }
+            return .update(localName: local, diff)
+        case .delete, .nothing:
+            return self
         }
     }
 }

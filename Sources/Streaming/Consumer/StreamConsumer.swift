@@ -93,9 +93,18 @@ public final class StreamConsumer: Sendable {
         guard !subscription.doctypes.isEmpty else {
             throw StreamError(.invalidRequest, "a subscription needs at least one DocType")
         }
-        for options in subscription.doctypes where site.schema[options.doctype] == nil {
-            throw StreamError(.invalidRequest, "DocType \(options.doctype) is not installed on \(site.identity.name); install it before subscribing",
-                              doctype: options.doctype)
+        for options in subscription.doctypes {
+            // A mapped DocType needs only the mapping's local DocType installed.
+            if let mapping = options.mapping {
+                do { try FieldMapping.check(site: site, name: mapping) } catch let error as StreamError {
+                    throw StreamError(error.code, "\(options.doctype): \(error.message)", doctype: options.doctype)
+                }
+                continue
+            }
+            guard site.schema[options.doctype] != nil else {
+                throw StreamError(.invalidRequest, "DocType \(options.doctype) is not installed on \(site.identity.name); install it before subscribing",
+                                  doctype: options.doctype)
+            }
         }
         let token = Self.newToken()
         let reply = try await client.register(RegisterRequest(
@@ -119,6 +128,7 @@ public final class StreamConsumer: Sendable {
                     "condition": options.condition.map(JSON.string) ?? .null,
                     "mapping": options.mapping.map(JSON.string) ?? .null,
                     "has_mapping": options.mapping == nil ? 0 : 1,
+                    "on_revoke": .string(options.onRevoke.rawValue),
                 ]
             }
             let fields: JSONObject = [
@@ -149,7 +159,8 @@ public final class StreamConsumer: Sendable {
             producerURL: configuration.url, apiKey: document["api_key"]?.stringValue ?? "",
             apiSecret: document["api_secret"]?.stringValue ?? "", user: configuration.user,
             doctypes: configuration.rows.filter { !$0.unsubscribed }.map {
-                Subscription.DocTypeOptions($0.doctype, useSameName: $0.useSameName, condition: $0.condition, mapping: $0.mapping)
+                Subscription.DocTypeOptions($0.doctype, useSameName: $0.useSameName, condition: $0.condition, mapping: $0.mapping,
+                                            onRevoke: $0.onRevoke)
             })
         return try await subscribe(subscription, client: client, documentName: configuration.name)
     }

@@ -13,13 +13,23 @@ public struct Subscription: Sendable, Equatable {
         public var useSameName: Bool
         public var condition: String?
         public var mapping: String?
+        /// What a revoke does to this site's copy when the document stops satisfying the
+        /// condition: keep it as it is (Frappe's behaviour) or delete it.
+        public var onRevoke: OnRevoke
 
-        public init(_ doctype: String, useSameName: Bool = true, condition: String? = nil, mapping: String? = nil) {
+        public init(_ doctype: String, useSameName: Bool = true, condition: String? = nil, mapping: String? = nil,
+                    onRevoke: OnRevoke = .keep) {
             self.doctype = doctype
             self.useSameName = useSameName
             self.condition = condition
             self.mapping = mapping
+            self.onRevoke = onRevoke
         }
+    }
+
+    /// The `on_revoke` of an `Event Producer Document Type` row.
+    public enum OnRevoke: String, Sendable, Equatable {
+        case keep = "Keep", delete = "Delete"
     }
 
     public var producerURL: String
@@ -47,6 +57,7 @@ public struct ProducerConfiguration: Sendable, Equatable {
         public var condition: String?
         public var mapping: String?
         public var unsubscribed: Bool
+        public var onRevoke: Subscription.OnRevoke = .keep
     }
 
     /// The document's name: the producer site's name.
@@ -72,7 +83,8 @@ public struct ProducerConfiguration: Sendable, Equatable {
                        useSameName: row["use_same_name"]?.intValue == 1,
                        condition: row["condition"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
                        mapping: row["mapping"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
-                       unsubscribed: row["unsubscribe"]?.intValue == 1)
+                       unsubscribed: row["unsubscribe"]?.intValue == 1,
+                       onRevoke: row["on_revoke"]?.stringValue.flatMap { Subscription.OnRevoke(rawValue: $0.capitalized) } ?? .keep)
         }
     }
 }

@@ -1,90 +1,80 @@
 import SiteStreamJSON
 
-/// A consumer row's condition, in the subset of Frappe's Python conditions that needs no
-/// interpreter: comparisons of `doc.<field>` with literals, joined by `and`, `or`, `not` and
-/// parentheses.
+/// A consumer row's condition: which documents of a DocType the consumer may see.
+///
+/// Two forms, as in Frappe. An **expression** over the document in the Python syntax Frappe
+/// users write, evaluated by our own interpreter (no I/O, nothing beyond the document, bounded
+/// steps and memory):
 ///
 /// ```
-/// doc.customer_type == "Individual"
-/// doc.public == 1 and not doc.disabled
-/// doc.territory in ["North", "South"] or doc.credit_limit >= 1000
+/// doc.customer_group == "Wholesale"
+/// doc.territory in ("North", "East") and doc.grand_total > 1000
+/// not doc.disabled
+/// doc.branch.startswith("BR-")
+/// len(doc.items) > 0 and any(row.item_group == "Spares" for row in doc.items)
 /// ```
-/// Literals: numbers, 'single' or "double" quoted strings, `True`, `False`, `None`, lists.
-/// A bare `doc.<field>` is true when the value is truthy (non-empty, non-zero). Numbers compare
-/// as numbers (a Check field's 1 equals `True`). Anything outside the subset is refused when
-/// the consumer registers, naming the position.
-public struct Condition: Sendable, Equatable {
-    indirect enum Node: Sendable, Equatable {
-        case field(String)
-        case literal(JSON)
-        case list([Node])
-        case not(Node)
-        case and(Node, Node)
-        case or(Node, Node)
-        case compare(Node, String, Node)
+/// Or **`cmd:NAME`**, a Swift function an app registered under that name in the producer's
+/// `ConditionFunctions`.
+///
+/// The text is parsed once, when the subscription is saved; anything malformed or unknown is
+/// refused naming the character position and the reason. Grammar and semantics:
+/// docs/streaming.md, "Conditions".
+public struct Condition: Sendable {
+    public enum Kind: Sendable {
+        case expression
+        /// `cmd:NAME`: the registered function's name.
+        case command(String)
     }
 
     public let text: String
-    let root: Node
+    public let kind: Kind
+    let expr: Expr?
+    let function: (any ConditionFunction)?
 
-    /// Parses `text`; throws `.invalidRequest` naming what was not understood and where.
-    public init(_ text: String) throws {
+    /// Parses `text`; a `cmd:` name must be registered in `functions`. Throws `.invalidRequest`
+    /// naming the position (1-based character) and the reason.
+    public init(_ text: String, functions: ConditionFunctions = ConditionFunctions()) throws {
         self.text = text
-        var parser = ConditionParser(text)
-        root = try parser.parse()
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("cmd:") {
+            let name = trimmed.dropFirst(4).trimmingCharacters(in: .whitespaces)
+            guard let function = functions.function(named: name) else {
+                let known = functions.names.isEmpty ? "none are registered" : "registered: \(functions.names.joined(separator: ", "))"
+                throw StreamError(.invalidRequest, "condition \"\(text)\": no condition function named '\(name)' is registered on this site (\(known))")
+            }
+            kind = .command(name)
+            expr = nil
+            self.function = function
+            return
+        }
+        do {
+            expr = try ConditionParser.parse(text)
+        } catch {
+            throw StreamError(.invalidRequest, "condition: \(error.reason) at character \(error.position + 1) of \"\(text)\"")
+        }
+        kind = .expression
+        function = nil
     }
 
-    /// Whether `document` satisfies the condition.
-    public func matches(_ document: JSONObject) -> Bool {
-        Self.truthy(Self.value(root, document))
-    }
-
-    static func value(_ node: Node, _ doc: JSONObject) -> JSON {
-        switch node {
-        case .field(let name): return doc[name] ?? .null
-        case .literal(let v): return v
-        case .list(let items): return .array(items.map { value($0, doc) })
-        case .not(let inner): return .bool(!truthy(value(inner, doc)))
-        case .and(let a, let b): return .bool(truthy(value(a, doc)) && truthy(value(b, doc)))
-        case .or(let a, let b): return .bool(truthy(value(a, doc)) || truthy(value(b, doc)))
-        case .compare(let a, let op, let b):
-            let l = value(a, doc), r = value(b, doc)
-            switch op {
-            case "==": return .bool(equal(l, r))
-            case "!=": return .bool(!equal(l, r))
-            case "in": return .bool(r.arrayValue?.contains { equal(l, $0) } ?? false)
-            case "not in": return .bool(!(r.arrayValue?.contains { equal(l, $0) } ?? false))
-            default:
-                guard let order = compare(l, r) else { return false }
-                switch op {
-                case "<": return .bool(order < 0)
-                case "<=": return .bool(order <= 0)
-                case ">": return .bool(order > 0)
-                default: return .bool(order >= 0)
-                }
+    /// Whether `document` satisfies the condition. Throws `ConditionError` when evaluating
+    /// fails (a type error, an index out of range, the step or memory budget spent, or the
+    /// `cmd:` function's own error): the caller must not take that for false.
+    public func evaluate(_ document: JSONObject, context: ConditionContext = ConditionContext(),
+                         budget: ConditionBudget = ConditionBudget()) throws -> Bool {
+        if let function {
+            do { return try function.evaluate(document: document, context: context) } catch let error as ConditionError {
+                throw error
+            } catch {
+                throw ConditionError("cmd:\(context.entry.map { "\($0.doctype) " } ?? "")function failed: \(error)")
             }
         }
+        var evaluator = ConditionEvaluator(document: document, budget: budget)
+        return Self.truthy(try evaluator.value(expr!))
     }
 
-    static func number(_ v: JSON) -> Double? {
-        switch v {
-        case .int(let i): return Double(i)
-        case .double(let d): return d
-        case .bool(let b): return b ? 1 : 0
-        default: return nil
-        }
-    }
-
-    static func equal(_ a: JSON, _ b: JSON) -> Bool {
-        if let x = number(a), let y = number(b) { return x == y }
-        if a.isNull || b.isNull { return a.isNull && b.isNull }
-        return a == b
-    }
-
-    static func compare(_ a: JSON, _ b: JSON) -> Int? {
-        if let x = number(a), let y = number(b) { return x < y ? -1 : (x > y ? 1 : 0) }
-        if let x = a.stringValue, let y = b.stringValue { return x < y ? -1 : (x > y ? 1 : 0) }
-        return nil
+    /// `evaluate`, with an error taken as false: for callers that only test expressions.
+    public func matches(_ document: JSONObject) -> Bool {
+        (try? evaluate(document)) ?? false
     }
 
     static func truthy(_ v: JSON) -> Bool {
@@ -98,112 +88,87 @@ public struct Condition: Sendable, Equatable {
         case .object(let o): return !o.isEmpty
         }
     }
+
+    // MARK: The syntax tree
+
+    indirect enum Expr: Sendable {
+        case literal(JSON)
+        case variable(String)
+        case list([Expr])
+        case attribute(Expr, String, at: Int)
+        case index(Expr, Expr, at: Int)
+        case not(Expr)
+        case negate(Expr, at: Int)
+        case and(Expr, Expr)
+        case or(Expr, Expr)
+        case compare(Expr, [Comparison], at: Int)
+        case binary(BinaryOp, Expr, Expr, at: Int)
+        case call(Function, [Expr], at: Int)
+        case method(Expr, Method, [Expr], at: Int)
+        /// `element for variable in source if filter`; only as a function's argument.
+        case generator(element: Expr, variable: String, source: Expr, filter: Expr?)
+    }
+
+    struct Comparison: Sendable {
+        var op: CompareOp
+        var right: Expr
+    }
+
+    enum CompareOp: String, Sendable {
+        case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+        case `in` = "in", notIn = "not in", `is` = "is", isNot = "is not"
+    }
+
+    enum BinaryOp: String, Sendable {
+        case add = "+", subtract = "-", multiply = "*", divide = "/", floorDivide = "//", modulo = "%"
+    }
+
+    /// The built-in functions. `list` is internal: a list comprehension `[x for r in …]`.
+    enum Function: String, Sendable, CaseIterable {
+        case len, any, all, sum, min, max, abs, int, float, str, bool, list
+
+        var arity: ClosedRange<Int> { self == .min || self == .max ? 1...8 : 1...1 }
+        var arityText: String { arity.count == 1 ? "one argument" : "1 to \(arity.upperBound) arguments" }
+    }
+
+    /// The methods: strings' safe ones, and `get` on a document or row.
+    enum Method: String, Sendable, CaseIterable {
+        case startswith, endswith, lower, upper, strip, lstrip, rstrip, get, isdigit, count, find
+
+        var arity: ClosedRange<Int> {
+            switch self {
+            case .startswith, .endswith, .count, .find: 1...1
+            case .get: 1...2
+            case .strip, .lstrip, .rstrip: 0...1
+            case .lower, .upper, .isdigit: 0...0
+            }
+        }
+
+        var arityText: String {
+            arity.lowerBound == arity.upperBound ? "\(arity.lowerBound) argument\(arity.lowerBound == 1 ? "" : "s")"
+                : "\(arity.lowerBound) to \(arity.upperBound) arguments"
+        }
+    }
 }
 
-/// Recursive descent over the condition text.
-struct ConditionParser {
-    let chars: [Character]
-    var at = 0
+/// Why a condition could not be evaluated for one document. The entry is withheld, never
+/// taken as false (docs/streaming.md, "A condition that fails").
+public struct ConditionError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
 
-    init(_ text: String) { chars = Array(text) }
+/// How much one evaluation may spend: steps (each node visited, each row a generator walks)
+/// and bytes of values it builds (strings, lists). Conditions stay well inside the defaults;
+/// a hostile one (a generator nested five deep over a large table, `"x" * 10**9`) stops with a
+/// `ConditionError` instead of running away.
+public struct ConditionBudget: Sendable, Equatable {
+    public var steps: Int
+    public var bytes: Int
 
-    func fail(_ message: String) -> StreamError {
-        StreamError(.invalidRequest, "condition: \(message) at character \(at + 1) of \"\(String(chars))\"")
-    }
-
-    mutating func parse() throws -> Condition.Node {
-        let node = try orExpr()
-        skipSpace()
-        guard at == chars.count else { throw fail("unexpected '\(chars[at])'") }
-        return node
-    }
-
-    mutating func skipSpace() { while at < chars.count, chars[at].isWhitespace { at += 1 } }
-
-    /// Consumes `word` if it comes next (as a whole word for letters).
-    mutating func take(_ word: String) -> Bool {
-        skipSpace()
-        let w = Array(word)
-        guard at + w.count <= chars.count, Array(chars[at..<at + w.count]) == w else { return false }
-        if w.last!.isLetter, at + w.count < chars.count, chars[at + w.count].isLetter || chars[at + w.count] == "_" { return false }
-        at += w.count
-        return true
-    }
-
-    mutating func orExpr() throws -> Condition.Node {
-        var node = try andExpr()
-        while take("or") { node = .or(node, try andExpr()) }
-        return node
-    }
-
-    mutating func andExpr() throws -> Condition.Node {
-        var node = try notExpr()
-        while take("and") { node = .and(node, try notExpr()) }
-        return node
-    }
-
-    mutating func notExpr() throws -> Condition.Node {
-        if take("not") { return .not(try notExpr()) }
-        return try comparison()
-    }
-
-    mutating func comparison() throws -> Condition.Node {
-        let left = try atom()
-        for op in ["==", "!=", "<=", ">=", "<", ">"] where take(op) { return .compare(left, op, try atom()) }
-        if take("not") {
-            guard take("in") else { throw fail("expected 'in' after 'not'") }
-            return .compare(left, "not in", try atom())
-        }
-        if take("in") { return .compare(left, "in", try atom()) }
-        return left
-    }
-
-    mutating func atom() throws -> Condition.Node {
-        skipSpace()
-        guard at < chars.count else { throw fail("unexpected end") }
-        if take("(") {
-            let inner = try orExpr()
-            guard take(")") else { throw fail("expected ')'") }
-            return inner
-        }
-        if take("[") {
-            var items: [Condition.Node] = []
-            if take("]") { return .list(items) }
-            repeat { items.append(try atom()) } while take(",")
-            guard take("]") else { throw fail("expected ']'") }
-            return .list(items)
-        }
-        if take("doc.") {
-            let start = at
-            while at < chars.count, chars[at].isLetter || chars[at].isNumber || chars[at] == "_" { at += 1 }
-            guard at > start else { throw fail("expected a field name after 'doc.'") }
-            return .field(String(chars[start..<at]))
-        }
-        if take("True") { return .literal(.bool(true)) }
-        if take("False") { return .literal(.bool(false)) }
-        if take("None") { return .literal(.null) }
-        let c = chars[at]
-        if c == "\"" || c == "'" {
-            at += 1
-            var text = ""
-            while at < chars.count, chars[at] != c {
-                if chars[at] == "\\", at + 1 < chars.count { at += 1 }
-                text.append(chars[at])
-                at += 1
-            }
-            guard at < chars.count else { throw fail("unterminated string") }
-            at += 1
-            return .literal(.string(text))
-        }
-        if c.isNumber || c == "-" {
-            let start = at
-            at += 1
-            while at < chars.count, chars[at].isNumber || chars[at] == "." { at += 1 }
-            let text = String(chars[start..<at])
-            if let i = Int64(text) { return .literal(.int(i)) }
-            if let d = Double(text) { return .literal(.double(d)) }
-            throw fail("bad number \(text)")
-        }
-        throw fail("expected doc.<field>, a literal, '(' or '['")
+    public init(steps: Int = 200_000, bytes: Int = 4 << 20) {
+        self.steps = steps
+        self.bytes = bytes
     }
 }

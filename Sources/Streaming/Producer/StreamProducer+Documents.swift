@@ -22,12 +22,12 @@ extension StreamProducer {
         }
         let record = try authorized(request.consumer, caller: caller)
         let approved = record.approved
-        let conditions = record.conditions
+        let filter = self.filter(for: record, journal: nil)
         // Read before the documents: each document then reflects at least every change up to it.
         let asOf = site.log.lastSequence
         var visible: [DocumentKey: Bool] = [:]
         var budget = Self.reachabilityBudget
-        for key in request.keys where !(try isVisible(key, approved: approved, conditions: conditions, memo: &visible, budget: &budget)) {
+        for key in request.keys where !(try isVisible(key, approved: approved, filter: filter, memo: &visible, budget: &budget)) {
             throw StreamError(.permission, "consumer \(record.name) may not fetch \(key.doctype) \(key.name): its DocType is not approved and no document the consumer may see links to it",
                               consumer: record.name, doctype: key.doctype, docname: key.name)
         }
@@ -46,15 +46,17 @@ extension StreamProducer {
 
     /// Whether `key` is approved or reachable upwards through links from an approved document.
     /// Breadth first over the link index, cycle safe (each document visited once).
-    func isVisible(_ key: DocumentKey, approved: Set<String>, conditions: [String: Condition?],
+    func isVisible(_ key: DocumentKey, approved: Set<String>, filter: ConsumerFilter,
                    memo: inout [DocumentKey: Bool], budget: inout Int) throws -> Bool {
         // A document of an approved DocType is visible if it passes the DocType's condition
-        // (or does not exist: it is reported missing).
+        // (or does not exist: it is reported missing). A condition that fails to evaluate
+        // does not make it visible; the consumer's replay that needed it is parked and retried.
         func seenDirectly(_ key: DocumentKey) throws -> Bool {
             guard approved.contains(key.doctype) else { return false }
-            guard let condition = conditions[key.doctype] else { return true }
-            guard let condition, let document = try site.get(key.doctype, key.name) else { return condition != nil }
-            return condition.matches(document.object)
+            guard filter.conditions[key.doctype] != nil else { return true }
+            guard let document = try site.get(key.doctype, key.name) else { return true }
+            if case .success(true)? = filter.evaluate(key.doctype, document.object, entry: nil) { return true }
+            return false
         }
         if approved.contains(key.doctype) {
             if try seenDirectly(key) { return true }

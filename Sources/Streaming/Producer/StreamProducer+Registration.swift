@@ -24,7 +24,7 @@ extension StreamProducer {
                 throw StreamError(.invalidRequest, "register request: DocType \(row.doctype) is not installed on \(site.identity.name)", doctype: row.doctype)
             }
             if let text = row.condition?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
-                do { _ = try Condition(text) } catch let error as StreamError {
+                do { _ = try Condition(text, functions: conditionFunctions) } catch let error as StreamError {
                     throw StreamError(.invalidRequest, "register request: \(row.doctype): \(error.message)", doctype: row.doctype)
                 }
             }
@@ -101,6 +101,35 @@ extension StreamProducer {
             var rows = document.rows(of: "consumer_doctypes")
             for i in rows.indices where doctypes.contains(rows[i]["ref_doctype"]?.stringValue ?? "") {
                 rows[i]["status"] = .string(status.rawValue)
+            }
+            document.setRows(rows, of: "consumer_doctypes")
+            try tx.save(document)
+        }
+        return try consumer(record.name)
+    }
+
+    /// Sets (or with nil or empty text, clears) the condition of one DocType of a consumer:
+    /// the producer's administrator's change. Parsed first; a malformed expression or an
+    /// unknown `cmd:` name is refused (`.invalidRequest`) and nothing changes. The new
+    /// condition applies from the consumer's next request on (docs/streaming.md).
+    @discardableResult
+    public func setCondition(consumer nameOrID: String, doctype: String, condition: String?,
+                             as user: String = SystemDocTypes.administrator) async throws -> ConsumerRecord {
+        let record = try consumer(nameOrID)
+        guard record.doctypes.contains(where: { $0.doctype == doctype }) else {
+            throw StreamError(.notFound, "consumer \(record.name) did not register DocType \(doctype)", consumer: record.name, doctype: doctype)
+        }
+        let text = condition?.trimmingCharacters(in: .whitespaces)
+        if let text, !text.isEmpty {
+            do { _ = try Condition(text, functions: conditionFunctions) } catch let error as StreamError {
+                throw StreamError(.invalidRequest, "\(doctype): \(error.message)", consumer: record.name, doctype: doctype)
+            }
+        }
+        try await site.write(as: user) { tx in
+            guard var document = try tx.get(SystemDocTypes.eventConsumer, record.name) else { return }
+            var rows = document.rows(of: "consumer_doctypes")
+            for i in rows.indices where rows[i]["ref_doctype"]?.stringValue == doctype {
+                rows[i]["condition"] = text.flatMap { $0.isEmpty ? nil : JSON.string($0) } ?? .null
             }
             document.setRows(rows, of: "consumer_doctypes")
             try tx.save(document)

@@ -12,6 +12,8 @@ extension StreamProducer {
         public var endCursor: LogCursor
         public var segments: [LogInspection.SegmentInfo]
         public var consumers: [ConsumerRecord]
+        /// Per consumer name: the entries withheld because their condition failed to evaluate.
+        public var withheld: [String: [WithheldEntry]] = [:]
 
         /// The status as JSON (notify tokens left out).
         public var json: JSON {
@@ -26,7 +28,9 @@ extension StreamProducer {
                 "consumers": .array(consumers.map { c in
                     ["name": .string(c.name), "site_id": .string(c.siteID), "user": .string(c.user),
                      "doctypes": .array(c.doctypes.map { ["ref_doctype": .string($0.doctype), "status": .string($0.status.rawValue),
-                                                          "unsubscribed": .bool(c.unsubscribed.contains($0.doctype))] })]
+                                                          "unsubscribed": .bool(c.unsubscribed.contains($0.doctype)),
+                                                          "condition": $0.condition.map(JSON.string) ?? .null] }),
+                     "withheld": .array((withheld[c.name] ?? []).map(\.json))]
                 }),
             ]
         }
@@ -36,8 +40,31 @@ extension StreamProducer {
     public func status() throws -> Status {
         let log = site.log
         let inspection = try EventLog.inspect(directory: log.directory)
+        let consumers = try consumers()
         return Status(siteID: site.identity.id, siteName: site.identity.name, firstSequence: log.firstSequence,
                       lastSequence: log.lastSequence, endCursor: log.durableEndCursor, segments: inspection.segments,
-                      consumers: try consumers())
+                      consumers: consumers, withheld: Dictionary(uniqueKeysWithValues: try consumers.map { ($0.name, try withheld(consumer: $0)) }))
+    }
+
+    /// One entry withheld from a consumer because its condition threw: retried on every
+    /// later request of the consumer until it evaluates.
+    public struct WithheldEntry: Sendable, Equatable {
+        public var doctype: String
+        public var docname: String
+        /// The sequence of the entry the failure was first met on.
+        public var sequence: UInt64
+        public var error: String
+
+        public var json: JSON {
+            ["ref_doctype": .string(doctype), "docname": .string(docname), "seq": .int(Int64(bitPattern: sequence)), "error": .string(error)]
+        }
+    }
+
+    /// The entries withheld from `record` because its condition failed, oldest first.
+    public func withheld(consumer record: ConsumerRecord) throws -> [WithheldEntry] {
+        guard journals.exists(consumerID: record.siteID) else { return [] }
+        return try journals.with(consumerID: record.siteID) { journal in
+            journal.failing.map { WithheldEntry(doctype: $0.0.doctype, docname: $0.0.docname, sequence: $0.1.sequence, error: $0.1.error ?? "") }
+        }
     }
 }

@@ -25,17 +25,41 @@ extension StreamProducer {
             throw StreamError(.invalidRequest, "max_entries and max_bytes must be at least 1 (got \(maxEntries), \(maxBytes))")
         }
         let record = try authorized(nameOrID, caller: caller)
-        let approved = record.approved
-        let conditions = record.conditions
-        var reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes) { peek, bytes, offset in
-            guard approved.contains(peek.doctype), peek.originSite != record.siteID else { return false }
-            guard let condition = conditions[peek.doctype] else { return true }
-            return try self.passes(condition, peek: peek, bytes: bytes, offset: offset)
-        }
-        reply.statuses = record.doctypes.filter { !record.unsubscribed.contains($0.doctype) }
-        if let after { rememberPosition(after, consumer: record.name) } else { rememberPosition(site.log.startCursor, consumer: record.name) }
+        let reply = try filteredUpdates(for: record, after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes)
+        rememberPosition(after ?? site.log.startCursor, consumer: record.name)
         metrics.served(consumer: record.name, reply: reply)
         return reply
+    }
+
+    /// `updates` for a consumer already authorized: the one function that decides what a
+    /// consumer receives (approval, echo, conditions, access that changes; `ConsumerFilter`),
+    /// for pulls and for anything else that hands a consumer log entries. A consumer with a
+    /// condition has its request serialised with its others (its access journal is kept in
+    /// step with what it was sent); one without takes no lock.
+    public func filteredUpdates(for record: ConsumerRecord, after: LogCursor?, maxEntries: Int, maxBytes: Int,
+                                scanBytes: Int = 256 << 20) throws -> UpdatesReply {
+        let statuses = record.doctypes.filter { !record.unsubscribed.contains($0.doctype) }
+        guard !record.conditionTexts.isEmpty || journals.exists(consumerID: record.siteID) else {
+            var reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes) { peek, _, _, _ in
+                record.approved.contains(peek.doctype) && peek.originSite != record.siteID ? .keep : .skip
+            }
+            reply.statuses = statuses
+            return reply
+        }
+        return try journals.with(consumerID: record.siteID) { journal in
+            let start = after ?? site.log.startCursor
+            journal.begin(after: start)
+            let filter = self.filter(for: record, journal: journal)
+            let retried = after == nil ? nil : try filter.retryFailing(after: start)
+            var reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes,
+                                 first: retried.map { UpdateEntry(cursor: $0.cursor, frame: $0.frame) }) { peek, bytes, offset, cursor in
+                try filter.decide(peek, bytes: bytes, offset: offset, cursor: cursor)
+            }
+            // What the consumer is sent is remembered before it leaves.
+            try journal.flush()
+            reply.statuses = statuses
+            return reply
+        }
     }
 
     /// The operators' view (`GET /api/stream/updates` without `consumer`): every record after
@@ -47,17 +71,25 @@ extension StreamProducer {
         guard maxEntries > 0, maxBytes > 0 else {
             throw StreamError(.invalidRequest, "max_entries and max_bytes must be at least 1 (got \(maxEntries), \(maxBytes))")
         }
-        return try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: Int.max, dropCreatedAndDeleted: false) { _, _, _ in true }
+        return try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: Int.max, dropCreatedAndDeleted: false) { _, _, _, _ in .keep }
     }
 
-    /// Reads the log after `after`, keeping the frames `include` accepts (see `updates`).
+    /// Reads the log after `after`, keeping the frames `decide` keeps or replaces (see
+    /// `updates`); `decide` gets each frame's peek, the batch bytes, its offset there and the
+    /// cursor after it. `first`, if given, goes ahead of everything read.
     func scan(after: LogCursor?, maxEntries: Int, maxBytes: Int, scanBytes: Int, dropCreatedAndDeleted: Bool = true,
-              include: (FramePeek, [UInt8], Int) throws -> Bool) throws -> UpdatesReply {
+              first: UpdateEntry? = nil,
+              decide: (FramePeek, [UInt8], Int, LogCursor) throws -> ConsumerFilter.Verdict) throws -> UpdatesReply {
         let lastSequence = site.log.lastSequence
         var cursor = after ?? site.log.startCursor
         var entries: [UpdateEntry] = []
         var keys: [FilterKey] = []
         var frameBytes = 0
+        if let first, let peek = FramePeek(first.frame, at: 0) {
+            entries.append(first)
+            keys.append(FilterKey(doctype: peek.doctype, docname: peek.docname, updateType: peek.updateType, synthesized: true))
+            frameBytes += first.frame.count
+        }
         var scanned = 0
         var caughtUp = false
         reading: while entries.count < maxEntries, frameBytes < maxBytes, scanned < scanBytes {
@@ -73,14 +105,24 @@ extension StreamProducer {
                 guard let peek = FramePeek(batch.bytes, at: offset) else {
                     throw StreamError(.integrity, "log batch after \(cursor) holds an unreadable frame at byte \(offset)", offset: offset)
                 }
-                if try include(peek, batch.bytes, offset) {
-                    if peek.length > room, !entries.isEmpty {
-                        // A record larger than the room left: it goes first in the next reply.
-                        break reading
-                    }
-                    entries.append(UpdateEntry(cursor: after, frame: Array(batch.bytes[offset..<offset + peek.length])))
-                    keys.append(FilterKey(doctype: peek.doctype, docname: peek.docname, updateType: peek.updateType))
-                    frameBytes += peek.length
+                if peek.length > maxBytes - frameBytes, !entries.isEmpty {
+                    // Possibly a record larger than the room left: it goes first in the next
+                    // reply (decided then, so nothing is decided that is not sent).
+                    break reading
+                }
+                let frame: [UInt8]?
+                var synthesized = false
+                switch try decide(peek, batch.bytes, offset, after) {
+                case .skip: frame = nil
+                case .keep: frame = Array(batch.bytes[offset..<offset + peek.length])
+                case .replace(let replacement):
+                    frame = replacement
+                    synthesized = true
+                }
+                if let frame {
+                    entries.append(UpdateEntry(cursor: after, frame: frame))
+                    keys.append(FilterKey(doctype: peek.doctype, docname: peek.docname, updateType: frame[24], synthesized: synthesized))
+                    frameBytes += frame.count
                 }
                 scanned += peek.length
                 offset += peek.length
@@ -95,28 +137,13 @@ extension StreamProducer {
         return UpdatesReply(next: cursor, caughtUp: caughtUp, lastSequence: lastSequence, statuses: [], entries: entries)
     }
 
-    /// Whether a record passes its DocType's condition, as Frappe decides it: a Create by the
-    /// document it creates, an Update or Cancel by the document as it stands now, a Delete
-    /// always (a consumer that never had the document ignores it).
-    func passes(_ condition: Condition?, peek: FramePeek, bytes: [UInt8], offset: Int) throws -> Bool {
-        guard let condition else { return false }
-        switch UpdateType(rawValue: peek.updateType) {
-        case .create?:
-            let record = try RecordFrame.decode(bytes, at: offset).record
-            guard let object = try? JSON(parsing: record.payload).objectValue else { return false }
-            return condition.matches(object)
-        case .update?, .cancel?:
-            guard let current = try site.get(peek.doctype, peek.docname) else { return false }
-            return condition.matches(current.object)
-        default:
-            return true
-        }
-    }
-
     struct FilterKey: Hashable {
         var doctype: String
         var docname: String
         var updateType: UInt8 = 0
+        /// A grant or revoke made for the consumer: never dropped with a Create/Delete pair
+        /// (the access journal counts on the consumer receiving it).
+        var synthesized = false
 
         var document: FilterKey { FilterKey(doctype: doctype, docname: docname) }
     }
@@ -128,6 +155,10 @@ extension StreamProducer {
         var dropped = Set<Int>()
         for (i, key) in keys.enumerated() {
             let document = key.document
+            if key.synthesized {
+                open[document] = nil
+                continue
+            }
             switch key.updateType {
             case UpdateType.create.rawValue:
                 open[document] = [i]

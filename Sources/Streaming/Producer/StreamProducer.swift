@@ -23,14 +23,25 @@ import CoreMetrics
 public final class StreamProducer: Sendable {
     public let site: Site
     let logger: Logger
+    /// The `cmd:` condition functions the app registered.
+    public let conditionFunctions: ConditionFunctions
+    /// Per consumer, the access decisions conditions led to (`AccessJournal.swift`).
+    let journals: AccessJournals
+    /// How many failing documents one request retries.
+    static let retriesPerRequest = 64
     let metrics: Metrics
     /// Per consumer name: the furthest cursor it asked to read after (for `consumerLag`).
     let positions = Mutex<[String: LogCursor]>([:])
 
+    /// `conditionFunctions` are the functions `cmd:NAME` conditions may name. One producer
+    /// per open site should serve updates: it keeps the consumers' access journals.
     /// `metrics`: where batches and bytes served go (nil: nowhere).
-    public init(site: Site, logger: Logger = Logger(label: "sitestream.streaming.producer"), metrics: (any MetricsFactory)? = nil) {
+    public init(site: Site, conditionFunctions: ConditionFunctions = ConditionFunctions(),
+                logger: Logger = Logger(label: "sitestream.streaming.producer"), metrics: (any MetricsFactory)? = nil) {
         self.site = site
         self.logger = logger
+        self.conditionFunctions = conditionFunctions
+        journals = AccessJournals(directory: site.layout.root.appendingPathComponent("stream-access", isDirectory: true))
         self.metrics = Metrics(factory: metrics)
     }
 
@@ -53,16 +64,31 @@ public final class StreamProducer: Sendable {
             Set(doctypes.filter { $0.status == .approved && !unsubscribed.contains($0.doctype) }.map(\.doctype))
         }
 
-        /// The conditions of approved DocTypes that have one. A condition that does not parse
-        /// (it was checked at registration, so only a hand-edited row) lets nothing through.
-        var conditions: [String: Condition?] {
-            var result: [String: Condition?] = [:]
+        /// The condition texts of approved DocTypes that have one.
+        public var conditionTexts: [String: String] {
+            var result: [String: String] = [:]
             for row in doctypes where approved.contains(row.doctype) {
                 guard let text = row.condition?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { continue }
-                result[row.doctype] = try? Condition(text)
+                result[row.doctype] = text
             }
             return result
         }
+    }
+
+    /// The filter for one request of `record`: its conditions parsed (a row that does not
+    /// parse, which registration refuses, so only a hand-edited one, fails every evaluation:
+    /// its entries are withheld and the error shown, never taken as false), and its journal.
+    func filter(for record: ConsumerRecord, journal: AccessJournal?) -> ConsumerFilter {
+        var conditions: [String: Result<Condition, StreamError>] = [:]
+        for (doctype, text) in record.conditionTexts {
+            do { conditions[doctype] = .success(try Condition(text, functions: conditionFunctions)) } catch let error as StreamError {
+                conditions[doctype] = .failure(error)
+            } catch {
+                conditions[doctype] = .failure(StreamError(.invalidRequest, "\(error)"))
+            }
+        }
+        return ConsumerFilter(producer: self, record: record, approved: record.approved, conditions: conditions,
+                              journal: journal, asOf: site.log.lastSequence)
     }
 
     /// Every registered consumer, by name.

@@ -54,6 +54,9 @@ public struct UpdatesReply: Sendable, Equatable {
                 "docname": .string(record.docname), "data": try JSON(parsing: record.payload),
                 "creation": .string(FrappeTime.text(microseconds: record.timestamp)),
             ]
+            if let mark = AccessMark(annotations: record.annotations) {
+                o["access"] = ["kind": .string(mark.isGrant ? "grant" : "revoke"), "as_of": .int(Int64(bitPattern: mark.asOf))]
+            }
             if let origin = record.origin {
                 o["origin"] = ["site": .string(origin.site), "seq": .int(Int64(origin.sequence))]
             }

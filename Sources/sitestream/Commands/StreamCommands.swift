@@ -1,4 +1,6 @@
 import ArgumentParser
+import DocumentModel
+import ERPFixtures
 import Foundation
 import Synchronization
 import Site
@@ -35,7 +37,7 @@ struct ProducerCommand: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Subscribe this site to a producer; registers with it at once.",
-            discussion: "SPEC is a DocType name, optionally followed by ;same-name, ;condition=EXPR, ;mapping=NAME.")
+            discussion: "SPEC is a DocType name, optionally followed by ;same-name, ;condition=EXPR, ;mapping=NAME, ;on-revoke=keep|delete. A built-in mapping (Sales Order to Purchase Order, Customer to Supplier) is installed on first use.")
         @OptionGroup var options: SiteOptions
         @Option(help: "The producer's URL, e.g. http://127.0.0.1:8000.") var url: String
         @Option(name: .customLong("api-key"), help: "A key of a user on the producer.") var apiKey: String
@@ -49,7 +51,8 @@ struct ProducerCommand: AsyncParsableCommand {
             guard !specs.isEmpty else { throw ValidationError("give at least one --doctype") }
             let client = HTTPProducerClient(url: url, apiKey: apiKey, apiSecret: apiSecret)
             let status = try await StreamSession.withSite(options) { site in
-                try await StreamConsumer(site: site, logger: CLILogging.logger())
+                try await ProducerCommand.installBuiltinMappings(specs.compactMap(\.mapping), on: site)
+                return try await StreamConsumer(site: site, logger: CLILogging.logger())
                     .subscribe(Subscription(producerURL: url, apiKey: apiKey, apiSecret: apiSecret, doctypes: specs), client: client)
             }
             if options.json {
@@ -101,7 +104,24 @@ struct ProducerCommand: AsyncParsableCommand {
         ]
     }
 
-    /// `DocType[;same-name][;condition=EXPR][;mapping=NAME]`.
+    /// Inserts the built-in `Document Type Mapping`s named in `names` (and those their rows
+    /// name) that the site does not have yet, in dependency order.
+    static func installBuiltinMappings(_ names: [String], on site: Site) async throws {
+        let builtins = try ERPFixtures.mappingDocuments().compactMap(Document.init(json:))
+        var wanted = Set<String>()
+        func want(_ name: String) {
+            guard wanted.insert(name).inserted, let mapping = builtins.first(where: { $0.name == name }) else { return }
+            for row in mapping.rows(of: "field_mapping") { if let inner = row["mapping"]?.stringValue { want(inner) } }
+        }
+        for name in names where !site.exists(SystemDocTypes.documentTypeMapping, name) { want(name) }
+        let missing = builtins.filter { wanted.contains($0.name ?? "") && !site.exists(SystemDocTypes.documentTypeMapping, $0.name ?? "") }
+        guard !missing.isEmpty else { return }
+        try await site.write { tx in
+            for mapping in missing { try tx.insert(mapping, keepingName: true) }  // files are in dependency order
+        }
+    }
+
+    /// `DocType[;same-name][;condition=EXPR][;mapping=NAME][;on-revoke=keep|delete]`.
     static func parseSpec(_ spec: String) throws -> Subscription.DocTypeOptions {
         let parts = spec.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard let doctype = parts.first, !doctype.isEmpty else { throw ValidationError("--doctype '\(spec)': no DocType name") }
@@ -113,10 +133,16 @@ struct ProducerCommand: AsyncParsableCommand {
                 options.condition = String(part.dropFirst("condition=".count))
             } else if part.hasPrefix("mapping=") {
                 options.mapping = String(part.dropFirst("mapping=".count))
-            } else if part == "backfill" || part.hasPrefix("on-revoke=") {
+            } else if part.hasPrefix("on-revoke=") {
+                let value = String(part.dropFirst("on-revoke=".count)).lowercased()
+                guard let onRevoke = Subscription.OnRevoke(rawValue: value.capitalized) else {
+                    throw ValidationError("--doctype '\(spec)': on-revoke must be keep or delete, got '\(value)'")
+                }
+                options.onRevoke = onRevoke
+            } else if part == "backfill" {
                 throw ValidationError("--doctype '\(spec)': '\(part)' is not built yet")
             } else {
-                throw ValidationError("--doctype '\(spec)': unknown option '\(part)'; use same-name, condition=EXPR or mapping=NAME")
+                throw ValidationError("--doctype '\(spec)': unknown option '\(part)'; use same-name, condition=EXPR, mapping=NAME or on-revoke=keep|delete")
             }
         }
         return options
