@@ -78,6 +78,8 @@ let package = Package(
                 "Site", "EventLog", "DocumentModel", "SiteStreamJSON", "SnapshotStore", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                // HMAC-SHA256 signatures of offline bundles (Bundle/).
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -109,7 +111,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["CrashChildSupport", "EventLog", "CZlib"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["CrashChildSupport", "SnapshotStore"]),
         .testTarget(name: "DocumentQueryTests", dependencies: ["DocumentQuery", "SiteStreamJSON"]),
-        .testTarget(name: "SiteServerTests", dependencies: ["SiteServer", "DocumentQuery", "SiteStreamJSON", "Site", "DocumentModel", "Streaming"]),
+        .testTarget(name: "SiteServerTests", dependencies: ["SiteServer", "DocumentQuery", "SiteStreamJSON", "Site", "DocumentModel", "Streaming", "EventLog"]),
         .testTarget(name: "StreamingTests", dependencies: ["CrashChildSupport", "Streaming", "Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "CZlib", "ERPFixtures"]),
         // Runs the built `sitestream` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["SiteStreamJSON"]),

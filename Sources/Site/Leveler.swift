@@ -70,7 +70,7 @@ struct Leveler {
                 states[key] = .some(try DocumentFold.fold(record, into: current))
                 created[key] = record.updateType == .create ? record.payload : nil
                 let annotations = record.annotations.isEmpty ? EntryAnnotations() : try EntryAnnotations(decoding: record.annotations)
-                try replication.fold(doctype: record.doctype, annotations)
+                try replication.fold(doctype: record.doctype, origin: record.origin, annotations)
                 for (prefix, value) in annotations.series where value > series[prefix] ?? 0 {
                     series[prefix] = value
                     seriesChanged = true

@@ -35,12 +35,23 @@ struct ReplicationFold {
 
     var isEmpty: Bool { order.isEmpty }
 
-    /// Takes in the annotations of one entry about `doctype`.
-    mutating func fold(doctype: String, _ annotations: EntryAnnotations) throws {
+    /// Takes in the annotations of one entry about `doctype`, and its origin.
+    ///
+    /// A replica whose origin is a third site (a change of A relayed by B) also moves the
+    /// replica sequence under the origin site (A) to the origin's sequence: the document now
+    /// reflects A's change, so the same change arriving from A directly (or through another
+    /// path) is recognised as applied.
+    mutating func fold(doctype: String, origin: Origin?, _ annotations: EntryAnnotations) throws {
         if let mark = annotations.replica {
             let key = Self.replicaKey(producer: mark.producer, doctype: doctype, remoteName: mark.remoteName)
             if replicas[key] == nil { order.append(key) }
             replicas[key] = mark.sequence
+            if let origin, origin.site != mark.producer {
+                let originKey = Self.replicaKey(producer: origin.site, doctype: doctype, remoteName: mark.remoteName)
+                let held = try replicas[originKey] ?? Self.replicaSequence(in: store, key: originKey)
+                if replicas[originKey] == nil { order.append(originKey) }
+                replicas[originKey] = max(held ?? 0, origin.sequence)
+            }
         }
         if let mark = annotations.stream {
             let key = Self.watermarkKey(producer: mark.producer)
@@ -74,7 +85,11 @@ struct ReplicationFold {
     }
 
     static func replicaSequence(in store: SnapshotStore, producer: String, doctype: String, remoteName: String) throws -> UInt64? {
-        guard let bytes = try store.get(replicaKey(producer: producer, doctype: doctype, remoteName: remoteName)) else { return nil }
+        try replicaSequence(in: store, key: replicaKey(producer: producer, doctype: doctype, remoteName: remoteName))
+    }
+
+    static func replicaSequence(in store: SnapshotStore, key: DocumentKey) throws -> UInt64? {
+        guard let bytes = try store.get(key) else { return nil }
         return try JSON(parsing: bytes)["seq"]?.intValue.map { UInt64(bitPattern: $0) }
     }
 }

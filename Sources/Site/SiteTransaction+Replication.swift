@@ -86,7 +86,7 @@ extension SiteTransaction {
         guard replication != nil else { return [] }
         var fold = ReplicationFold(store: site.store)
         for entry in entries {
-            try fold.fold(doctype: entry.doctype, try EntryAnnotations(decoding: entry.annotations))
+            try fold.fold(doctype: entry.doctype, origin: entry.origin, try EntryAnnotations(decoding: entry.annotations))
         }
         return fold.changes()
     }

@@ -8,7 +8,8 @@ import Streaming
 import Synchronization
 
 /// A site while it is served: the REST and streaming API, the producer's pings to its
-/// consumers, and one background pull loop per producer it subscribes to.
+/// consumers, its log retention every few minutes, and one background pull loop per producer
+/// it subscribes to.
 ///
 /// `serve` and the demo both run sites through this, so the demo exercises exactly what a
 /// served site does.
@@ -21,6 +22,8 @@ public final class ServedSite: Sendable {
     /// The site's figures (served as `GET /metrics`); open the site with `metrics.factory` so
     /// its log reports into the same registry.
     public let metrics: SiteMetrics?
+    /// How often the producer's retention runs while served (`StreamProducer.applyRetention`).
+    public static let retentionInterval: Duration = .seconds(300)
     /// Pull loops by producer site id, with the tasks that run them.
     private let loops = Mutex<[String: (loop: PullLoop, task: Task<Void, Never>)]>([:])
 
@@ -75,9 +78,20 @@ public final class ServedSite: Sendable {
         let app = server(configuration: configuration, backend: backend, httpLogger: httpLogger).application(onServerRunning: onServerRunning)
         let notifier = PingNotifier(producer: producer, logger: logger, send: HTTPPingSender(producerID: site.identity.id).send)
         let pings = Task { await notifier.run() }
+        let producer = self.producer, logger = self.logger
+        let retention = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.retentionInterval)
+                guard !Task.isCancelled else { break }
+                do { try producer.applyRetention() } catch {
+                    logger.warning("retention failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
         try startPullLoops()
         defer {
             pings.cancel()
+            retention.cancel()
             stopPullLoops()
         }
         if handleSignals {

@@ -1,6 +1,7 @@
 /// An error of the streaming layer, with a code the HTTP edge maps to a status in one place
 /// (`permission` → 403, `notFound` → 404, `invalidRequest` → 400, `conflict` → 409,
-/// `integrity` and `transport` → 502 on the consumer's side) and a message a person can act on.
+/// `integrity` and `transport` → 502 on the consumer's side, `positionGone` → 410) and a message
+/// a person can act on.
 public struct StreamError: Error, Sendable, CustomStringConvertible, Equatable {
     public enum Code: String, Sendable {
         /// The caller may not see or do this (unapproved DocType, unreachable document, another
@@ -17,6 +18,9 @@ public struct StreamError: Error, Sendable, CustomStringConvertible, Equatable {
         case integrity
         /// The producer could not be reached or answered with an error.
         case transport
+        /// The consumer's position lies in log segments the producer's retention removed: the
+        /// records it still needed are gone, so only a backfill can bring it level again.
+        case positionGone = "position-gone"
     }
 
     public var code: Code

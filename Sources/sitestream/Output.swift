@@ -22,6 +22,20 @@ enum Output {
         }
     }
 
+    /// `1.2 MB`, `340 B`: a byte count for people.
+    static func bytes(_ n: Int) -> String {
+        if n < 1024 { return "\(n) B" }
+        if n < 1 << 20 { return String(format: "%.1f KB", Double(n) / 1024) }
+        return String(format: "%.1f MB", Double(n) / Double(1 << 20))
+    }
+
+    /// `42 s`, `3 min`, `2.5 h`: an age in seconds for people.
+    static func age(_ seconds: Double) -> String {
+        if seconds < 90 { return "\(Int(seconds.rounded())) s" }
+        if seconds < 5400 { return "\(Int((seconds / 60).rounded())) min" }
+        return String(format: "%.1f h", seconds / 3600)
+    }
+
     static func warn(_ message: String) {
         FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
     }

@@ -15,6 +15,8 @@ struct SiteStreamCommand: AsyncParsableCommand {
             ProducerCommand.self,
             ConsumerCommand.self,
             PullCommand.self,
+            ExportCommand.self,
+            ImportCommand.self,
             SyncLogCommand.self,
             DocCommand.self,
             LogCommand.self,

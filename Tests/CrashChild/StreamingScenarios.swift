@@ -10,11 +10,16 @@ import Streaming
 ///   record whose outcome is committed to PROGRESS, then `done`. The consumer runs a posting
 ///   controller (a GL Entry on each Sales Invoice submit and cancel), so a replay repeated
 ///   after a crash would show as an extra GL Entry.
+/// - `streaming-import CONSUMER_DIR BUNDLE_DIR PROGRESS`: opens the consumer (same controller)
+///   and imports the offline bundle, one PROGRESS line per committed record, then `done`.
 func runStreamingScenario(_ name: String, _ arguments: [String]) throws {
     switch name {
     case "streaming-pull":
         guard arguments.count == 3 else { throw ScenarioUsage("streaming-pull PRODUCER_DIR CONSUMER_DIR PROGRESS") }
         try streamingPull(producer: arguments[0], consumer: arguments[1], progress: arguments[2])
+    case "streaming-import":
+        guard arguments.count == 3 else { throw ScenarioUsage("streaming-import CONSUMER_DIR BUNDLE_DIR PROGRESS") }
+        try streamingImport(consumer: arguments[0], bundle: arguments[1], progress: arguments[2])
     default:
         throw ScenarioUsage("no streaming scenario named \(name)")
     }
@@ -60,4 +65,30 @@ private func streamingPull(producer: String, consumer: String, progress: String)
     out.write(Data("done\n".utf8))
     try consumerSite.close()
     try producerSite.close()
+}
+
+private func streamingImport(consumer: String, bundle: String, progress: String) throws {
+    var controllers = ControllerRegistry()
+    controllers.register(ChildPostingController(), for: "Sales Invoice")
+    let consumerSite = try Site.open(at: SiteLayout(path: consumer), controllers: controllers)
+    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: progress))
+    out.seekToEndOfFile()
+    out.write(Data("open\n".utf8))
+    let importing = StreamConsumer(site: consumerSite)
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var failure: (any Error)?
+    Task {
+        do {
+            try await importing.importBundle(at: bundle, maxEntries: 3) { sequence, outcome, _ in
+                out.write(Data("\(sequence) \(outcome.rawValue)\n".utf8))
+            }
+        } catch {
+            failure = error
+        }
+        done.signal()
+    }
+    done.wait()
+    if let failure { throw failure }
+    out.write(Data("done\n".utf8))
+    try consumerSite.close()
 }

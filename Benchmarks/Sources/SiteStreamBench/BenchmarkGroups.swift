@@ -9,5 +9,6 @@ public enum BenchmarkGroups {
         RESTBenchmarks(),
         StreamBenchmarks(),
         CatchUpBenchmarks(),
+        OfflineBenchmarks(),
     ]
 }

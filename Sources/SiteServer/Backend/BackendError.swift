@@ -15,6 +15,7 @@
 /// | `authentication` | 401 | `AuthenticationError` |
 /// | `requestTimeout` | 408 | `RequestTimeout` |
 /// | `methodNotAllowed` | 405 | `MethodNotAllowed` |
+/// | `gone` | 410 | `StreamPositionGone` |
 public enum BackendError: Error, Sendable, Equatable {
     /// No such DocType (`name` nil) or no such document.
     case notFound(doctype: String, name: String?, message: String)
@@ -37,6 +38,8 @@ public enum BackendError: Error, Sendable, Equatable {
     case requestTimeout(message: String)
     /// A write method called with GET (raised by the server, not by backends).
     case methodNotAllowed(message: String)
+    /// What was asked for existed once and was removed (a stream position retention removed).
+    case gone(message: String)
 
     /// The HTTP status code a client receives.
     public var httpStatus: Int {
@@ -50,6 +53,7 @@ public enum BackendError: Error, Sendable, Equatable {
         case .authentication: return 401
         case .requestTimeout: return 408
         case .methodNotAllowed: return 405
+        case .gone: return 410
         }
     }
 
@@ -66,6 +70,7 @@ public enum BackendError: Error, Sendable, Equatable {
         case .authentication: return "AuthenticationError"
         case .requestTimeout: return "RequestTimeout"
         case .methodNotAllowed: return "MethodNotAllowed"
+        case .gone: return "StreamPositionGone"
         }
     }
 
@@ -74,7 +79,7 @@ public enum BackendError: Error, Sendable, Equatable {
         switch self {
         case .notFound(_, _, let m), .duplicate(_, _, let m), .validation(let m, _, _, _),
             .permission(let m), .timestampMismatch(_, _, let m), .malformed(let m), .tooLarge(let m),
-            .authentication(let m), .requestTimeout(let m), .methodNotAllowed(let m):
+            .authentication(let m), .requestTimeout(let m), .methodNotAllowed(let m), .gone(let m):
             return m
         }
     }

@@ -20,7 +20,7 @@ extension SiteServer {
 
     static func refreshGauges(metrics: SiteMetrics, streaming: StreamEndpoints) throws {
         let factory = metrics.factory
-        for lag in streaming.producer.consumerLag() {
+        for lag in streaming.producer.consumerBacklogs() {
             let dimensions = [("consumer", lag.consumer)]
             Gauge(label: "sitestream_consumer_lag_entries", dimensions: dimensions, factory: factory).record(Double(lag.entries))
             Gauge(label: "sitestream_consumer_lag_bytes", dimensions: dimensions, factory: factory).record(Double(lag.bytes))

@@ -216,6 +216,7 @@ extension BackendError {
         case .authentication(let m): return .authentication(message: prefix + m)
         case .requestTimeout(let m): return .requestTimeout(message: prefix + m)
         case .methodNotAllowed(let m): return .methodNotAllowed(message: prefix + m)
+        case .gone(let m): return .gone(message: prefix + m)
         }
     }
 }

@@ -50,6 +50,21 @@ public struct HTTPProducerClient: ProducerClient {
         try DocumentsReply(decoding: try await call("POST", "/api/stream/documents", body: request.encoded()))
     }
 
+    public func backfill(_ request: BackfillRequest) async throws -> BackfillReply {
+        var query = URLComponents()
+        query.queryItems = [
+            URLQueryItem(name: "consumer", value: request.consumer), URLQueryItem(name: "doctype", value: request.doctype),
+            URLQueryItem(name: "after", value: request.after ?? ""), URLQueryItem(name: "limit", value: String(request.limit)),
+        ]
+        return try BackfillReply(decoding: try await call("GET", "/api/stream/backfill?\(query.percentEncodedQuery ?? "")", body: nil))
+    }
+
+    public func lag(consumer: String, after: LogCursor?) async throws -> ConsumerLag {
+        var query = URLComponents()
+        query.queryItems = [URLQueryItem(name: "consumer", value: consumer), URLQueryItem(name: "after", value: after?.description ?? "")]
+        return try ConsumerLag(decoding: try await call("GET", "/api/stream/status?\(query.percentEncodedQuery ?? "")", body: nil))
+    }
+
     func call(_ method: String, _ path: String, body: [UInt8]?) async throws -> [UInt8] {
         guard let url = URL(string: baseURL + path) else {
             throw StreamError(.invalidRequest, "the producer URL \(baseURL) is not a URL")
@@ -70,6 +85,10 @@ public struct HTTPProducerClient: ProducerClient {
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
             let message = (try? JSON(parsing: [UInt8](data)))?["exception"]?.stringValue ?? String(decoding: data.prefix(300), as: UTF8.self)
+            // 410: retention removed the consumer's position; the consumer must backfill.
+            if status == 410 { throw StreamError(.positionGone, message) }
+            // 403 on a backfill page: the DocType is not approved yet; the backfill waits.
+            if status == 403, path.hasPrefix("/api/stream/backfill") { throw StreamError(.permission, message) }
             throw StreamError(.transport, "the producer at \(baseURL) answered \(status) to \(method) \(path.split(separator: "?").first ?? ""): \(message)")
         }
         return [UInt8](data)

@@ -24,6 +24,7 @@ extension BackendError {
         case .invalidRequest, .integrity: self = .malformed(message: error.message)
         case .conflict: self = .duplicate(doctype: "Event Consumer", name: error.consumer ?? "", message: error.message)
         case .transport: self = .malformed(message: error.message)
+        case .positionGone: self = .gone(message: error.message)
         }
     }
 }

@@ -11,7 +11,9 @@ import Streaming
 /// - `POST /api/stream/documents` — many documents in one call (dependency fetching)
 /// - `POST /api/stream/notify` — the producer's ping; authenticated by the notify-only token
 ///   the consumer gave at registration (`Authorization: token PRODUCER_ID:TOKEN`), not an API key
-/// - `GET /api/stream/status` — positions, consumers, segments
+/// - `GET /api/stream/status` — positions, consumers with their lag, segments; with
+///   `consumer=&after=`, that consumer's lag per DocType from `after` (`ConsumerLag`)
+/// - `GET /api/stream/backfill?consumer=&doctype=&after=&limit=` — a page of a backfill
 extension SiteServer {
     func addStreamRoutes(to router: Router<SiteRequestContext>, endpoints: StreamEndpoints) {
         let limits = configuration.limits
@@ -28,15 +30,7 @@ extension SiteServer {
             let user = try context.requireUser()
             let query = try request.uri.query.map { try FormEncoding.decode(Substring($0)) } ?? []
             func value(_ key: String) -> String? { query.last { $0.0 == key }?.1 }
-            let after: LogCursor?
-            if let text = value("after"), !text.isEmpty {
-                guard let cursor = LogCursor(string: text) else {
-                    throw BackendError.malformed(message: "after must be a cursor SEGMENT:OFFSET, got '\(text)'")
-                }
-                after = cursor
-            } else {
-                after = nil
-            }
+            let after = try Self.cursor(value("after"))
             let maxEntries = try Self.bounded(value("max_entries"), name: "max_entries", default: 1_000, max: 100_000)
             let maxBytes = try Self.bounded(value("max_bytes"), name: "max_bytes", default: 4 << 20, max: 64 << 20)
             let reply = try await Self.streaming {
@@ -58,9 +52,32 @@ extension SiteServer {
             return Self.bytes(reply.encoded(), contentType: "application/json")
         }
 
-        router.get("/api/stream/status") { _, context in
-            _ = try context.requireUser()
+        router.get("/api/stream/status") { request, context in
+            let user = try context.requireUser()
+            let query = try request.uri.query.map { try FormEncoding.decode(Substring($0)) } ?? []
+            func value(_ key: String) -> String? { query.last { $0.0 == key }?.1 }
+            // With `consumer`: that consumer's lag from `after` (its watermark), for its `producer status`.
+            if let consumer = value("consumer"), !consumer.isEmpty {
+                let after = try Self.cursor(value("after"))
+                let lag = try await Self.streaming { try producer.lag(consumer: consumer, caller: user.name, after: after) }
+                return Self.bytes(lag.encoded(), contentType: "application/json")
+            }
             return JSONReply.message(try await Self.streaming { try producer.status().json })
+        }
+
+        router.get("/api/stream/backfill") { request, context in
+            let user = try context.requireUser()
+            let query = try request.uri.query.map { try FormEncoding.decode(Substring($0)) } ?? []
+            func value(_ key: String) -> String? { query.last { $0.0 == key }?.1 }
+            guard let consumer = value("consumer"), !consumer.isEmpty, let doctype = value("doctype"), !doctype.isEmpty else {
+                throw BackendError.malformed(message: "a backfill page needs consumer= and doctype=")
+            }
+            let after = value("after").flatMap { $0.isEmpty ? nil : $0 }
+            let limit = try Self.bounded(value("limit"), name: "limit", default: 500, max: BackfillRequest.maxDocuments)
+            let reply = try await Self.streaming {
+                try await producer.backfill(BackfillRequest(consumer: consumer, doctype: doctype, after: after, limit: limit), caller: user.name)
+            }
+            return Self.bytes(reply.encoded(), contentType: "application/json")
         }
 
         router.post("/api/stream/notify") { request, _ in
@@ -87,6 +104,15 @@ extension SiteServer {
         } catch let error as EventLogError {
             throw BackendError.malformed(message: error.description)
         }
+    }
+
+    /// The `after` cursor of a query: nil when absent or empty.
+    static func cursor(_ text: String?) throws -> LogCursor? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let cursor = LogCursor(string: text) else {
+            throw BackendError.malformed(message: "after must be a cursor SEGMENT:OFFSET, got '\(text)'")
+        }
+        return cursor
     }
 
     static func bounded(_ text: String?, name: String, default value: Int, max: Int) throws -> Int {

@@ -15,6 +15,22 @@ public protocol ProducerClient: Sendable {
     func updates(consumer: String, after: LogCursor?, maxEntries: Int, maxBytes: Int) async throws -> [UInt8]
 
     func documents(_ request: DocumentsRequest) async throws -> DocumentsReply
+
+    /// One page of a backfill (`GET /api/stream/backfill`).
+    func backfill(_ request: BackfillRequest) async throws -> BackfillReply
+
+    /// How far `consumer` standing at `after` is behind (`GET /api/stream/status?consumer=`).
+    func lag(consumer: String, after: LogCursor?) async throws -> ConsumerLag
+}
+
+extension ProducerClient {
+    public func backfill(_ request: BackfillRequest) async throws -> BackfillReply {
+        throw StreamError(.invalidRequest, "this producer client cannot backfill")
+    }
+
+    public func lag(consumer: String, after: LogCursor?) async throws -> ConsumerLag {
+        throw StreamError(.invalidRequest, "this producer client cannot ask for the consumer's lag")
+    }
 }
 
 /// A `ProducerClient` for a producer in the same process (tests, the demo): requests and
@@ -46,5 +62,13 @@ public struct LocalProducerClient: ProducerClient {
     public func documents(_ request: DocumentsRequest) async throws -> DocumentsReply {
         let reply = try producer.documents(DocumentsRequest(decoding: request.encoded()), caller: caller)
         return try DocumentsReply(decoding: reply.encoded())
+    }
+
+    public func backfill(_ request: BackfillRequest) async throws -> BackfillReply {
+        try BackfillReply(decoding: try await producer.backfill(request, caller: caller).encoded())
+    }
+
+    public func lag(consumer: String, after: LogCursor?) async throws -> ConsumerLag {
+        try ConsumerLag(decoding: try producer.lag(consumer: consumer, caller: caller, after: after).encoded())
     }
 }

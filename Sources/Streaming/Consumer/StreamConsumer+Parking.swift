@@ -199,13 +199,14 @@ extension StreamConsumer {
     }
 
     /// Writes the `Failed` Event Sync Log document of a failed replay, carrying the watermark
-    /// past it, and parks the document: its later records wait behind this one.
+    /// past it (`mark`; nil for a backfilled document, which is not in the stream), and parks
+    /// the document: its later records wait behind this one.
     func recordFailure(_ record: LogRecord, row: ProducerConfiguration.Row, localName: String?, configuration: ProducerConfiguration,
-                       mark: StreamMark, error: any Error) throws -> WriteAcknowledgement {
+                       mark: StreamMark?, error: any Error) throws -> WriteAcknowledgement {
         let fields = syncLogFields(record, row: row, localName: localName, configuration: configuration, status: .failed,
                                    error: String(describing: error), nextRetry: retryPolicy.nextRetry(after: 0, from: now()))
         let acknowledgement = try site.writeQueued(as: configuration.user) { tx in
-            tx.setStreamMark(mark)
+            if let mark { tx.setStreamMark(mark) }
             try tx.insert(Document(doctype: SystemDocTypes.eventSyncLog, fields))
         }.1
         _ = try parkedKeys(producer: configuration.name)  // load before changing, so the change is not lost
@@ -217,12 +218,12 @@ extension StreamConsumer {
     /// the watermark past it: the record is kept, in order, to be applied when the document is
     /// released, and nothing else of the stream waits for it.
     func recordWaiting(_ record: LogRecord, row: ProducerConfiguration.Row, configuration: ProducerConfiguration,
-                       mark: StreamMark) throws -> WriteAcknowledgement {
+                       mark: StreamMark?) throws -> WriteAcknowledgement {
         let fields = syncLogFields(record, row: row, localName: nil, configuration: configuration, status: .waiting,
                                    error: "waiting behind an earlier failed record of \(record.doctype) \(record.docname) from \(configuration.name)",
                                    nextRetry: nil)
         return try site.writeQueued(as: configuration.user) { tx in
-            tx.setStreamMark(mark)
+            if let mark { tx.setStreamMark(mark) }
             try tx.insert(Document(doctype: SystemDocTypes.eventSyncLog, fields))
         }.1
     }

@@ -23,6 +23,8 @@ extension StreamConsumer {
         public var producerLastSequence: UInt64 = 0
         /// The automatic retries of parked documents made at the start of the pull.
         public var retries = ResyncReport()
+        /// The backfills the pull ran (DocTypes marked for one and approved by now).
+        public var backfill = BackfillReport()
 
         public init() {}
 
@@ -36,6 +38,7 @@ extension StreamConsumer {
             cursor = other.cursor ?? cursor
             producerLastSequence = max(producerLastSequence, other.producerLastSequence)
             retries.add(other.retries)
+            backfill.add(other.backfill)
         }
     }
 
@@ -73,6 +76,13 @@ extension StreamConsumer {
         // Parked documents whose retry is due go first, so their waiting records are applied
         // before newer ones of the same document arrive.
         report.retries = try await retryDue(configuration: configuration, client: client)
+        // Marked backfills of approved DocTypes go before the stream, which then continues
+        // from the watermark (StreamConsumer+Backfill.swift).
+        if configuration.rows.contains(where: { $0.backfill && !$0.unsubscribed && $0.status == .approved }) {
+            report.backfill.add(try await runBackfills(configuration: configuration, client: client))
+            configuration = try producer(configuration.name)
+            if let moved = positions.withLock({ $0[configuration.siteID] }), moved > cursor { cursor = moved }
+        }
         while true {
             let bytes = try await client.updates(consumer: site.identity.name, after: cursor, maxEntries: maxEntries, maxBytes: maxBytes)
             let (reply, records) = try UpdatesReply.decodeVerified(bytes)
@@ -108,7 +118,16 @@ extension StreamConsumer {
             let moved = reply.next != cursor
             cursor = reply.next
             remember(cursor, producer: configuration.siteID)
-            if reply.caughtUp || (records.isEmpty && !moved) { break }
+            if reply.caughtUp || (records.isEmpty && !moved) {
+                // A DocType approved during this pull may have a backfill waiting: run it, then
+                // stream on from where it leaves the watermark.
+                guard configuration.rows.contains(where: { $0.backfill && !$0.unsubscribed && $0.status == .approved }) else { break }
+                let ran = try await runBackfills(configuration: configuration, client: client)
+                report.backfill.add(ran)
+                configuration = try producer(configuration.name)
+                guard !ran.completed.isEmpty else { break }
+                if let moved = positions.withLock({ $0[configuration.siteID] }), moved > cursor { cursor = moved }
+            }
         }
         report.cursor = cursor
         return report

@@ -97,6 +97,16 @@ extension StreamConsumer {
             if alreadyApplied(try site.replicaSequence(producer: producerID, doctype: doctype, remoteName: record.docname)) {
                 return (.skipped, nil)
             }
+            // A change of a third site that reached this one by another path already (the
+            // replica sequence under its origin covers it), or this site's own change come
+            // back: applied once, so skipped here (docs/streaming.md, "Echo and chains").
+            if let origin = record.origin, origin.site != producerID {
+                if origin.site == site.identity.id { return (.skipped, nil) }
+                if let applied = try site.replicaSequence(producer: origin.site, doctype: doctype, remoteName: record.docname),
+                   applied >= origin.sequence {
+                    return (.skipped, nil)
+                }
+            }
             let origin = record.origin ?? Origin(site: producerID, sequence: record.sequence)
             var (plan, links) = try await makePlan(record, row: row, mapping: mapping, access: access, configuration: configuration, client: client)
             let linked = try await resolve(links, configuration: configuration, client: client)

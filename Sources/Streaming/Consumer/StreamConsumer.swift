@@ -67,6 +67,13 @@ public final class StreamConsumer: Sendable {
         public var watermark: StreamWatermark?
         /// Documents of this producer parked behind a failed replay (see `syncLog(status:producer:)`).
         public var parkedDocuments = 0
+        /// Per DocType (the producer's): parked documents, and Event Sync Log entries `Failed`.
+        public var parkedByDocType: [String: Int] = [:]
+        public var failedByDocType: [String: Int] = [:]
+        /// The producer's count of what this site has still to pull, from the watermark
+        /// (`status(producer:client:)` only), or why it could not be asked.
+        public var lag: ConsumerLag?
+        public var lagError: String?
     }
 
     public func status(producer nameOrID: String) throws -> ProducerStatus {
@@ -111,6 +118,7 @@ public final class StreamConsumer: Sendable {
             consumerName: site.identity.name, consumerID: site.identity.id, callbackURL: site.identity.url, notifyToken: token,
             doctypes: subscription.doctypes.map { DocTypeRegistration(doctype: $0.doctype, condition: $0.condition) }))
         try NotifyTokens(layout: site.layout).store(hash: SHA256.hex(Array(token.utf8)), producer: reply.producerID)
+        if let key = reply.bundleKey { try BundleKeys(layout: site.layout).store(producerKey: key, producer: reply.producerID) }
 
         let previous = try site.streamWatermark(producer: reply.producerID)
         let statuses = Dictionary(reply.doctypes.map { ($0.doctype, $0.status) }, uniquingKeysWith: { a, _ in a })
@@ -129,6 +137,7 @@ public final class StreamConsumer: Sendable {
                     "mapping": options.mapping.map(JSON.string) ?? .null,
                     "has_mapping": options.mapping == nil ? 0 : 1,
                     "on_revoke": .string(options.onRevoke.rawValue),
+                    "backfill": options.backfill ? 1 : 0,
                 ]
             }
             let fields: JSONObject = [
@@ -160,7 +169,7 @@ public final class StreamConsumer: Sendable {
             apiSecret: document["api_secret"]?.stringValue ?? "", user: configuration.user,
             doctypes: configuration.rows.filter { !$0.unsubscribed }.map {
                 Subscription.DocTypeOptions($0.doctype, useSameName: $0.useSameName, condition: $0.condition, mapping: $0.mapping,
-                                            onRevoke: $0.onRevoke)
+                                            onRevoke: $0.onRevoke, backfill: $0.backfill)
             })
         return try await subscribe(subscription, client: client, documentName: configuration.name)
     }

@@ -16,14 +16,17 @@ public struct Subscription: Sendable, Equatable {
         /// What a revoke does to this site's copy when the document stops satisfying the
         /// condition: keep it as it is (Frappe's behaviour) or delete it.
         public var onRevoke: OnRevoke
+        /// Also fetch the documents that exist already (a backfill, once the DocType is approved).
+        public var backfill: Bool
 
         public init(_ doctype: String, useSameName: Bool = true, condition: String? = nil, mapping: String? = nil,
-                    onRevoke: OnRevoke = .keep) {
+                    onRevoke: OnRevoke = .keep, backfill: Bool = false) {
             self.doctype = doctype
             self.useSameName = useSameName
             self.condition = condition
             self.mapping = mapping
             self.onRevoke = onRevoke
+            self.backfill = backfill
         }
     }
 
@@ -58,6 +61,8 @@ public struct ProducerConfiguration: Sendable, Equatable {
         public var mapping: String?
         public var unsubscribed: Bool
         public var onRevoke: Subscription.OnRevoke = .keep
+        /// A backfill was asked for and has not completed yet.
+        public var backfill = false
     }
 
     /// The document's name: the producer site's name.
@@ -84,7 +89,8 @@ public struct ProducerConfiguration: Sendable, Equatable {
                        condition: row["condition"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
                        mapping: row["mapping"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
                        unsubscribed: row["unsubscribe"]?.intValue == 1,
-                       onRevoke: row["on_revoke"]?.stringValue.flatMap { Subscription.OnRevoke(rawValue: $0.capitalized) } ?? .keep)
+                       onRevoke: row["on_revoke"]?.stringValue.flatMap { Subscription.OnRevoke(rawValue: $0.capitalized) } ?? .keep,
+                       backfill: row["backfill"]?.intValue == 1)
         }
     }
 }

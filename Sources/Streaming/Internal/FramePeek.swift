@@ -6,6 +6,8 @@ import EventLog
 struct FramePeek {
     var length: Int
     var sequence: UInt64
+    /// Microseconds since the Unix epoch.
+    var timestamp: Int64
     var updateType: UInt8
     var doctype: String
     var docname: String
@@ -20,6 +22,7 @@ struct FramePeek {
         length = Int(bytes.u32(at: offset))
         guard length >= Self.headerSize, offset + length <= bytes.count else { return nil }
         sequence = bytes.u64(at: offset + 8)
+        timestamp = Int64(bitPattern: bytes.u64(at: offset + 16))
         updateType = bytes[offset + 24]
         let flags = bytes[offset + 25]
         let d = Int(bytes.u16(at: offset + 26)), n = Int(bytes.u16(at: offset + 28)), s = Int(bytes.u16(at: offset + 30))

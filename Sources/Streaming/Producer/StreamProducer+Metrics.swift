@@ -1,11 +1,10 @@
-import Synchronization
 import CoreMetrics
 import EventLog
 import Foundation
 
 extension StreamProducer {
     /// What the producer reports through swift-metrics: batches and bytes served to each
-    /// consumer. Lag is not pushed: `consumerLag()` computes it when asked (at a scrape).
+    /// consumer. Lag is not pushed: `consumerBacklogs()` computes it when asked (at a scrape).
     struct Metrics: Sendable {
         let factory: any MetricsFactory
 
@@ -21,9 +20,11 @@ extension StreamProducer {
         }
     }
 
-    /// How far one consumer is behind this producer's log, measured from the position it last
-    /// asked to read after (its watermark: a consumer asks from what it has applied).
-    public struct ConsumerLag: Sendable, Equatable {
+    /// How far one consumer is behind this producer's log in raw log terms, measured from the
+    /// position it last asked to read after (its watermark: a consumer asks from what it has
+    /// applied). Cheap (one small read), so `/metrics` can compute it at every scrape;
+    /// `lag(consumer:caller:)` counts only the records the consumer would be sent, by DocType.
+    public struct ConsumerBacklog: Sendable, Equatable {
         public var consumer: String
         /// Entries after its position (including ones it is not shown: they are read past too).
         public var entries: UInt64
@@ -32,24 +33,17 @@ extension StreamProducer {
         public var seconds: Double
     }
 
-    /// The lag of every consumer that pulled since this producer started (positions are kept
-    /// in memory: a consumer that has not asked since a restart is not listed). A consumer
-    /// whose position is no longer in the log (retention removed its segment) is left out too:
-    /// its next request fails and says why.
-    public func consumerLag(now: Date = Date()) -> [ConsumerLag] {
-        let known = positions.withLock { $0 }
-        return known.keys.sorted().compactMap { name in
-            guard let backlog = try? site.log.backlog(after: known[name]!) else { return nil }
+    /// The lag of every registered consumer that has pulled (positions are those retention
+    /// goes by, `ConsumerPositions`). A consumer whose position is no longer in the log
+    /// (retention removed its segment) is left out: its next request fails and says why.
+    public func consumerBacklogs(now: Date = Date()) -> [ConsumerBacklog] {
+        let known = positions.all()
+        let records = (try? consumers()) ?? []
+        return records.sorted { $0.name < $1.name }.compactMap { record in
+            guard let position = known[record.siteID],
+                  let backlog = try? site.log.backlog(after: position.cursor) else { return nil }
             let age = backlog.oldestTimestamp.map { max(0, now.timeIntervalSince1970 - Double($0) / 1e6) } ?? 0
-            return ConsumerLag(consumer: name, entries: backlog.entries, bytes: backlog.bytes, seconds: age)
-        }
-    }
-
-    /// Records the position `consumer` asked to read after (never moving it back).
-    func rememberPosition(_ cursor: LogCursor, consumer: String) {
-        positions.withLock { positions in
-            if let known = positions[consumer], known >= cursor { return }
-            positions[consumer] = cursor
+            return ConsumerBacklog(consumer: record.name, entries: backlog.entries, bytes: backlog.bytes, seconds: age)
         }
     }
 }

@@ -40,6 +40,8 @@ extension StreamProducer {
         if let existing, caller != existing.user, caller != SystemDocTypes.administrator {
             throw StreamError(.permission, "consumer \(existing.name) was registered by user \(existing.user); \(caller) may not change it", consumer: existing.name)
         }
+        // Made (once per consumer) before the write, so a reply never names a key not kept.
+        let bundleKey = try BundleKeys(layout: site.layout).consumerKey(creatingFor: request.consumerID)
         let startCursor = site.log.durableEndCursor
         let lastSequence = site.log.lastSequence
         let name: String = try await site.write(as: caller) { tx in
@@ -82,7 +84,8 @@ extension StreamProducer {
         logger.info("consumer registered", metadata: ["consumer": "\(name)", "doctypes": "\(request.doctypes.map(\.doctype))"])
         let record = try consumer(name)
         return RegisterReply(producerName: site.identity.name, producerID: site.identity.id, consumer: name,
-                             startCursor: startCursor, lastSequence: lastSequence, doctypes: record.doctypes)
+                             startCursor: startCursor, lastSequence: lastSequence, doctypes: record.doctypes,
+                             bundleKey: bundleKey)
     }
 
     /// Sets the approval of `doctypes` for a consumer (its name or site id). Until a DocType is

@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 import SiteStreamJSON
 
 extension StreamProducer {
@@ -14,6 +15,8 @@ extension StreamProducer {
         public var consumers: [ConsumerRecord]
         /// Per consumer name: the entries withheld because their condition failed to evaluate.
         public var withheld: [String: [WithheldEntry]] = [:]
+        /// Each consumer's lag from its last known position (same order as `consumers`).
+        public var lags: [ConsumerLag] = []
 
         /// The status as JSON (notify tokens left out).
         public var json: JSON {
@@ -25,25 +28,41 @@ extension StreamProducer {
                     ["file": .string(s.file), "base_sequence": .int(Int64(s.baseSequence)), "last_sequence": .int(Int64(s.lastSequence)),
                      "entries": .int(Int64(s.entryCount)), "bytes": .int(Int64(s.bytes)), "sealed": .bool(s.sealed)]
                 }),
-                "consumers": .array(consumers.map { c in
-                    ["name": .string(c.name), "site_id": .string(c.siteID), "user": .string(c.user),
-                     "doctypes": .array(c.doctypes.map { ["ref_doctype": .string($0.doctype), "status": .string($0.status.rawValue),
-                                                          "unsubscribed": .bool(c.unsubscribed.contains($0.doctype)),
-                                                          "condition": $0.condition.map(JSON.string) ?? .null] }),
-                     "withheld": .array((withheld[c.name] ?? []).map(\.json))]
+                "consumers": .array(consumers.enumerated().map { i, c in
+                    let lag = i < lags.count ? lags[i] : nil
+                    let lagged = Dictionary((lag?.doctypes ?? []).map { ($0.doctype, $0) }, uniquingKeysWith: { a, _ in a })
+                    return [
+                        "name": .string(c.name), "site_id": .string(c.siteID), "user": .string(c.user),
+                        "position": lag?.after.map { .string($0.description) } ?? .null,
+                        "last_pull": lag?.lastPull.map(JSON.double) ?? .null,
+                        "position_gone": .bool(lag?.positionGone ?? false), "lag_complete": .bool(lag?.complete ?? true),
+                        "doctypes": .array(c.doctypes.map { row in
+                            var o: JSONObject = ["ref_doctype": .string(row.doctype), "status": .string(row.status.rawValue),
+                                                 "unsubscribed": .bool(c.unsubscribed.contains(row.doctype)),
+                                                 "condition": row.condition.map(JSON.string) ?? .null]
+                            if let d = lagged[row.doctype] {
+                                o["lag_entries"] = .int(Int64(d.entries))
+                                o["lag_bytes"] = .int(Int64(d.bytes))
+                                o["oldest_age_seconds"] = d.oldestAgeSeconds.map(JSON.double) ?? .null
+                            }
+                            return .object(o)
+                        }),
+                        "withheld": .array((withheld[c.name] ?? []).map(\.json)),
+                    ]
                 }),
             ]
         }
     }
 
     /// The producer's status. Segment details come from `EventLog.inspect` (read-only).
-    public func status() throws -> Status {
+    public func status(now: Date = Date()) throws -> Status {
         let log = site.log
         let inspection = try EventLog.inspect(directory: log.directory)
         let consumers = try consumers()
         return Status(siteID: site.identity.id, siteName: site.identity.name, firstSequence: log.firstSequence,
                       lastSequence: log.lastSequence, endCursor: log.durableEndCursor, segments: inspection.segments,
-                      consumers: consumers, withheld: Dictionary(uniqueKeysWithValues: try consumers.map { ($0.name, try withheld(consumer: $0)) }))
+                      consumers: consumers, withheld: Dictionary(uniqueKeysWithValues: try consumers.map { ($0.name, try withheld(consumer: $0)) }),
+                      lags: try consumers.map { try lag(of: $0, after: nil, now: now, scanBytes: 64 << 20) })
     }
 
     /// One entry withheld from a consumer because its condition threw: retried on every

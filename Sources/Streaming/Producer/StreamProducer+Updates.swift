@@ -25,8 +25,14 @@ extension StreamProducer {
             throw StreamError(.invalidRequest, "max_entries and max_bytes must be at least 1 (got \(maxEntries), \(maxBytes))")
         }
         let record = try authorized(nameOrID, caller: caller)
-        let reply = try filteredUpdates(for: record, after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes)
-        rememberPosition(after ?? site.log.startCursor, consumer: record.name)
+        let reply: UpdatesReply
+        do {
+            reply = try filteredUpdates(for: record, after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes)
+        } catch let error as EventLogError where error.code == .cursorSegmentGone {
+            // Retention removed the consumer's position (StreamProducer+Retention.swift).
+            throw positionGone(record, after: after, error: error)
+        }
+        notePull(record, after: after ?? site.log.startCursor)
         metrics.served(consumer: record.name, reply: reply)
         return reply
     }

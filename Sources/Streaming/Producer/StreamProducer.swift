@@ -30,8 +30,8 @@ public final class StreamProducer: Sendable {
     /// How many failing documents one request retries.
     static let retriesPerRequest = 64
     let metrics: Metrics
-    /// Per consumer name: the furthest cursor it asked to read after (for `consumerLag`).
-    let positions = Mutex<[String: LogCursor]>([:])
+    /// Where each consumer last read from (retention and status go by it).
+    let positions: ConsumerPositions
 
     /// `conditionFunctions` are the functions `cmd:NAME` conditions may name. One producer
     /// per open site should serve updates: it keeps the consumers' access journals.
@@ -40,6 +40,7 @@ public final class StreamProducer: Sendable {
                 logger: Logger = Logger(label: "sitestream.streaming.producer"), metrics: (any MetricsFactory)? = nil) {
         self.site = site
         self.logger = logger
+        positions = ConsumerPositions(layout: site.layout)
         self.conditionFunctions = conditionFunctions
         journals = AccessJournals(directory: site.layout.root.appendingPathComponent("stream-access", isDirectory: true))
         self.metrics = Metrics(factory: metrics)

@@ -84,22 +84,29 @@ public struct RegisterReply: Sendable, Equatable {
     public var startCursor: LogCursor
     public var lastSequence: UInt64
     public var doctypes: [DocTypeRegistration]
+    /// The secret this subscription's offline bundles are signed with (64 hex characters;
+    /// `Bundle/BundleKeys.swift`). Sent only in this reply, over the authenticated channel.
+    public var bundleKey: String?
 
-    public init(producerName: String, producerID: String, consumer: String, startCursor: LogCursor, lastSequence: UInt64, doctypes: [DocTypeRegistration]) {
+    public init(producerName: String, producerID: String, consumer: String, startCursor: LogCursor, lastSequence: UInt64,
+                doctypes: [DocTypeRegistration], bundleKey: String? = nil) {
         self.producerName = producerName
         self.producerID = producerID
         self.consumer = consumer
         self.startCursor = startCursor
         self.lastSequence = lastSequence
         self.doctypes = doctypes
+        self.bundleKey = bundleKey
     }
 
     public var json: JSON {
-        [
+        var o: JSONObject = [
             "producer_name": .string(producerName), "producer_id": .string(producerID), "consumer": .string(consumer),
             "start_cursor": .string(startCursor.description), "last_sequence": .int(Int64(lastSequence)),
             "doctypes": .array(doctypes.map { ["ref_doctype": .string($0.doctype), "status": .string($0.status.rawValue)] }),
         ]
+        if let bundleKey { o["bundle_key"] = .string(bundleKey) }
+        return .object(o)
     }
 
     public func encoded() -> [UInt8] { json.serialized() }
@@ -121,5 +128,6 @@ public struct RegisterReply: Sendable, Equatable {
             }
             return DocTypeRegistration(doctype: try row.string("ref_doctype"), status: status)
         }
+        bundleKey = try r.optionalString("bundle_key")
     }
 }

@@ -32,22 +32,22 @@ enum StreamSession {
 struct ProducerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "producer", abstract: "Subscribe to producers and see how the subscriptions stand.",
-        subcommands: [Add.self, List.self, Status.self])
+        subcommands: [Add.self, List.self, Status.self, Backfill.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Subscribe this site to a producer; registers with it at once.",
-            discussion: "SPEC is a DocType name, optionally followed by ;same-name, ;condition=EXPR, ;mapping=NAME, ;on-revoke=keep|delete. A built-in mapping (Sales Order to Purchase Order, Customer to Supplier) is installed on first use.")
+            discussion: "SPEC is a DocType name, optionally followed by ;same-name, ;condition=EXPR, ;mapping=NAME, ;on-revoke=keep|delete, ;backfill. A built-in mapping (Sales Order to Purchase Order, Customer to Supplier) is installed on first use.")
         @OptionGroup var options: SiteOptions
         @Option(help: "The producer's URL, e.g. http://127.0.0.1:8000.") var url: String
         @Option(name: .customLong("api-key"), help: "A key of a user on the producer.") var apiKey: String
         @Option(name: .customLong("api-secret"), help: "That key's secret.") var apiSecret: String
         @Option(name: .customLong("doctype"), parsing: .upToNextOption, help: "DocType SPECs to subscribe to.") var doctypes: [String]
-        @Flag(help: "Ask for the documents that already exist (not built yet).") var backfill = false
+        @Flag(help: "Ask for the documents that already exist, for every DocType given (fetched once approved).") var backfill = false
 
         func run() async throws {
-            if backfill { throw CLIError("--backfill is not built yet; subscribe without it (new changes stream from now on)") }
-            let specs = try doctypes.map(ProducerCommand.parseSpec)
+            var specs = try doctypes.map(ProducerCommand.parseSpec)
+            if backfill { for i in specs.indices { specs[i].backfill = true } }
             guard !specs.isEmpty else { throw ValidationError("give at least one --doctype") }
             let client = HTTPProducerClient(url: url, apiKey: apiKey, apiSecret: apiSecret)
             let status = try await StreamSession.withSite(options) { site in
@@ -63,6 +63,9 @@ struct ProducerCommand: AsyncParsableCommand {
                 if status.producer.rows.contains(where: { $0.status == .pending }) {
                     print("the producer must approve: sitestream consumer approve --site PRODUCER_DIR --consumer NAME --doctype …")
                 }
+                if status.producer.rows.contains(where: \.backfill) {
+                    print("backfill of existing documents: by the first pull once approved (sitestream pull, or the served site's own pulls)")
+                }
             }
         }
     }
@@ -74,9 +77,92 @@ struct ProducerCommand: AsyncParsableCommand {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Approval, watermark and counts per producer.")
+        static let configuration = CommandConfiguration(
+            abstract: "Per producer and DocType: approval, watermark, lag (entries, bytes, age of the oldest), last pull, parked and failed.")
         @OptionGroup var options: SiteOptions
-        func run() async throws { try await ProducerCommand.show(options) }
+        func run() async throws { try await ProducerCommand.showStatus(options) }
+    }
+
+    struct Backfill: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fetch the documents a producer has now (all subscribed DocTypes, or those given), then stream on.",
+            discussion: "The way back after the producer's retention removed this site's position in its log.")
+        @OptionGroup var options: SiteOptions
+        @Option(help: "The producer (its name or site id).") var producer: String
+        @Option(name: .customLong("doctype"), parsing: .upToNextOption, help: "Only these DocTypes.") var doctypes: [String] = []
+
+        func run() async throws {
+            let report = try await StreamSession.withSite(options) { site in
+                let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
+                let configuration = try consumer.producer(producer)
+                guard let document = try site.get("Event Producer", configuration.name),
+                      let client = HTTPProducerClient(eventProducer: document.object) else {
+                    throw CLIError("the Event Producer \(configuration.name) has no URL or credentials")
+                }
+                return try await consumer.backfill(producer: configuration.name, doctypes: doctypes.isEmpty ? nil : doctypes, client: client)
+            }
+            if options.json {
+                Output.printJSON(["completed": .array(report.completed.map(JSON.string)), "waiting": .array(report.waiting.map(JSON.string)),
+                                  "received": .int(Int64(report.received)), "synced": .int(Int64(report.synced)),
+                                  "skipped": .int(Int64(report.skipped)), "failed": .int(Int64(report.failed)),
+                                  "removed": .int(Int64(report.removed)),
+                                  "watermark_reset": report.watermarkReset.map { .string($0.description) } ?? .null])
+                return
+            }
+            print("backfill: \(report.received) documents received, \(report.synced) applied, \(report.skipped) already current, \(report.failed) failed, \(report.removed) removed")
+            if !report.waiting.isEmpty { print("waiting for approval: \(report.waiting.joined(separator: ", "))") }
+            if let reset = report.watermarkReset { print("watermark moved to \(reset); the stream continues from there") }
+        }
+    }
+
+    static func showStatus(_ options: SiteOptions) async throws {
+        let statuses = try await StreamSession.withSite(options) { site in
+            let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
+            var result: [StreamConsumer.ProducerStatus] = []
+            for configuration in try consumer.producers() {
+                guard let document = try site.get("Event Producer", configuration.name),
+                      let client = HTTPProducerClient(eventProducer: document.object) else {
+                    result.append(try consumer.status(producer: configuration.name))
+                    continue
+                }
+                result.append(try await consumer.status(producer: configuration.name, client: client))
+            }
+            return result
+        }
+        if options.json {
+            Output.printJSON(.array(statuses.map(statusJSON)))
+            return
+        }
+        var table: [[String]] = []
+        for s in statuses {
+            let lag = Dictionary((s.lag?.doctypes ?? []).map { ($0.doctype, $0) }, uniquingKeysWith: { a, _ in a })
+            for row in s.producer.rows where !row.unsubscribed {
+                let l = lag[row.doctype]
+                table.append([s.producer.name, row.doctype, row.status.rawValue + (row.backfill ? " (backfill due)" : ""),
+                              s.watermark.map { "\($0.sequence) @ \($0.cursor)" } ?? "-",
+                              l.map { String($0.entries) } ?? "?", l.map { Output.bytes($0.bytes) } ?? "?",
+                              l?.oldestAgeSeconds.map { Output.age($0) } ?? "-",
+                              s.lag?.lastPull.map { Output.age(Date().timeIntervalSince1970 - $0) + " ago" } ?? "-",
+                              String(s.parkedByDocType[row.doctype] ?? 0), String(s.failedByDocType[row.doctype] ?? 0)])
+            }
+        }
+        Output.printTable(["producer", "doctype", "approval", "watermark", "lag", "bytes", "oldest", "last pull", "parked", "failed"], table)
+        for s in statuses {
+            if s.lag?.positionGone == true {
+                print("\(s.producer.name): retention removed this site's position in its log; backfill to catch up: sitestream producer backfill --site DIR --producer \(s.producer.name)")
+            } else if let error = s.lagError {
+                print("\(s.producer.name): lag unknown: \(error)")
+            }
+        }
+    }
+
+    static func statusJSON(_ s: StreamConsumer.ProducerStatus) -> JSON {
+        var o = json(s).objectValue ?? [:]
+        o["lag"] = s.lag?.json ?? .null
+        o["lag_error"] = s.lagError.map(JSON.string) ?? .null
+        o["parked"] = .object(JSONObject(s.parkedByDocType.sorted { $0.key < $1.key }.map { ($0.key, JSON.int(Int64($0.value))) }))
+        o["failed"] = .object(JSONObject(s.failedByDocType.sorted { $0.key < $1.key }.map { ($0.key, JSON.int(Int64($0.value))) }))
+        return .object(o)
     }
 
     static func show(_ options: SiteOptions) async throws {
@@ -98,7 +184,7 @@ struct ProducerCommand: AsyncParsableCommand {
         [
             "producer": .string(s.producer.name), "site_id": .string(s.producer.siteID), "url": .string(s.producer.url),
             "doctypes": .array(s.producer.rows.map { ["doctype": .string($0.doctype), "status": .string($0.status.rawValue),
-                                                       "use_same_name": .bool($0.useSameName)] }),
+                                                       "use_same_name": .bool($0.useSameName), "backfill": .bool($0.backfill)] }),
             "watermark": s.watermark.map { ["sequence": .int(Int64($0.sequence)), "cursor": .string($0.cursor.description),
                                             "synced": .int(Int64($0.synced)), "failed": .int(Int64($0.failed))] } ?? .null,
         ]
@@ -121,7 +207,7 @@ struct ProducerCommand: AsyncParsableCommand {
         }
     }
 
-    /// `DocType[;same-name][;condition=EXPR][;mapping=NAME][;on-revoke=keep|delete]`.
+    /// `DocType[;same-name][;condition=EXPR][;mapping=NAME][;on-revoke=keep|delete][;backfill]`.
     static func parseSpec(_ spec: String) throws -> Subscription.DocTypeOptions {
         let parts = spec.split(separator: ";", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard let doctype = parts.first, !doctype.isEmpty else { throw ValidationError("--doctype '\(spec)': no DocType name") }
@@ -140,9 +226,9 @@ struct ProducerCommand: AsyncParsableCommand {
                 }
                 options.onRevoke = onRevoke
             } else if part == "backfill" {
-                throw ValidationError("--doctype '\(spec)': '\(part)' is not built yet")
+                options.backfill = true
             } else {
-                throw ValidationError("--doctype '\(spec)': unknown option '\(part)'; use same-name, condition=EXPR, mapping=NAME or on-revoke=keep|delete")
+                throw ValidationError("--doctype '\(spec)': unknown option '\(part)'; use same-name, condition=EXPR, mapping=NAME, on-revoke=keep|delete or backfill")
             }
         }
         return options

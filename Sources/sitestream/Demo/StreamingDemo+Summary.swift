@@ -4,12 +4,12 @@ import Streaming
 
 extension StreamingDemo {
     /// Each consumer's lag in entries, summed over its producers, as the producers measure it
-    /// (`StreamProducer.consumerLag`, the figure `/metrics` serves).
+    /// (`StreamProducer.consumerBacklogs`, the figure `/metrics` serves).
     static func lag(of nodes: [DemoNode]) throws -> [String: UInt64] {
         var lag: [String: UInt64] = [:]
         for node in nodes { lag[node.name] = 0 }
         for producer in nodes {
-            for entry in producer.served.producer.consumerLag() where lag[entry.consumer] != nil {
+            for entry in producer.served.producer.consumerBacklogs() where lag[entry.consumer] != nil {
                 lag[entry.consumer]! += entry.entries
             }
         }

@@ -1,0 +1,140 @@
+import CZlib
+import Foundation
+
+/// Reads a file front to back in chunks (`pread`), keeping a window of bytes the caller parses
+/// from, and the crc32 of every byte read so far. Memory stays at about one chunk (or the
+/// largest single record) however large the file.
+final class ChunkedReader {
+    let path: String
+    let fd: Int32
+    let size: Int
+    private(set) var fileOffset = 0
+    /// Bytes read and not yet consumed: `buffer[start...]`.
+    private(set) var buffer: [UInt8] = []
+    private(set) var start = 0
+    private(set) var crc: UInt = 0
+    static let chunk = 4 << 20
+
+    /// Opens `path` for reading from `offset`. The corresponding C function is `open`.
+    init(path: String, from offset: Int = 0) throws {
+        self.path = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StreamError(.integrity, "cannot open \(path): \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw StreamError(.integrity, "cannot stat \(path): \(message)")
+        }
+        size = Int(info.st_size)
+        fileOffset = offset
+    }
+
+    deinit { close(fd) }
+
+    /// Bytes available in the window.
+    var available: Int { buffer.count - start }
+    /// The file offset of `buffer[start]`.
+    var position: Int { fileOffset - available }
+    var atEnd: Bool { available == 0 && fileOffset >= size }
+
+    /// Makes at least `count` bytes available; false when the file ends first.
+    func ensure(_ count: Int) throws -> Bool {
+        while available < count {
+            guard fileOffset < size else { return false }
+            if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            let want = min(max(Self.chunk, count - available), size - fileOffset)
+            let old = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: want))
+            let got = buffer.withUnsafeMutableBytes { raw in pread(fd, raw.baseAddress! + old, want, off_t(fileOffset)) }
+            guard got > 0 else {
+                buffer.removeLast(want)
+                if got < 0 { throw StreamError(.integrity, "cannot read \(path) at byte \(fileOffset): \(String(cString: strerror(errno)))") }
+                return false
+            }
+            if got < want { buffer.removeLast(want - got) }
+            crc = buffer.withUnsafeBufferPointer { CZlib.crc32(crc, $0.baseAddress! + old, UInt32(got)) }
+            fileOffset += got
+        }
+        return true
+    }
+
+    func u32(at i: Int) -> UInt32 { buffer.u32(at: start + i) }
+    func u64(at i: Int) -> UInt64 { buffer.u64(at: start + i) }
+    func bytes(_ range: Range<Int>) -> [UInt8] { Array(buffer[start + range.lowerBound..<start + range.upperBound]) }
+
+    func consume(_ count: Int) { start += count }
+
+    /// Reads the rest of the file (for its crc).
+    func drain() throws {
+        while try ensure(available + 1) { start = buffer.count }
+        start = buffer.count
+    }
+
+    /// The crc32 of the whole file (reads what is left).
+    func wholeFileCRC() throws -> UInt32 {
+        try drain()
+        return UInt32(truncatingIfNeeded: crc)
+    }
+}
+
+/// Writes a new file in large appends, keeping its size and crc32; `finish` makes it durable.
+final class BundleWriter {
+    let path: String
+    let fd: Int32
+    private(set) var bytes: UInt64 = 0
+    private(set) var crc: UInt = 0
+    private var pending: [UInt8] = []
+    /// Bytes appended so far, written or not.
+    var size: UInt64 { bytes + UInt64(pending.count) }
+
+    /// Creates `path`, which must not exist. The corresponding C function is `open(O_CREAT|O_EXCL)`.
+    init(path: String) throws {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StreamError(.invalidRequest, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        pending.reserveCapacity(1 << 20)
+    }
+
+    deinit { close(fd) }
+
+    func append(_ part: [UInt8]) throws {
+        pending.append(contentsOf: part)
+        if pending.count >= 1 << 20 { try flush() }
+    }
+
+    func appendU64(_ v: UInt64) { pending.appendU64(v) }
+
+    func flush() throws {
+        guard !pending.isEmpty else { return }
+        crc = pending.withUnsafeBufferPointer { CZlib.crc32(crc, $0.baseAddress, UInt32($0.count)) }
+        var done = 0
+        while done < pending.count {
+            let n = pending.withUnsafeBytes { raw in write(fd, raw.baseAddress! + done, raw.count - done) }
+            guard n > 0 else { throw StreamError(.invalidRequest, "cannot write \(path): \(String(cString: strerror(errno)))") }
+            done += n
+        }
+        bytes += UInt64(pending.count)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes and `fsync`s the file.
+    func finish() throws -> (bytes: UInt64, crc32: UInt32) {
+        try flush()
+        guard fsync(fd) == 0 else { throw StreamError(.invalidRequest, "cannot sync \(path): \(String(cString: strerror(errno)))") }
+        return (bytes, UInt32(truncatingIfNeeded: crc))
+    }
+}
+
+enum BundleDirectory {
+    /// `fsync` of a directory, so a rename or new file in it is durable.
+    static func sync(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import SiteStreamJSON
+import Testing
+
+/// `sitestream export` and `sitestream import` as the README's offline catch-up walks through
+/// them: a branch subscribed online, then cut off; a bundle carried over; refusals as one line
+/// with a non-zero status; importing again changes nothing.
+@Suite(.serialized) struct BundleCLITests {
+    @Test func exportCarryImportAndRefusals() throws {
+        let cli = try CLIRunner()
+        let dir = try temporaryDirectory("bundle-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ho = dir.appendingPathComponent("ho").path, br = dir.appendingPathComponent("br").path
+        #expect(try cli.run(["init", "--site", ho, "--name", "head-office"]).status == 0)
+        #expect(try cli.run(["init", "--site", br, "--name", "branch"]).status == 0)
+        let keys = try cli.run(["keys", "create", "--site", ho, "--json"])
+        let key = try #require(keys.json?["api_key"]?.stringValue), secret = try #require(keys.json?["api_secret"]?.stringValue)
+
+        // Online once, to subscribe (the bundle key comes with the register reply).
+        do {
+            let server = Process()
+            server.executableURL = cli.binary
+            server.arguments = ["serve", "--site", ho, "--port", "0", "--log-level", "warning"]
+            server.standardOutput = FileHandle.nullDevice
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
+            let serverFile = dir.appendingPathComponent("ho/server.json").path
+            let deadline = Date().addingTimeInterval(60)
+            while !FileManager.default.fileExists(atPath: serverFile), Date() < deadline { usleep(50_000) }
+            let url = try #require(try JSON(parsing: [UInt8](try Data(contentsOf: URL(fileURLWithPath: serverFile))))["url"]?.stringValue)
+            let added = try cli.run(["producer", "add", "--site", br, "--url", url, "--api-key", key, "--api-secret", secret, "--doctype", "Customer;same-name"])
+            #expect(added.status == 0, "\(added.stderr)")
+            #expect(try cli.run(["consumer", "approve", "--site", ho, "--consumer", "branch", "--doctype", "Customer"]).status == 0)
+        }
+        // Offline from here on: the head office works on.
+        for (doctype, data) in [("Customer Group", #"{"customer_group_name": "Retail"}"#),
+                                ("Customer", #"{"customer_name": "Ana", "customer_type": "Individual", "customer_group": "Retail"}"#),
+                                ("Customer", #"{"customer_name": "Bo", "customer_type": "Company", "customer_group": "Retail"}"#)] {
+            let r = try cli.run(["doc", "insert", "--site", ho, doctype, "--data", data])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let bundle = dir.appendingPathComponent("carried").path
+        let exported = try cli.run(["export", "--site", ho, "--consumer", "branch", "--out", bundle, "--json"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.json?["entries"]?.intValue == 2)
+        #expect(exported.json?["documents"]?.intValue == 1)  // the Customer Group travels with them
+
+        func oneLineError(_ r: CLIRunner.Result, _ fragment: String) {
+            #expect(r.status != 0)
+            let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty }
+            #expect(lines.count == 1, "\(r.stderr)")
+            #expect(r.stderr.contains(fragment), "\(r.stderr)")
+        }
+        oneLineError(try cli.run(["export", "--site", ho, "--consumer", "branch", "--out", bundle]), "exists already")
+        oneLineError(try cli.run(["export", "--site", ho, "--consumer", "nobody", "--out", bundle + "-2"]), "nobody")
+        oneLineError(try cli.run(["export", "--site", ho, "--consumer", "branch", "--out", bundle + "-3", "--from", "1:7"]), "1:7")
+
+        // A damaged copy is refused whole: nothing of it reaches the branch.
+        let damaged = dir.appendingPathComponent("damaged").path
+        try FileManager.default.copyItem(atPath: bundle, toPath: damaged)
+        let records = try #require(try FileManager.default.contentsOfDirectory(atPath: damaged).first { $0.hasSuffix(".records") })
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: damaged + "/" + records))
+        bytes[bytes.count - 3] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: damaged + "/" + records))
+        oneLineError(try cli.run(["import", "--site", br, damaged]), "fails its checksum")
+        #expect(try cli.run(["doc", "get", "--site", br, "Customer", "Ana"]).status != 0)
+        oneLineError(try cli.run(["import", "--site", br, dir.appendingPathComponent("nowhere").path]), "not a directory")
+
+        let imported = try cli.run(["import", "--site", br, bundle, "--json"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.json?["synced"]?.intValue == 2)
+        #expect(imported.json?["kind"] == "bundle")
+        let copy = try cli.run(["doc", "get", "--site", br, "Customer", "Bo"])
+        #expect(copy.json?["customer_group"] == "Retail")
+        #expect(try cli.run(["doc", "get", "--site", br, "Customer Group", "Retail"]).status == 0)
+        let again = try cli.run(["import", "--site", br, bundle])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("0 synced"), "\(again.stdout)")
+        let status = try cli.run(["producer", "status", "--site", br, "--json"])
+        #expect(status.json?[0]?["watermark"]?["synced"]?.intValue == 2)
+    }
+}
