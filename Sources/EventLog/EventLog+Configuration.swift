@@ -1,3 +1,5 @@
+import CoreMetrics
+
 extension EventLog {
     /// When an append is acknowledged, and so what a crash can lose.
     public enum Durability: Sendable, Equatable, CustomStringConvertible {
@@ -36,6 +38,10 @@ extension EventLog {
         /// Copy a torn tail to `<segment>.log.cut-<offset>` before truncating it, so no stored
         /// byte is destroyed by recovery.
         public var keepCutTail: Bool = true
+        /// Where the log's figures go (entries and bytes appended, fsync latency); nil: nowhere.
+        /// The program that serves the site passes its registry's factory; the log never uses
+        /// the global `MetricsSystem`.
+        public var metrics: (any MetricsFactory)? = nil
 
         public init(
             segmentSize: UInt64 = 64 << 20, segmentMaxAgeSeconds: Double? = 24 * 3600,

@@ -39,7 +39,7 @@ extension EventLog {
             let segment = segments.last { $0.base == cursor.segment } ?? segments.last!
             lock.unlock()
             do {
-                try segment.file.sync()
+                try metrics.timedSync { try segment.file.sync() }
             } catch {
                 let failure = (error as? EventLogError) ?? EventLogError(.io, "\(error)")
                 logger.error("fdatasync failed; appends are refused until reopened", metadata: ["error": "\(failure)"])

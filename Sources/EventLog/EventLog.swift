@@ -49,6 +49,7 @@ public final class EventLog: @unchecked Sendable {
 
     let lockFile: RawFile
     let writer: WriterState
+    let metrics: EventLogMetrics
 
     /// Opens (creating if allowed) the log in `directory`, takes its lock, and recovers: the active
     /// segment's torn tail is truncated, indexes are checked and rebuilt, damage in sealed
@@ -58,6 +59,7 @@ public final class EventLog: @unchecked Sendable {
         self.directory = directory
         self.configuration = configuration
         self.logger = logger
+        metrics = EventLogMetrics(factory: configuration.metrics)
         if !FileSystem.exists(directory) {
             guard configuration.createIfMissing else {
                 throw EventLogError(.notALog, "no event log at \(directory) (the directory does not exist)")

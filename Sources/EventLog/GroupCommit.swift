@@ -116,7 +116,7 @@ extension EventLog {
         // Closing: make everything written durable, whatever the setting.
         writeIndexBacklog()
         do {
-            try writer.active.file.sync()
+            try metrics.timedSync { try writer.active.file.sync() }
             writerDoneSynced = true
         } catch {
             lock.withLock { if failure == nil { failure = error as? EventLogError } }
@@ -184,6 +184,7 @@ extension EventLog {
             for request in group { request.completion(.failure(failure)) }
             return
         }
+        metrics.written(group)
         if configuration.durability == .always {
             lock.lock()
             pendingAcks.append(contentsOf: group)
@@ -263,7 +264,7 @@ extension EventLog {
         let w = writer
         let old = w.active
         writeIndexBacklog()
-        try old.file.sync()
+        try metrics.timedSync { try old.file.sync() }
         let created = try SegmentFiles.create(directory: directory, base: w.nextSequence)
         try old.file.write(SegmentHeader(base: old.base, created: old.created, sealed: true).encoded(), at: 0)
         try old.file.sync()

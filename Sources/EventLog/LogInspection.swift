@@ -80,8 +80,11 @@ extension EventLog {
     /// Checks every record of every segment without opening the log for writing, and returns
     /// every damaged place (segment, offset, sequence, reason) — it does not stop at the first:
     /// after damage it searches forward for the next valid record and goes on from there.
-    public static func verify(directory: String) throws -> LogVerification {
+    /// `progress` is told the bytes checked so far and the total after each segment.
+    public static func verify(directory: String, progress: ((_ bytesChecked: UInt64, _ totalBytes: UInt64) -> Void)? = nil) throws -> LogVerification {
         let bases = try existingLogBases(directory)
+        let totalBytes = bases.reduce(UInt64(0)) { $0 + (FileSystem.fileSize(directory + "/" + SegmentName.segment($1)) ?? 0) }
+        defer { progress?(totalBytes, totalBytes) }
         var report = LogVerification(directory: directory, segmentsChecked: 0, recordsChecked: 0, bytesChecked: 0, problems: [], notes: [], openForWriting: try isOpenForWriting(directory))
         var previousLast: UInt64? = nil
         for (i, base) in bases.enumerated() {
@@ -132,6 +135,7 @@ extension EventLog {
                 report.notes.append("\(SegmentName.index(base)) is damaged (rebuilt on open)")
             }
             previousLast = expected &- 1
+            progress?(min(report.bytesChecked, totalBytes), totalBytes)
         }
         for name in try FileSystem.list(directory) where SegmentName.base(ofSegment: name) == nil && !name.hasSuffix(".index") && name != SegmentName.lockFile {
             report.notes.append("\(name) is not part of the log (ignored)")

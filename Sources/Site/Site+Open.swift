@@ -2,6 +2,7 @@ import DocumentModel
 import EventLog
 import Foundation
 import Logging
+import CoreMetrics
 import SiteStreamJSON
 import SnapshotStore
 import SystemPackage
@@ -45,7 +46,9 @@ extension Site {
 
     /// Opens an existing site, recovering the log's torn tail and levelling the store with the
     /// log (folding what the store has not seen; rebuilding it if it is ahead of the log).
+    /// `metrics` receives the log's figures (see `EventLog.Configuration.metrics`).
     public static func open(at layout: SiteLayout, controllers: ControllerRegistry = .erp,
+                            metrics: (any MetricsFactory)? = nil,
                             logger: Logger = Logger(label: "sitestream.site")) throws -> Site {
         guard layout.exists else {
             throw SiteError(.notASite, "no site at \(layout.root.path) (no site.json); create one with `sitestream init --site \(layout.root.path) --name NAME`")
@@ -59,6 +62,7 @@ extension Site {
             var configuration = EventLog.Configuration()
             configuration.durability = identity.settings.logDurability
             configuration.segmentSize = UInt64(identity.settings.segmentBytes)
+            configuration.metrics = metrics
             removeDiscardedStores(layout: layout, logger: logger)
             let log = try EventLog(directory: layout.logDirectory.path, configuration: configuration, logger: logger)
             var store = try SnapshotStore(directory: FilePath(layout.storeDirectory.path), logger: logger)

@@ -19,17 +19,21 @@ public final class ServedSite: Sendable {
     public let consumer: StreamConsumer
     let logger: Logger
     let pullConfiguration: PullLoop.Configuration
+    /// The site's figures (served as `GET /metrics`); open the site with `metrics.factory` so
+    /// its log reports into the same registry.
+    public let metrics: SiteMetrics?
     /// How often the producer's retention runs while served (`StreamProducer.applyRetention`).
     public static let retentionInterval: Duration = .seconds(300)
     /// Pull loops by producer site id, with the tasks that run them.
     private let loops = Mutex<[String: (loop: PullLoop, task: Task<Void, Never>)]>([:])
 
-    public init(site: Site, pullConfiguration: PullLoop.Configuration = .init(), logger: Logger) {
+    public init(site: Site, pullConfiguration: PullLoop.Configuration = .init(), metrics: SiteMetrics? = nil, logger: Logger) {
         self.site = site
         self.logger = logger
         self.pullConfiguration = pullConfiguration
-        producer = StreamProducer(site: site, logger: logger)
-        consumer = StreamConsumer(site: site, logger: logger)
+        self.metrics = metrics
+        producer = StreamProducer(site: site, logger: logger, metrics: metrics?.factory)
+        consumer = StreamConsumer(site: site, logger: logger, metrics: metrics?.factory)
     }
 
     /// The HTTP server for this site, with streaming routes wired to this runtime.
@@ -37,7 +41,8 @@ public final class ServedSite: Sendable {
         let endpoints = StreamEndpoints(producer: producer, consumer: consumer) { [weak self] producerID in
             self?.notify(producerID: producerID)
         }
-        return SiteServer(backend: backend, configuration: configuration, logger: httpLogger ?? logger, streaming: endpoints)
+        return SiteServer(backend: backend, configuration: configuration, logger: httpLogger ?? logger, streaming: endpoints,
+                          metrics: metrics)
     }
 
     /// Starts a pull loop for every subscribed producer that has none yet (call again after a

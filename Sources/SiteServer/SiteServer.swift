@@ -14,25 +14,30 @@ public struct SiteServer: Sendable {
     public var logger: Logger
     /// The streaming API, when this server serves a site that streams (see `StreamRoutes`).
     public var streaming: StreamEndpoints?
+    /// The site's figures; with them the server counts requests and serves `GET /metrics`.
+    public var metrics: SiteMetrics?
 
     public init(backend: any SiteBackend, configuration: SiteServerConfiguration = .init(), logger: Logger,
-                streaming: StreamEndpoints? = nil) {
+                streaming: StreamEndpoints? = nil, metrics: SiteMetrics? = nil) {
         self.backend = backend
         self.configuration = configuration
         self.logger = logger
         self.streaming = streaming
+        self.metrics = metrics
     }
 
-    /// The router with every route and middleware: request log (outermost), Frappe-shaped
-    /// errors, authentication, then the routes of each area.
+    /// The router with every route and middleware: request log (outermost), request metrics,
+    /// Frappe-shaped errors, authentication, then the routes of each area.
     public func makeRouter() -> Router<SiteRequestContext> {
         let router = Router(context: SiteRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
+        if let metrics { router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory)) }
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthenticationMiddleware(backend: backend))
         addRESTRoutes(to: router)
         addMethodRoutes(to: router)
         if let streaming { addStreamRoutes(to: router, endpoints: streaming) }
+        if let metrics { addMetricsRoute(to: router, metrics: metrics) }
         return router
     }
 

@@ -10,6 +10,11 @@ struct SiteOptions: ParsableArguments {
     @Flag(help: "Machine-readable output.")
     var json = false
 
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("\(CLILogging.levels) (default: warning; serve: info).", valueName: "LEVEL"))
+    var logLevel: String?
+
+    func validate() throws { try CLILogging.apply(logLevel) }
+
     /// The site directory from `--site` or the environment, or a usage error naming both.
     func layout() throws -> SiteLayout {
         if let site, !site.isEmpty { return SiteLayout(path: site) }

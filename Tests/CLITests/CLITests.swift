@@ -86,5 +86,19 @@ import Testing
         let result = try cli.run(["demo", "--invoices", "40"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("check passed"))
+        // The invoice the head office's credit hold refuses is parked, then resynced.
+        #expect(result.stdout.contains("head-office refused branch-north's"), "\(result.stdout)")
+        #expect(result.stdout.contains("resynced: 2 parked entries applied"), "\(result.stdout)")
+        // The table: one row per site, every consumer caught up, nothing left parked.
+        let rows = result.stdout.split(separator: "\n").filter { ["head-office ", "branch-north", "branch-south"].contains(where: $0.hasPrefix) }
+            .prefix(3).map { $0.split(separator: " ") }
+        #expect(rows.count == 3, "\(result.stdout)")
+        for row in rows where row.count == 8 {
+            #expect(row[3] == "0", "lag of \(row[0]): \(row)")
+            #expect(row[5] == "0" && row[6] == "0", "parked entries left at \(row[0]): \(row)")
+        }
+        #expect(rows.first.map { $0.count == 8 && $0[7] == "2" } == true, "head-office's Synced sync-log entries: \(rows.first ?? [])")
+        // Progress goes to stderr as plain lines when not on a terminal.
+        #expect(result.stderr.contains("writing Sales Invoices: 40/40 invoices (100%)"), "\(result.stderr)")
     }
 }

@@ -10,16 +10,23 @@ public struct BenchRunner {
         public var workloadDirectory: URL?
         /// Only the groups whose names are listed (all when empty).
         public var only: [String] = []
+        /// `--smoke`: the smallest workloads, one run (see `BenchContext.smoke`).
+        public var smoke = false
+        /// The `sitestream` binary, for groups that spawn a consumer process.
+        public var executable: URL?
         public init() {}
     }
 
     public var options: Options
     /// Called with each progress line (group started, figure measured).
     public var progress: (String) -> Void
+    /// Called as each group finishes: groups done, groups in all.
+    public var groupsDone: (Int, Int) -> Void = { _, _ in }
 
-    public init(options: Options, progress: @escaping (String) -> Void) {
+    public init(options: Options, progress: @escaping (String) -> Void, groupsDone: @escaping (Int, Int) -> Void = { _, _ in }) {
         self.options = options
         self.progress = progress
+        self.groupsDone = groupsDone
     }
 
     /// The groups `options.only` selects, or an error naming the unknown ones.
@@ -45,12 +52,15 @@ public struct BenchRunner {
         }
         let context = BenchContext(
             quick: options.quick,
-            runs: options.runs ?? (options.quick ? 3 : 5),
+            runs: options.runs ?? (options.smoke ? 1 : options.quick ? 3 : 5),
             workloadDirectory: options.workloadDirectory,
-            scratchDirectory: scratch
+            scratchDirectory: scratch,
+            smoke: options.smoke,
+            executable: options.executable
         )
         var figures: [Figure] = []
-        for group in groups {
+        for (done, group) in groups.enumerated() {
+            groupsDone(done, groups.count)
             progress("bench: \(group.name) …")
             let started = monotonicNanoseconds()
             let groupScratch = try context.freshDirectory(group.name)
@@ -62,6 +72,7 @@ public struct BenchRunner {
             }
             try? FileManager.default.removeItem(at: groupScratch)
             progress("bench: \(group.name) done in \(String(format: "%.1f", Double(monotonicNanoseconds() - started) / 1e9)) s")
+            groupsDone(done + 1, groups.count)
         }
         return figures
     }

@@ -10,12 +10,25 @@ public struct BenchContext: Sendable {
     public var workloadDirectory: URL?
     /// A scratch directory the group may fill; removed after the run.
     public var scratchDirectory: URL
+    /// `--smoke` (implies `quick`): the smallest workloads that still exercise every path,
+    /// for CI checking that every figure is produced. Its figures mean nothing for speed.
+    public var smoke: Bool
+    /// The `sitestream` binary, for groups that run a site in a process of its own (nil:
+    /// those groups report nothing).
+    public var executable: URL?
 
-    public init(quick: Bool, runs: Int, workloadDirectory: URL?, scratchDirectory: URL) {
-        self.quick = quick
+    public init(quick: Bool, runs: Int, workloadDirectory: URL?, scratchDirectory: URL, smoke: Bool = false, executable: URL? = nil) {
+        self.quick = quick || smoke
         self.runs = runs
         self.workloadDirectory = workloadDirectory
         self.scratchDirectory = scratchDirectory
+        self.smoke = smoke
+        self.executable = executable
+    }
+
+    /// A workload size: `full`, or `quick` with `--quick`, or `smoke` with `--smoke`.
+    public func size<T>(full: T, quick: T, smoke: T) -> T {
+        self.smoke ? smoke : self.quick ? quick : full
     }
 
     /// A fresh, empty directory under the scratch directory for one measurement.

@@ -8,6 +8,7 @@ public enum BenchmarkGroups {
         SiteBenchmarks(),
         RESTBenchmarks(),
         StreamBenchmarks(),
+        CatchUpBenchmarks(),
         OfflineBenchmarks(),
     ]
 }

@@ -28,12 +28,15 @@ struct DiffBenchmarks: BenchmarkGroup {
     func run(_ context: BenchContext, report: (Figure) -> Void) throws {
         let schema = try Self.fixtureSchema()
         // --quick keeps the group to a few seconds on an idle machine.
-        let scale = context.quick ? 1 : 5
+        let scale = context.size(full: 5, quick: 1, smoke: 1)
+        // --smoke: a fiftieth of the documents and few distinct pairs, enough to run every path.
+        let divisor = context.smoke ? 50 : 1
+        let pairs = context.smoke ? 10 : 500
         let variants = [
-            Variant(rows: 20, suffix: "", distinctPairs: 500, documents: 20_000 * scale),
-            Variant(rows: 1, suffix: ".1row", distinctPairs: 500, documents: 40_000 * scale),
-            Variant(rows: 200, suffix: ".200row", distinctPairs: 100, documents: 2_000 * scale),
-            Variant(rows: 20, suffix: ".reparsed", distinctPairs: 500, documents: 20_000 * scale, reparsed: true),
+            Variant(rows: 20, suffix: "", distinctPairs: pairs, documents: 20_000 * scale / divisor),
+            Variant(rows: 1, suffix: ".1row", distinctPairs: pairs, documents: 40_000 * scale / divisor),
+            Variant(rows: 200, suffix: ".200row", distinctPairs: min(pairs, 100), documents: 2_000 * scale / divisor),
+            Variant(rows: 20, suffix: ".reparsed", distinctPairs: pairs, documents: 20_000 * scale / divisor, reparsed: true),
         ]
         for variant in variants {
             var generator = ERPDocumentGenerator(seed: 0xD1FF + UInt64(variant.rows))

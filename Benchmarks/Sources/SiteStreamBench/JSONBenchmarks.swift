@@ -22,14 +22,14 @@ public struct JSONBenchmarks: BenchmarkGroup {
 
     public func run(_ context: BenchContext, report: (Figure) -> Void) throws {
         var generator = ERPDocumentGenerator(seed: 20_261_129)
-        let scale = context.quick ? 1 : 4
+        let scale = context.size(full: 4, quick: 1, smoke: 1)
         let workloads = [
             Workload(id: "", label: "invoice20", documents: (0..<(50 * scale)).map { _ in generator.salesInvoice(rows: 20, submitted: true) }),
             Workload(id: ".invoice1", label: "invoice1", documents: (0..<(400 * scale)).map { _ in generator.salesInvoice(rows: 1, submitted: true) }),
             Workload(id: ".invoice200", label: "invoice200", documents: (0..<(5 * scale)).map { _ in generator.salesInvoice(rows: 200, submitted: true) }),
             Workload(id: ".customer", label: "customer", documents: (0..<(1000 * scale)).map { _ in generator.newCustomer() }),
         ]
-        let targetBytes = Double(context.quick ? 4 << 20 : 16 << 20)
+        let targetBytes = Double(context.size(full: 16 << 20, quick: 4 << 20, smoke: 256 << 10))
         for workload in workloads {
             let texts = workload.documents.map { $0.serialized() }
             let bytes = texts.reduce(0) { $0 + $1.count }

@@ -19,7 +19,7 @@ public struct OfflineBenchmarks: BenchmarkGroup {
     public init() {}
 
     public func run(_ context: BenchContext, report: (Figure) -> Void) throws {
-        let backlog = context.quick ? 100_000 : 1_000_000
+        let backlog = context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
         let runs = context.runs
         let directory = try context.freshDirectory("offline")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -1,3 +1,4 @@
+import DocumentModel
 import Foundation
 import Glibc
 import Logging
@@ -18,7 +19,7 @@ public struct RESTBenchmarks: BenchmarkGroup {
     static let clients = 16
 
     public func run(_ context: BenchContext, report: (Figure) -> Void) throws {
-        let perClient = context.quick ? 150 : 600
+        let perClient = context.size(full: 600, quick: 150, smoke: 10)
         let directory = try context.freshDirectory("rest-site")
         var settings = SiteSettings()
         settings.durability = .interval(milliseconds: 2)
@@ -31,6 +32,8 @@ public struct RESTBenchmarks: BenchmarkGroup {
         }
         defer { try? site.close() }
         let pair = try blocking { try await UserCredentialStore(site: site).createKey(for: "Administrator") }
+        // Customers need a group (mandatory in the ERP set).
+        try blocking { try await site.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Retail"])) } }
         let auth = "Authorization: token \(pair.apiKey):\(pair.apiSecret)\r\n"
 
         var configuration = SiteServerConfiguration()
@@ -45,7 +48,7 @@ public struct RESTBenchmarks: BenchmarkGroup {
         var names: [String] = []
         for run in 0..<context.runs {
             let (rate, inserted) = try Self.drive(port: server.port, clients: Self.clients, perClient: perClient) { client, i in
-                let body = #"{"customer_name":"Bench \#(run)-\#(client)-\#(i)","customer_type":"Company","territory":null}"#
+                let body = #"{"customer_name":"Bench \#(run)-\#(client)-\#(i)","customer_type":"Company","customer_group":"Retail","territory":null}"#
                 return "POST /api/resource/Customer HTTP/1.1\r\nHost: bench\r\n\(auth)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             }
             insertRates.append(rate)

@@ -27,8 +27,8 @@ public struct SiteBenchmarks: BenchmarkGroup {
         var logger = Logger(label: "bench.site")
         logger.logLevel = .error
 
-        let customers = context.quick ? 20_000 : 100_000
-        let invoices = context.quick ? 2_000 : 10_000
+        let customers = context.size(full: 100_000, quick: 20_000, smoke: 500)
+        let invoices = context.size(full: 10_000, quick: 2_000, smoke: 100)
         var generator = ERPDocumentGenerator(seed: 20_261_129)
         let master = generator.masterData()
         let customerInputs = (0..<customers).map { _ in Document(json: generator.newCustomer())! }
@@ -58,7 +58,7 @@ public struct SiteBenchmarks: BenchmarkGroup {
         }
 
         // A large site for rebuild and open: Customers written 1000 per transaction.
-        let total = context.quick ? 100_000 : 1_000_000
+        let total = context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
         let scale = 1_000_000 / Double(total)
         let site = try Self.freshSite(context, "large", master: master, logger: logger)
         var bulk = ERPDocumentGenerator(seed: 99)
@@ -100,7 +100,7 @@ public struct SiteBenchmarks: BenchmarkGroup {
             guard opened.count("Customer") >= total else { throw BenchError("site.open.1m: documents missing") }
             try opened.close()
         }
-        let scaled = context.quick ? ", measured on 100k and scaled ×10" : ""
+        let scaled = context.quick ? ", measured on \(total) and scaled ×\(Int(scale))" : ""
         report(Figure(id: "site.open.1m", unit: "s", samples: openSeconds, note: "open a site of \(total) Customers\(scaled)"))
         report(Figure(id: "site.open.1m.rss", unit: "MB", samples: openMegabytes, note: "resident memory the open adds (VmRSS delta)\(scaled)"))
         try? FileManager.default.removeItem(at: layout.root)

@@ -19,7 +19,7 @@ public struct StoreBenchmarks: BenchmarkGroup {
         configuration.automaticCompaction = false
 
         // store.put: one document per apply, as a Site folds one insert at a time.
-        let putCount = context.quick ? 50_000 : 200_000
+        let putCount = context.size(full: 200_000, quick: 50_000, smoke: 2_000)
         var putRates: [Double] = []
         var lastPutDirectory: URL?
         for run in 0..<context.runs {
@@ -48,7 +48,7 @@ public struct StoreBenchmarks: BenchmarkGroup {
             let store = try SnapshotStore(directory: FilePath(directory.path), configuration: configuration, logger: logger)
             var latencies: [Double] = []
             var state: UInt64 = 12345
-            let gets = context.quick ? 100_000 : 500_000
+            let gets = context.size(full: 500_000, quick: 100_000, smoke: 2_000)
             for _ in 0..<context.runs {
                 let start = monotonicNanoseconds()
                 var bytes = 0
@@ -66,7 +66,7 @@ public struct StoreBenchmarks: BenchmarkGroup {
         }
 
         // store.fold, store.rebuild, store.open.1m, store.open.1m.rss
-        let total = context.quick ? 100_000 : 1_000_000
+        let total = context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
         let scale = 1_000_000 / Double(total)
         let directory = try context.freshDirectory("store-open")
         var foldRates: [Double] = []
@@ -106,7 +106,7 @@ public struct StoreBenchmarks: BenchmarkGroup {
             precondition(store.documentCount == total && store.openReport.loadedIndexSnapshot)
             try store.close()
         }
-        let scaled = context.quick ? ", measured on 100k and scaled ×10" : ""
+        let scaled = context.quick ? ", measured on \(total) and scaled ×\(Int(scale))" : ""
         report(Figure(id: "store.open.1m", unit: "s", samples: openSeconds, note: "open a 1M-document store from its index snapshot\(scaled)"))
         report(Figure(id: "store.open.1m.rss", unit: "MB", samples: openMegabytes, note: "resident memory the open adds (VmRSS delta)\(scaled)"))
 

@@ -110,6 +110,7 @@ extension StreamConsumer {
                 case .failed: report.failed += 1
                 }
                 if waiting { report.waiting += 1 }
+                metrics.replayed(producer: configuration.name, outcome: outcome.rawValue)
                 progress?(sequence, outcome, reply.lastSequence)
             }
             cursor = replayed

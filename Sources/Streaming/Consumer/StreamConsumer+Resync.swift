@@ -93,6 +93,8 @@ extension StreamConsumer {
             report.documents += 1
             report.add(try await release(key, configuration: configuration, client: client))
         }
+        metrics.replayed(producer: configuration.name, outcome: "resynced", count: report.synced)
+        metrics.replayed(producer: configuration.name, outcome: "failed", count: report.failures.count)
         return report
     }
 

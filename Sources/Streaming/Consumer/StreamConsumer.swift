@@ -5,6 +5,7 @@ import Logging
 import Site
 import SiteStreamJSON
 import Synchronization
+import CoreMetrics
 
 /// The consumer side of event streaming on one site: subscribing to producers, pulling their
 /// updates and replaying them through this site's own lifecycle, exactly once in effect.
@@ -33,15 +34,18 @@ public final class StreamConsumer: Sendable {
     /// When parked documents are retried on their own, and the clock that says when.
     public let retryPolicy: RetryPolicy
     let now: @Sendable () -> Date
+    let metrics: Metrics
 
     /// `now` is the clock automatic retries of parked documents are timed by (tests inject
-    /// one they advance by hand).
+    /// one they advance by hand); `metrics`, where replay outcomes go (nil: nowhere).
     public init(site: Site, logger: Logger = Logger(label: "sitestream.streaming.consumer"),
-                retryPolicy: RetryPolicy = RetryPolicy(), now: @escaping @Sendable () -> Date = { Date() }) {
+                retryPolicy: RetryPolicy = RetryPolicy(), now: @escaping @Sendable () -> Date = { Date() },
+                metrics: (any MetricsFactory)? = nil) {
         self.site = site
         self.logger = logger
         self.retryPolicy = retryPolicy
         self.now = now
+        self.metrics = Metrics(factory: metrics)
     }
 
     /// The consumer's `Event Producer`s.

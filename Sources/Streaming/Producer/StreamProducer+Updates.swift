@@ -33,6 +33,7 @@ extension StreamProducer {
             throw positionGone(record, after: after, error: error)
         }
         notePull(record, after: after ?? site.log.startCursor)
+        metrics.served(consumer: record.name, reply: reply)
         return reply
     }
 

@@ -4,6 +4,8 @@ import Foundation
 import Logging
 import Site
 import SiteStreamJSON
+import Synchronization
+import CoreMetrics
 
 /// The producer side of event streaming on one site: registrations (`Event Consumer`
 /// documents), approval, the filtered updates a consumer pulls, and the documents it fetches as
@@ -27,18 +29,21 @@ public final class StreamProducer: Sendable {
     let journals: AccessJournals
     /// How many failing documents one request retries.
     static let retriesPerRequest = 64
+    let metrics: Metrics
     /// Where each consumer last read from (retention and status go by it).
     let positions: ConsumerPositions
 
     /// `conditionFunctions` are the functions `cmd:NAME` conditions may name. One producer
     /// per open site should serve updates: it keeps the consumers' access journals.
+    /// `metrics`: where batches and bytes served go (nil: nowhere).
     public init(site: Site, conditionFunctions: ConditionFunctions = ConditionFunctions(),
-                logger: Logger = Logger(label: "sitestream.streaming.producer")) {
+                logger: Logger = Logger(label: "sitestream.streaming.producer"), metrics: (any MetricsFactory)? = nil) {
         self.site = site
         self.logger = logger
         positions = ConsumerPositions(layout: site.layout)
         self.conditionFunctions = conditionFunctions
         journals = AccessJournals(directory: site.layout.root.appendingPathComponent("stream-access", isDirectory: true))
+        self.metrics = Metrics(factory: metrics)
     }
 
     /// A consumer's registration as the producer keeps it.

@@ -9,8 +9,13 @@ struct BenchCommand: ParsableCommand {
         abstract: "Run the benchmark harness and print one table of medians (or JSON with --json)."
     )
 
+    @OptionGroup var logging: LogLevelOption
+
     @Flag(help: "Fewer runs and smaller workloads (under 3 minutes).")
     var quick = false
+
+    @Flag(help: "The smallest workloads and one run: checks that every figure is produced (CI), not how fast.")
+    var smoke = false
 
     @Flag(help: "Print the figures as a JSON array for tools.")
     var json = false
@@ -30,12 +35,15 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         var options = BenchRunner.Options()
-        options.quick = quick
+        options.quick = quick || smoke
+        options.smoke = smoke
+        options.executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
         options.runs = runs
         options.workloadDirectory = emitWorkload.map { URL(fileURLWithPath: $0, isDirectory: true) }
         options.only = only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         let progress = ProgressLine()
-        let runner = BenchRunner(options: options) { line in progress.note(line) }
+        let runner = BenchRunner(options: options, progress: { line in progress.note(line) },
+                                 groupsDone: { done, total in progress.update("bench", done: done, total: total, unit: "groups") })
         let figures: [Figure]
         do {
             figures = try runner.run()

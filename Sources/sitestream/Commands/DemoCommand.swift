@@ -17,6 +17,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Keep the demo's sites in DIR instead of cleaning up.", valueName: "DIR"))
     var keep: String?
 
+    @OptionGroup var logging: LogLevelOption
+
     @Option(help: "How many Sales Invoices each branch writes.")
     var invoices: Int = 150
 

@@ -59,7 +59,11 @@ struct LogCommand: AsyncParsableCommand {
         @OptionGroup var options: LogOptions
 
         func run() throws {
-            let report = try EventLog.verify(directory: options.directory())
+            let progress = ProgressLine()
+            let report = try EventLog.verify(directory: options.directory()) { checked, total in
+                progress.update("verifying the log", done: Int(checked >> 10), total: Int(total >> 10), unit: "KiB")
+            }
+            progress.finish()
             if options.site.json {
                 Output.printJSON([
                     "clean": .bool(report.isClean), "segments": .int(Int64(report.segmentsChecked)),

@@ -20,28 +20,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port; the chosen one is printed).")
     var port = 8000
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
-
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
-        }
+        // A server logs at info unless told otherwise (SiteOptions applied --log-level).
+        CLILogging.setDefault(.info)
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
     }
 
     func run() async throws {
         let layout = try options.layout()
         var logger = Logger(label: "sitestream.serve") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = Logger.Level(rawValue: logLevel)!
-        let site = try Site.open(at: layout, logger: logger)
+        logger.logLevel = CLILogging.level
+        let metrics = SiteMetrics()
+        let site = try Site.open(at: layout, metrics: metrics.factory, logger: logger)
         let local = APIKeyPair.generate()
         var backend = SiteDocumentBackend(site: site)
         backend.processCredentials[local.apiKey] = (local.secretHash(), SiteUser(name: "Administrator"))
         var configuration = SiteServerConfiguration()
         configuration.host = host
         configuration.port = port
-        let served = ServedSite(site: site, logger: logger)
+        let served = ServedSite(site: site, metrics: metrics, logger: logger)
         let siteName = site.identity.name
         let host = self.host
         let serverLogger = logger

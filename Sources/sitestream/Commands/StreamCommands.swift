@@ -2,6 +2,7 @@ import ArgumentParser
 import DocumentModel
 import ERPFixtures
 import Foundation
+import Synchronization
 import Site
 import SiteServer
 import SiteStreamJSON
@@ -342,8 +343,14 @@ struct PullCommand: AsyncParsableCommand {
                     throw CLIError("the Event Producer \(configuration.name) has no URL or credentials")
                 }
                 let name = configuration.name
+                // Counted from the first record this pull sees, so the rate and ETA are this pull's.
+                let first = Mutex<UInt64?>(nil)
                 let report = try await consumer.pull(producer: name, client: client) { sequence, _, last in
-                    progress.note("pulling from \(name): entry \(sequence) of \(last)")
+                    let start = first.withLock { value in
+                        if value == nil { value = sequence }
+                        return value!
+                    }
+                    progress.update("pulling from \(name)", done: Int(sequence - start + 1), total: Int(max(last, sequence) - start + 1))
                 }
                 reports.append((name, report))
             }

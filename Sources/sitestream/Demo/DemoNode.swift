@@ -15,17 +15,19 @@ final class DemoNode: Sendable {
 
     var site: Site { served.site }
 
-    /// Creates the site in `root/name`, serves it on `port` and waits until it listens.
-    static func start(name: String, port: Int, root: URL, logger: Logger) async throws -> DemoNode {
+    /// Creates the site in `root/name`, serves it on `port` (with its own metrics, served at
+    /// `/metrics` as `serve` does) and waits until it listens.
+    static func start(name: String, port: Int, root: URL, controllers: ControllerRegistry = .erp, logger: Logger) async throws -> DemoNode {
         let layout = SiteLayout(root: root.appendingPathComponent(name, isDirectory: true))
         let url = "http://127.0.0.1:\(port)"
         try await Site.create(at: layout, name: name, url: url, logger: logger)
-        let site = try Site.open(at: layout, logger: logger)
+        let metrics = SiteMetrics()
+        let site = try Site.open(at: layout, controllers: controllers, metrics: metrics.factory, logger: logger)
         let key = try await UserCredentialStore(site: site).createKey(for: "Administrator")
         var pulls = PullLoop.Configuration()
         pulls.pollInterval = .seconds(2)
         pulls.retryDelay = .milliseconds(200)
-        let served = ServedSite(site: site, pullConfiguration: pulls, logger: logger)
+        let served = ServedSite(site: site, pullConfiguration: pulls, metrics: metrics, logger: logger)
         var configuration = SiteServerConfiguration()
         configuration.port = port
         let listening = AsyncStream<Int>.makeStream()

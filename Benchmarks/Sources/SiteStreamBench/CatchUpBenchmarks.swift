@@ -1,0 +1,162 @@
+import DocumentModel
+import Foundation
+import Glibc
+import Logging
+import Site
+import SiteServer
+import Streaming
+import Synchronization
+
+/// End-to-end catch-up over loopback HTTP, with the consumer in a process of its own.
+///
+/// The producer is a real served site in this process (`ServedSite`, the same runtime as
+/// `sitestream serve`). The consumer is the `sitestream` binary itself: `init`, `producer add`
+/// (registration over HTTP; the producer approves), then — after the producer has written a
+/// backlog of Customers (~0.6 KB each, one Customer Group) — `sitestream pull`, timed from
+/// spawn to exit. Its peak resident memory is the kernel's `ru_maxrss` for that process
+/// (`wait4`), so it is the consumer's own, not the harness's.
+///
+/// Figures: `stream.catchup` (entries/s: backlog ÷ the pull's wall time, process start and
+/// site open included) and `stream.catchup.peak_rss` (MB). Backlog: 1M entries, `--quick`
+/// 100k, `--smoke` 2k. Needs `BenchContext.executable` (the command line sets it); without
+/// it the group reports nothing.
+public struct CatchUpBenchmarks: BenchmarkGroup {
+    public let name = "catchup"
+    public init() {}
+
+    public func run(_ context: BenchContext, report: (Figure) -> Void) throws {
+        guard let executable = context.executable else { return }
+        let backlog = context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
+        var rates: [Double] = [], peaks: [Double] = []
+        // A 1M-entry backlog takes minutes to write: one run of the full size, `runs` of smaller ones.
+        let runs = backlog >= 1_000_000 ? 1 : context.runs
+        for run in 0..<runs {
+            let directory = try context.freshDirectory("catchup-\(run)")
+            let (rate, peakMB) = try Self.catchUp(backlog: backlog, executable: executable, in: directory)
+            rates.append(rate)
+            peaks.append(peakMB)
+            try? FileManager.default.removeItem(at: directory)
+        }
+        let note = "\(backlog)-entry Customer backlog over loopback HTTP, consumer `sitestream pull` in its own process (start and open included), durability interval"
+        report(Figure(id: "stream.catchup", unit: "entries/s", samples: rates, note: note))
+        report(Figure(id: "stream.catchup.peak_rss", unit: "MB", samples: peaks, note: "the consumer process's ru_maxrss during that catch-up"))
+    }
+
+    static func catchUp(backlog: Int, executable: URL, in directory: URL) throws -> (rate: Double, peakMB: Double) {
+        var logger = Logger(label: "bench.catchup")
+        logger.logLevel = .error
+        let layout = SiteLayout(root: directory.appendingPathComponent("producer"))
+        let site: Site = try blocking { [logger] in
+            try await Site.create(at: layout, name: "producer", url: nil, logger: logger)
+            return try Site.open(at: layout, controllers: ControllerRegistry(), logger: logger)
+        }
+        defer { try? site.close() }
+        let key = try blocking { try await UserCredentialStore(site: site).createKey(for: "Administrator") }
+        var quiet = logger
+        quiet.logLevel = .critical
+        let served = ServedSite(site: site, logger: quiet)
+        let server = try ServedProducer(served, logger: quiet)
+        defer { server.stop() }
+        let url = "http://127.0.0.1:\(server.port)"
+
+        let consumer = directory.appendingPathComponent("consumer").path
+        try Self.run(executable, ["init", "--site", consumer, "--name", "consumer"], what: "init")
+        try Self.run(executable, ["producer", "add", "--site", consumer, "--url", url, "--api-key", key.apiKey,
+                                  "--api-secret", key.apiSecret, "--doctype", "Customer"], what: "producer add")
+        try blocking { _ = try await served.producer.approve(consumer: "consumer", doctypes: ["Customer"]) }
+        try blocking {
+            try await site.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Retail"])) }
+            for start in stride(from: 0, to: backlog, by: 1000) {
+                try await site.write { tx in
+                    for i in start..<min(start + 1000, backlog) {
+                        try tx.insert(Document(doctype: "Customer", [
+                            "customer_name": .string("Customer \(i)"), "customer_type": "Company", "customer_group": "Retail",
+                            "email_id": .string("c\(i)@example.com"), "customer_details": .string(String(repeating: "d", count: 300)),
+                        ]))
+                    }
+                }
+            }
+        }
+        // Readers see only durable entries; the backlog is whole once the last write is durable.
+        try blocking {
+            let written = site.log.lastWrittenSequence
+            if written > 0 { _ = await site.log.waitForDurable(after: written - 1) }
+        }
+        let pull = try Self.run(executable, ["pull", "--site", consumer], what: "pull")
+        // "producer: N received, N synced, …": every Customer and the group must have been replayed.
+        let synced = pull.stdout.split(separator: ",").first { $0.hasSuffix(" synced") }
+            .flatMap { Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") }
+        guard let synced, synced >= backlog else {
+            throw BenchError("catchup: the consumer replayed \(synced.map(String.init) ?? "?") of \(backlog) entries: \(pull.stdout)")
+        }
+        return (Double(synced) / pull.seconds, Double(pull.maxRSSKiB) / 1024)
+    }
+
+    struct ChildResult {
+        var stdout: String
+        var seconds: Double
+        var maxRSSKiB: Int
+    }
+
+    /// Runs `executable ARGS…` (stdin and stderr /dev/null, stdout captured in a file) and
+    /// waits with `wait4` for its status and resource usage. Throws unless it exits 0.
+    @discardableResult
+    static func run(_ executable: URL, _ arguments: [String], what: String) throws -> ChildResult {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("sitestream-bench-child-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        defer { unlink(out) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let started = monotonicNanoseconds()
+        let rc = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
+        guard rc == 0 else { throw BenchError("catchup: cannot start \(executable.path) \(what): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
+            guard errno == EINTR else { throw BenchError("catchup: wait4 failed: \(String(cString: strerror(errno)))") }
+        }
+        let seconds = Double(monotonicNanoseconds() - started) / 1e9
+        let stdout = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        // WIFEXITED && WEXITSTATUS == 0, spelled out (the C macros are not imported).
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            throw BenchError("catchup: `sitestream \(what)` failed (wait status \(status)): \(stdout)")
+        }
+        return ChildResult(stdout: stdout, seconds: seconds, maxRSSKiB: Int(usage.ru_maxrss))
+    }
+}
+
+/// A served site (REST and streaming routes) running in the background until `stop()`.
+final class ServedProducer: Sendable {
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    init(_ served: ServedSite, logger: Logger) throws {
+        let ports = Mutex<Int?>(nil)
+        let ready = DispatchSemaphore(value: 0)
+        var configuration = SiteServerConfiguration()
+        configuration.port = 0
+        let backend = SiteDocumentBackend(site: served.site)
+        task = Task.detached {
+            try await served.run(configuration: configuration, backend: backend, handleSignals: false, httpLogger: logger) { port in
+                ports.withLock { $0 = port }
+                ready.signal()
+            }
+        }
+        if ready.wait(timeout: .now() + 60) == .timedOut {
+            task.cancel()
+            throw BenchError("catchup: the producer's server did not start within 60 s")
+        }
+        port = ports.withLock { $0 ?? 0 }
+    }
+
+    func stop() {
+        task.cancel()
+        _ = try? blocking { [task] in try await task.value }
+    }
+}
