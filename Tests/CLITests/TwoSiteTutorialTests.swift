@@ -7,25 +7,13 @@ import Testing
 @Suite(.serialized) struct TwoSiteTutorialTests {
     @Test func aBranchSubscribesGetsApprovedAndPulls() throws {
         let cli = try CLIRunner()
-        let dir = try temporaryDirectory("tutorial")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let ho = dir.appendingPathComponent("ho").path, br = dir.appendingPathComponent("br").path
-        #expect(try cli.run(["init", "--site", ho, "--name", "head-office"]).status == 0)
-        #expect(try cli.run(["init", "--site", br, "--name", "branch"]).status == 0)
-        let keys = try cli.run(["keys", "create", "--site", ho, "--json"])
-        let key = try #require(keys.json?["api_key"]?.stringValue), secret = try #require(keys.json?["api_secret"]?.stringValue)
+        let sites = try TwoSites(cli, label: "tutorial")
+        defer { sites.remove() }
+        let ho = sites.ho, br = sites.br, key = sites.key, secret = sites.secret
 
-        let server = Process()
-        server.executableURL = cli.binary
-        server.arguments = ["serve", "--site", ho, "--port", "0", "--log-level", "warning"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { if server.isRunning { server.terminate() } }
-        let serverFile = dir.appendingPathComponent("ho/server.json").path
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: serverFile), Date() < deadline { usleep(50_000) }
-        let url = try #require(try JSON(parsing: [UInt8](try Data(contentsOf: URL(fileURLWithPath: serverFile))))["url"]?.stringValue)
+        let server = try ServeProcess(cli, site: ho)
+        defer { server.stop() }
+        let url = server.url
 
         for (doctype, data) in [("Customer Group", #"{"customer_group_name": "Retail"}"#), ("Territory", #"{"territory_name": "North"}"#),
                                 ("Customer", #"{"customer_name": "Ana", "customer_type": "Individual", "customer_group": "Retail", "territory": "North"}"#)] {

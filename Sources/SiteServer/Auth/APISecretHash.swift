@@ -74,11 +74,18 @@ public struct APIKeyPair: Sendable, Hashable {
     }
 
     /// A fresh random pair from the system's secure generator (`getrandom` on Linux).
+    ///
+    /// The secret never begins with `-` or `_`: one in 32 URL-safe secrets would otherwise, and
+    /// `--api-secret -x…` on a command line reads as an unknown option, not as the value.
     public static func generate() -> APIKeyPair {
         var generator = SystemRandomNumberGenerator()
         let keyBytes = (0..<10).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let secretBytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return APIKeyPair(apiKey: Hex.encode(keyBytes), apiSecret: Base64.encode(secretBytes))
+        while true {
+            let secretBytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            let secret = Base64.encode(secretBytes)
+            guard let first = secret.first, first != "-", first != "_" else { continue }
+            return APIKeyPair(apiKey: Hex.encode(keyBytes), apiSecret: secret)
+        }
     }
 
     /// The secret's hash, the only form of it a site keeps.
