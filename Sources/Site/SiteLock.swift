@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
     import Glibc
 #endif
+import Synchronization
 
 /// One writer per site directory: an exclusive `flock` on `site.lock`, which also records who
 /// holds it so the second process's error can name the holder.
@@ -10,7 +11,9 @@ import Foundation
 /// locked.
 final class SiteLock: Sendable {
     let path: String
-    private let fd: Int32
+    /// Internal for the test that a second release closes nothing.
+    let fd: Int32
+    private let released = Atomic<Bool>(false)
 
     init(directory: URL) throws {
         path = directory.appendingPathComponent("site.lock").path
@@ -46,8 +49,12 @@ final class SiteLock: Sendable {
         _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
     }
 
-    /// Releases the lock (closing the descriptor drops the `flock`).
+    /// Releases the lock (closing the descriptor drops the `flock`). Only the first call closes:
+    /// a second `close(fd)` would close whatever file this process has opened under that number
+    /// since (a served site closed by its server and again by its owner did exactly that, and a
+    /// snapshot store's compaction file lost its descriptor).
     func release() {
+        guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
         close(fd)
     }
 }
