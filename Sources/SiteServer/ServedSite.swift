@@ -27,12 +27,14 @@ public final class ServedSite: Sendable {
     /// Pull loops by producer site id, with the tasks that run them.
     private let loops = Mutex<[String: (loop: PullLoop, task: Task<Void, Never>)]>([:])
 
-    public init(site: Site, pullConfiguration: PullLoop.Configuration = .init(), metrics: SiteMetrics? = nil, logger: Logger) {
+    /// `conditionFunctions` are the `cmd:` conditions the app registered (StreamProducer).
+    public init(site: Site, pullConfiguration: PullLoop.Configuration = .init(), metrics: SiteMetrics? = nil,
+                conditionFunctions: ConditionFunctions = ConditionFunctions(), logger: Logger) {
         self.site = site
         self.logger = logger
         self.pullConfiguration = pullConfiguration
         self.metrics = metrics
-        producer = StreamProducer(site: site, logger: logger, metrics: metrics?.factory)
+        producer = StreamProducer(site: site, conditionFunctions: conditionFunctions, logger: logger, metrics: metrics?.factory)
         consumer = StreamConsumer(site: site, logger: logger, metrics: metrics?.factory)
     }
 
@@ -41,7 +43,9 @@ public final class ServedSite: Sendable {
         let endpoints = StreamEndpoints(producer: producer, consumer: consumer) { [weak self] producerID in
             self?.notify(producerID: producerID)
         }
-        return SiteServer(backend: backend, configuration: configuration, logger: httpLogger ?? logger, streaming: endpoints,
+        // Saving an Event Producer registers with it and starts its pull loop.
+        let registering = EventProducerBackend(inner: backend, consumer: consumer) { [weak self] in try self?.startPullLoops() }
+        return SiteServer(backend: registering, configuration: configuration, logger: httpLogger ?? logger, streaming: endpoints,
                           metrics: metrics)
     }
 

@@ -134,7 +134,8 @@ struct MappingTests {
         #expect(pair.consumerSite.exists("Supplier", "Acme"))  // created through the mapping, kept as Frappe keeps it
     }
 
-    @Test("a mapping that cannot apply is refused when the subscription is saved", arguments: [
+    /// Mapping rows that cannot apply, with what the refusal says.
+    static let brokenRows: [(JSONObject, String)] = [
         (["local_fieldname": "no_such_field", "remote_fieldname": "customer"] as JSONObject, "'no_such_field' is not a field of Purchase Order"),
         (["local_fieldname": "items", "remote_fieldname": "items"] as JSONObject, "is a table: map it with mapping_type Child Table"),
         (["local_fieldname": "items", "remote_fieldname": "items", "mapping_type": "Child Table", "mapping": "Customer to Supplier"] as JSONObject,
@@ -147,7 +148,9 @@ struct MappingTests {
          "a Child Table mapping needs the mapping for its rows"),
         (["local_fieldname": "supplier", "mapping_type": "Document", "mapping": "Customer to Supplier"] as JSONObject,
          "a Document mapping needs a remote_fieldname"),
-    ])
+    ]
+
+    @Test("a mapping that cannot apply is refused when the subscription is saved", arguments: brokenRows)
     func refusedWhenSaved(row: JSONObject, message: String) async throws {
         let pair = try await StreamPair()
         defer { pair.close() }
@@ -163,6 +166,43 @@ struct MappingTests {
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("mapping Broken, row 1") == true)
         #expect(try pair.producer.consumers().isEmpty)
+    }
+
+    @Test("a mapping that cannot apply is refused when it is saved, on a site with the streaming controllers", arguments: brokenRows)
+    func refusedWhenTheMappingIsSaved(row: JSONObject, message: String) async throws {
+        let directory = try TemporaryDirectory("mapping-save")
+        defer { directory.cleanUp() }
+        let site = try await StreamPair.makeSite(directory.url, name: "supplier", controllers: .sitestream)
+        defer { try? site.close() }
+        try await Self.installBuiltinMappings(on: site)
+        let before = site.log.lastSequence
+        let error = await #expect(throws: SiteError.self) {
+            try await site.write { tx in
+                try tx.insert(Document(doctype: "Document Type Mapping", [
+                    "mapping_name": "Broken", "local_doctype": "Purchase Order", "remote_doctype": "Sales Order", "field_mapping": [.object(row)],
+                ]))
+            }
+        }
+        #expect(error?.code == .validation)
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("mapping Broken, row 1") == true)
+        #expect(!site.exists("Document Type Mapping", "Broken"))
+        #expect(site.log.lastSequence == before)
+    }
+
+    @Test("the built-in mappings and a change to one are accepted by the save-time check; a change that breaks one is refused")
+    func goodMappingsSave() async throws {
+        let directory = try TemporaryDirectory("mapping-save-good")
+        defer { directory.cleanUp() }
+        let site = try await StreamPair.makeSite(directory.url, name: "supplier", controllers: .sitestream)
+        defer { try? site.close() }
+        try await Self.installBuiltinMappings(on: site)
+        #expect(site.exists("Document Type Mapping", "Sales Order to Purchase Order"))
+        var mapping = try #require(try site.get("Document Type Mapping", "Customer to Supplier"))
+        mapping["local_doctype"] = .string("Purchase Order Item")
+        let changed = mapping
+        await #expect(throws: SiteError.self) { try await site.write { tx in try tx.save(changed) } }
+        #expect(try site.get("Document Type Mapping", "Customer to Supplier")?["local_doctype"]?.stringValue == "Supplier")
     }
 
     @Test("a mapping that only a document shows cannot apply parks that document, and the stream goes on")

@@ -52,18 +52,32 @@ struct FieldMapping: Sendable {
 
     /// Loads and checks the mapping `name`; throws `.notFound` or `.invalidRequest` naming the
     /// mapping, the row and what is wrong.
-    init(site: Site, name: String, depth: Int = 0, forChildRows: Bool = false) throws {
+    init(site: Site, name: String) throws {
+        try self.init(named: name, schema: site.schema, siteName: site.identity.name) { try site.get(SystemDocTypes.documentTypeMapping, $0) }
+    }
+
+    /// Loads the mapping `name` through `lookup` (which finds `Document Type Mapping`
+    /// documents by name: the site's, or a transaction's view of them) and checks it.
+    init(named name: String, schema: Schema, siteName: String, depth: Int = 0, forChildRows: Bool = false,
+         lookup: (String) throws -> Document?) throws {
         guard depth <= Self.maxNesting else {
             throw StreamError(.invalidRequest, "mapping \(name): mappings nest more than \(Self.maxNesting) deep (a cycle?)")
         }
-        guard let document = try site.get(SystemDocTypes.documentTypeMapping, name) else {
-            throw StreamError(.notFound, "Document Type Mapping \(name) does not exist on \(site.identity.name)")
+        guard let document = try lookup(name) else {
+            throw StreamError(.notFound, "Document Type Mapping \(name) does not exist on \(siteName)")
         }
+        try self.init(document: document, schema: schema, siteName: siteName, depth: depth, forChildRows: forChildRows, lookup: lookup)
+    }
+
+    /// Checks the mapping `document` (its nested mappings found through `lookup`).
+    init(document: Document, schema: Schema, siteName: String, depth: Int = 0, forChildRows: Bool = false,
+         lookup: (String) throws -> Document?) throws {
+        let name = document.name ?? ""
         self.name = name
         let localDoctype = document["local_doctype"]?.stringValue ?? ""
         self.localDoctype = localDoctype
         remoteDoctype = document["remote_doctype"]?.stringValue ?? ""
-        guard let local = site.schema[localDoctype] else {
+        guard let local = schema[localDoctype] else {
             throw StreamError(.invalidRequest, "mapping \(name): local DocType '\(localDoctype)' is not installed", doctype: localDoctype)
         }
         func fail(_ row: Int, _ message: String) -> StreamError {
@@ -90,12 +104,12 @@ struct FieldMapping: Sendable {
                 fields.append(Field(local: localName, remote: remote, defaultValue: defaultValue, kind: .plain))
             case "Child Table":
                 guard !forChildRows else { throw fail(n, "a Child Table mapping inside a child row mapping is not supported") }
-                guard field.fieldtype.isTable, let child = site.schema.childDocType(of: field) else {
+                guard field.fieldtype.isTable, let child = schema.childDocType(of: field) else {
                     throw fail(n, "'\(localName)' is not a table of \(localDoctype), so it cannot take a Child Table mapping")
                 }
                 guard let remote else { throw fail(n, "a Child Table mapping needs the remote table's name in remote_fieldname") }
                 guard let inner else { throw fail(n, "a Child Table mapping needs the mapping for its rows") }
-                let rows = try FieldMapping(site: site, name: inner, depth: depth + 1, forChildRows: true)
+                let rows = try FieldMapping(named: inner, schema: schema, siteName: siteName, depth: depth + 1, forChildRows: true, lookup: lookup)
                 guard rows.localDoctype == child.name else {
                     throw fail(n, "mapping \(inner) makes \(rows.localDoctype) rows, but '\(localName)' holds \(child.name) rows")
                 }
@@ -104,7 +118,7 @@ struct FieldMapping: Sendable {
                 guard !forChildRows else { throw fail(n, "a Document mapping inside a child row mapping is not supported") }
                 guard field.fieldtype == .link else { throw fail(n, "'\(localName)' is not a Link field, so it cannot take a Document mapping") }
                 guard let inner else { throw fail(n, "a Document mapping needs the mapping for the linked document") }
-                let target = try FieldMapping(site: site, name: inner, depth: depth + 1)
+                let target = try FieldMapping(named: inner, schema: schema, siteName: siteName, depth: depth + 1, lookup: lookup)
                 guard field.options == target.localDoctype else {
                     throw fail(n, "'\(localName)' links to \(field.options ?? "?"), but mapping \(inner) makes \(target.localDoctype)")
                 }

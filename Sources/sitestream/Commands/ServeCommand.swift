@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Site
 import SiteServer
+import Streaming
 
 /// `sitestream serve --site DIR [--host 127.0.0.1] [--port 8000]`: the REST API until SIGINT or
 /// SIGTERM, then a clean shutdown (requests in flight finish, the log is made durable, exit 0).
@@ -31,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "sitestream.serve") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = CLILogging.level
         let metrics = SiteMetrics()
-        let site = try Site.open(at: layout, metrics: metrics.factory, logger: logger)
+        let site = try Site.open(at: layout, controllers: .sitestream, metrics: metrics.factory, logger: logger)
         let local = APIKeyPair.generate()
         var backend = SiteDocumentBackend(site: site)
         backend.processCredentials[local.apiKey] = (local.secretHash(), SiteUser(name: "Administrator"))

@@ -16,7 +16,7 @@ enum StreamSession {
         if let server = ServerFile.live(layout) {
             throw CLIError("the site is served by process \(server.pid) at \(server.url); streaming commands open the site directly today, so stop the server first (a served site pulls from its producers by itself)")
         }
-        let site = try Site.open(at: layout, logger: CLILogging.logger())
+        let site = try Site.open(at: layout, controllers: .sitestream, logger: CLILogging.logger())
         do {
             let value = try await body(site)
             try site.close()
@@ -49,6 +49,10 @@ struct ProducerCommand: AsyncParsableCommand {
             var specs = try doctypes.map(ProducerCommand.parseSpec)
             if backfill { for i in specs.indices { specs[i].backfill = true } }
             guard !specs.isEmpty else { throw ValidationError("give at least one --doctype") }
+            if let server = ServerFile.live(try options.layout()) {
+                try await addThroughServer(server, specs: specs)
+                return
+            }
             let client = HTTPProducerClient(url: url, apiKey: apiKey, apiSecret: apiSecret)
             let status = try await StreamSession.withSite(options) { site in
                 try await ProducerCommand.installBuiltinMappings(specs.compactMap(\.mapping), on: site)
@@ -66,6 +70,31 @@ struct ProducerCommand: AsyncParsableCommand {
                 if status.producer.rows.contains(where: \.backfill) {
                     print("backfill of existing documents: by the first pull once approved (sitestream pull, or the served site's own pulls)")
                 }
+            }
+        }
+
+        /// While a server holds the site: the built-in mappings, then the `Event Producer` saved
+        /// through its REST API, which registers with the producer and starts the pull loop there.
+        func addThroughServer(_ server: ServerFile, specs: [Subscription.DocTypeOptions]) async throws {
+            let client = RemoteDocumentClient(server: server)
+            try await ProducerCommand.installBuiltinMappings(specs.compactMap(\.mapping), through: client)
+            let rows: [JSON] = specs.map { spec in
+                ["ref_doctype": .string(spec.doctype), "use_same_name": spec.useSameName ? 1 : 0,
+                 "condition": spec.condition.map(JSON.string) ?? .null, "mapping": spec.mapping.map(JSON.string) ?? .null,
+                 "on_revoke": .string(spec.onRevoke.rawValue), "backfill": spec.backfill ? 1 : 0]
+            }
+            let document = try await client.insert("Event Producer", [
+                "producer_url": .string(url), "api_key": .string(apiKey), "api_secret": .string(apiSecret), "producer_doctypes": .array(rows),
+            ])
+            let saved = (document["producer_doctypes"]?.arrayValue ?? []).map { ($0["ref_doctype"]?.stringValue ?? "", $0["status"]?.stringValue ?? "") }
+            if options.json {
+                Output.printJSON(["producer": document["name"] ?? .null, "site_id": document["site_id"] ?? .null, "url": .string(url),
+                                  "doctypes": .array(saved.map { ["doctype": .string($0.0), "status": .string($0.1)] })])
+                return
+            }
+            print("subscribed to \(document["name"]?.stringValue ?? "?") (\(url)) through the server: " + saved.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
+            if saved.contains(where: { $0.1 == DocTypeRegistration.Status.pending.rawValue }) {
+                print("the producer must approve: sitestream consumer approve --site PRODUCER_DIR --consumer NAME --doctype …")
             }
         }
     }
@@ -196,18 +225,33 @@ struct ProducerCommand: AsyncParsableCommand {
     /// Inserts the built-in `Document Type Mapping`s named in `names` (and those their rows
     /// name) that the site does not have yet, in dependency order.
     static func installBuiltinMappings(_ names: [String], on site: Site) async throws {
+        let missing = try builtinMappings(names) { site.exists(SystemDocTypes.documentTypeMapping, $0) }
+        guard !missing.isEmpty else { return }
+        try await site.write { tx in
+            for mapping in missing { try tx.insert(mapping, keepingName: true) }
+        }
+    }
+
+    /// The same, through a server's REST API.
+    static func installBuiltinMappings(_ names: [String], through client: any DocumentClient) async throws {
+        guard !names.isEmpty else { return }
+        let present = Set(try await client.list(SystemDocTypes.documentTypeMapping, filters: [:], start: 0, limit: 1_000).compactMap { $0["name"]?.stringValue })
+        for mapping in try builtinMappings(names, present: present.contains) {
+            _ = try await client.insert(SystemDocTypes.documentTypeMapping, mapping.object)
+        }
+    }
+
+    /// The built-in mappings `names` need (they and those their rows name) that `present` says
+    /// are missing, in dependency order (the order of the files).
+    static func builtinMappings(_ names: [String], present: (String) -> Bool) throws -> [Document] {
         let builtins = try ERPFixtures.mappingDocuments().compactMap(Document.init(json:))
         var wanted = Set<String>()
         func want(_ name: String) {
             guard wanted.insert(name).inserted, let mapping = builtins.first(where: { $0.name == name }) else { return }
             for row in mapping.rows(of: "field_mapping") { if let inner = row["mapping"]?.stringValue { want(inner) } }
         }
-        for name in names where !site.exists(SystemDocTypes.documentTypeMapping, name) { want(name) }
-        let missing = builtins.filter { wanted.contains($0.name ?? "") && !site.exists(SystemDocTypes.documentTypeMapping, $0.name ?? "") }
-        guard !missing.isEmpty else { return }
-        try await site.write { tx in
-            for mapping in missing { try tx.insert(mapping, keepingName: true) }  // files are in dependency order
-        }
+        for name in names where !present(name) { want(name) }
+        return builtins.filter { wanted.contains($0.name ?? "") && !present($0.name ?? "") }
     }
 
     /// `DocType[;same-name][;condition=EXPR][;mapping=NAME][;on-revoke=keep|delete][;backfill]`.

@@ -1,6 +1,7 @@
 import DocumentModel
 import Site
 import SiteStreamJSON
+import Streaming
 
 /// The head office's credit hold in the demo: a Sales Invoice for a Customer marked `disabled`
 /// (its account on hold) is refused. Branches do not run this rule, so an invoice a branch
@@ -14,7 +15,7 @@ struct CreditHold: DocumentController {
 
     /// The ERP controllers with the credit hold on Sales Invoice.
     static var registry: ControllerRegistry {
-        var registry = ControllerRegistry.erp
+        var registry = ControllerRegistry.sitestream
         if let invoices = registry.controller(for: "Sales Invoice") {
             registry.register(CreditHold(inner: invoices), for: "Sales Invoice")
         }

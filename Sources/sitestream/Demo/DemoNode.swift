@@ -17,7 +17,7 @@ final class DemoNode: Sendable {
 
     /// Creates the site in `root/name`, serves it on `port` (with its own metrics, served at
     /// `/metrics` as `serve` does) and waits until it listens.
-    static func start(name: String, port: Int, root: URL, controllers: ControllerRegistry = .erp, logger: Logger) async throws -> DemoNode {
+    static func start(name: String, port: Int, root: URL, controllers: ControllerRegistry = .sitestream, logger: Logger) async throws -> DemoNode {
         let layout = SiteLayout(root: root.appendingPathComponent(name, isDirectory: true))
         let url = "http://127.0.0.1:\(port)"
         try await Site.create(at: layout, name: name, url: url, logger: logger)

@@ -3,13 +3,14 @@ import Foundation
 import Site
 import SiteServer
 import SiteStreamJSON
+import Streaming
 
 /// Opens the site directory for each operation (no server holds it).
 struct LocalDocumentClient: DocumentClient {
     let layout: SiteLayout
 
     private func withSite<T: Sendable>(_ body: (Site) async throws -> T) async throws -> T {
-        let site = try Site.open(at: layout, logger: CLILogging.logger())
+        let site = try Site.open(at: layout, controllers: .sitestream, logger: CLILogging.logger())
         do {
             let value = try await body(site)
             try site.close()

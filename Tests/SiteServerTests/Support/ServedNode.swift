@@ -26,7 +26,8 @@ final class ServedNode: Sendable {
 
     /// Creates a site called `name` in a fresh temporary directory and serves it.
     static func start(_ name: String, settings configure: (inout SiteSettings) -> Void = { _ in },
-                      pollInterval: Duration = .milliseconds(300)) async throws -> ServedNode {
+                      pollInterval: Duration = .milliseconds(300), controllers: ControllerRegistry = .erp,
+                      conditionFunctions: ConditionFunctions = ConditionFunctions()) async throws -> ServedNode {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("sitestream-served-\(name)-\(getpid())-\(UInt64.random(in: 0...UInt64.max))", isDirectory: true)
         let port = try freePort()
@@ -38,14 +39,14 @@ final class ServedNode: Sendable {
         logger.logLevel = .error
         let layout = SiteLayout(root: directory)
         try await Site.create(at: layout, name: name, url: url, settings: settings, logger: logger)
-        let site = try Site.open(at: layout, logger: logger)
+        let site = try Site.open(at: layout, controllers: controllers, logger: logger)
         let key = try await UserCredentialStore(site: site).createKey(for: "Administrator")
         // Every node has the group the test customers belong to (a Customer needs one).
         try await site.write { tx in _ = try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "All Customers"])) }
         var pulls = PullLoop.Configuration()
         pulls.pollInterval = pollInterval
         pulls.retryDelay = .milliseconds(100)
-        let served = ServedSite(site: site, pullConfiguration: pulls, logger: logger)
+        let served = ServedSite(site: site, pullConfiguration: pulls, conditionFunctions: conditionFunctions, logger: logger)
         var configuration = SiteServerConfiguration()
         configuration.port = port
         let listening = AsyncStream<Int>.makeStream()
@@ -135,7 +136,7 @@ func withServedNodes(_ names: [String], settings: @escaping (String, inout SiteS
     await stop(nodes)
 }
 
-private func stop(_ nodes: [ServedNode]) async {
+func stop(_ nodes: [ServedNode]) async {
     for node in nodes { node.served.stopPullLoops() }
     try? await Task.sleep(for: .milliseconds(500))
     for node in nodes { await node.stop() }
