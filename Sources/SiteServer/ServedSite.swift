@@ -40,9 +40,11 @@ public final class ServedSite: Sendable {
 
     /// The HTTP server for this site, with streaming routes wired to this runtime.
     public func server(configuration: SiteServerConfiguration, backend: SiteDocumentBackend, httpLogger: Logger? = nil) -> SiteServer {
-        let endpoints = StreamEndpoints(producer: producer, consumer: consumer) { [weak self] producerID in
+        let endpoints = StreamEndpoints(producer: producer, consumer: consumer, notify: { [weak self] producerID in
             self?.notify(producerID: producerID)
-        }
+        }, pullNow: { [weak self] only in
+            try await self?.pullNow(producer: only) ?? []
+        })
         // Saving an Event Producer registers with it and starts its pull loop.
         let registering = EventProducerBackend(inner: backend, consumer: consumer) { [weak self] in try self?.startPullLoops() }
         return SiteServer(backend: registering, configuration: configuration, logger: httpLogger ?? logger, streaming: endpoints,
@@ -68,6 +70,25 @@ public final class ServedSite: Sendable {
     /// The pull loop of a producer (by site id), if one runs.
     public func pullLoop(producerID: String) -> PullLoop? {
         loops.withLock { $0[producerID]?.loop }
+    }
+
+    /// Pulls from every subscribed producer (or the one named, by name or site id) through its
+    /// pull loop, until caught up; a pull already running is joined. Throws `.notFound` for a
+    /// name this site does not subscribe to.
+    public func pullNow(producer only: String?) async throws -> [(String, StreamConsumer.PullReport)] {
+        try startPullLoops()
+        let chosen = try consumer.producers().filter { only == nil || only == $0.name || only == $0.siteID }
+        if let only, chosen.isEmpty {
+            throw StreamError(.notFound, "this site does not subscribe to a producer named \(only)")
+        }
+        var reports: [(String, StreamConsumer.PullReport)] = []
+        for configuration in chosen {
+            guard let loop = pullLoop(producerID: configuration.siteID) else {
+                throw StreamError(.invalidRequest, "the Event Producer \(configuration.name) has no URL or credentials")
+            }
+            reports.append((configuration.name, try await loop.pullOnce()))
+        }
+        return reports
     }
 
     public func notify(producerID: String) {

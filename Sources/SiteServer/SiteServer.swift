@@ -36,7 +36,10 @@ public struct SiteServer: Sendable {
         router.add(middleware: AuthenticationMiddleware(backend: backend))
         addRESTRoutes(to: router)
         addMethodRoutes(to: router)
-        if let streaming { addStreamRoutes(to: router, endpoints: streaming) }
+        if let streaming {
+            addStreamRoutes(to: router, endpoints: streaming)
+            addSubscriptionRoutes(to: router, endpoints: streaming)
+        }
         if let metrics { addMetricsRoute(to: router, metrics: metrics) }
         return router
     }

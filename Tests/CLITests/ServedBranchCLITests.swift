@@ -4,8 +4,8 @@ import Testing
 
 /// Both sites served, every command through a server: `producer add` on a served branch saves
 /// its `Event Producer` through the branch's server, which registers with the head office at
-/// once and starts pulling; approval goes through the head office's server; changes arrive
-/// by pings, with no `pull` and no server stopped.
+/// once and starts pulling; approval goes through the head office's server; `pull` and
+/// `producer list|status` on the branch go through its server, and no server is stopped.
 @Suite(.serialized) struct ServedBranchCLITests {
     @Test func producerAddOnAServedBranch() throws {
         let cli = try CLIRunner()
@@ -35,14 +35,27 @@ import Testing
         let approved = try cli.run(["consumer", "approve", "--site", ho, "--consumer", "branch", "--doctype", "Customer"])
         #expect(approved.status == 0, "\(approved.stderr)")
 
-        // A change at the head office reaches the served branch by its ping (or its poll).
+        // `pull` on the served branch: through its server's pull loop, now.
         #expect(try cli.run(["doc", "update", "--site", ho, "Customer", "Ana", "--data", #"{"mobile_no": "555-0100"}"#]).status == 0)
-        let deadline = Date().addingTimeInterval(90)  // no --url on the branch: no pings, its 30 s poll
-        var copy = try cli.run(["doc", "get", "--site", br, "Customer", "Ana", "--json"])
-        while copy.json?["mobile_no"] != "555-0100", Date() < deadline {
-            usleep(200_000)
-            copy = try cli.run(["doc", "get", "--site", br, "Customer", "Ana", "--json"])
-        }
+        let pulled = try cli.run(["pull", "--site", br])
+        #expect(pulled.status == 0, "\(pulled.stderr)")
+        #expect(pulled.stdout.contains("head-office:"), "\(pulled.stdout)")
+        let copy = try cli.run(["doc", "get", "--site", br, "Customer", "Ana", "--json"])
         #expect(copy.json?["mobile_no"] == "555-0100", "\(copy.stdout) \(copy.stderr)")
+        let unknown = try cli.run(["pull", "--site", br, "--producer", "nowhere"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("nowhere"), "\(unknown.stderr)")
+
+        // `producer list|status` on the served branch, as when it opens the site itself.
+        let listed = try cli.run(["producer", "list", "--site", br, "--json"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.json?[0]?["producer"] == "head-office", "\(listed.stdout)")
+        #expect(listed.json?[0]?["doctypes"]?[0]?["status"] == "Approved", "\(listed.stdout)")
+        #expect((listed.json?[0]?["watermark"]?["synced"]?.intValue ?? 0) >= 1, "\(listed.stdout)")
+        let status = try cli.run(["producer", "status", "--site", br, "--json"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.json?[0]?["lag"]?["doctypes"]?[0]?["entries"] == 0, "\(status.stdout)")
+        let table = try cli.run(["producer", "status", "--site", br])
+        #expect(table.stdout.contains("Customer") && table.stdout.contains("Approved"), "\(table.stdout)")
     }
 }

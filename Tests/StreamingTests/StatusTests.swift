@@ -88,5 +88,10 @@ struct StatusTests {
         #expect(status.failedByDocType["Customer"] == 1, "one Failed entry (its update waits behind it)")
         #expect(status.watermark?.failed == 2)
         #expect(status.lag?.doctypes.first?.entries == 0)
+
+        // What a served site answers for `producer status`: read back, it is the same status.
+        let decoded = try StreamConsumer.ProducerStatus(json: status.json)
+        #expect(decoded == status)
+        #expect(throws: StreamError.self) { try StreamConsumer.ProducerStatus(json: ["producer": "x"]) }
     }
 }

@@ -7,11 +7,16 @@ public struct StreamEndpoints: Sendable {
     public var consumer: StreamConsumer
     /// Called with the producer's site id when a valid ping arrives (wakes that pull loop).
     public var notify: @Sendable (String) -> Void
+    /// Pulls now from every producer (or the one named, by name or site id) until caught up,
+    /// returning each producer's name and report (`POST /api/stream/pull`).
+    public var pullNow: @Sendable (String?) async throws -> [(String, StreamConsumer.PullReport)]
 
-    public init(producer: StreamProducer, consumer: StreamConsumer, notify: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(producer: StreamProducer, consumer: StreamConsumer, notify: @escaping @Sendable (String) -> Void = { _ in },
+                pullNow: @escaping @Sendable (String?) async throws -> [(String, StreamConsumer.PullReport)] = { _ in [] }) {
         self.producer = producer
         self.consumer = consumer
         self.notify = notify
+        self.pullNow = pullNow
     }
 }
 

@@ -76,6 +76,14 @@ public struct ProducerConfiguration: Sendable, Equatable {
         rows.first { $0.doctype == doctype && !$0.unsubscribed }
     }
 
+    init(name: String, siteID: String, url: String, user: String, rows: [Row]) {
+        self.name = name
+        self.siteID = siteID
+        self.url = url
+        self.user = user
+        self.rows = rows
+    }
+
     init(_ document: Document) {
         name = document.name ?? ""
         siteID = document["site_id"]?.stringValue ?? ""

@@ -11,6 +11,19 @@ import Streaming
 /// Opens a site for a streaming command. These commands open the site themselves; while a
 /// server holds it they refuse with a clear message (the served site pulls on its own).
 enum StreamSession {
+    /// The server holding the site, if one does: commands that it answers go through it.
+    static func server(_ options: SiteOptions) throws -> RemoteDocumentClient? {
+        ServerFile.live(try options.layout()).map(RemoteDocumentClient.init(server:))
+    }
+
+    /// This site's subscriptions: from its server (`lag`: with each producer's lag), or from
+    /// `local` on the site opened here.
+    static func subscriptions(_ options: SiteOptions, lag: Bool,
+                              local: (Site) async throws -> [StreamConsumer.ProducerStatus]) async throws -> [StreamConsumer.ProducerStatus] {
+        if let server = try server(options) { return try await server.subscriptions(lag: lag) }
+        return try await withSite(options, local)
+    }
+
     static func withSite<T: Sendable>(_ options: SiteOptions, _ body: (Site) async throws -> T) async throws -> T {
         let layout = try options.layout()
         if let server = ServerFile.live(layout) {
@@ -60,7 +73,7 @@ struct ProducerCommand: AsyncParsableCommand {
                     .subscribe(Subscription(producerURL: url, apiKey: apiKey, apiSecret: apiSecret, doctypes: specs), client: client)
             }
             if options.json {
-                Output.printJSON(ProducerCommand.json(status))
+                Output.printJSON(status.json)
             } else {
                 print("subscribed to \(status.producer.name) (\(status.producer.url)): " +
                       status.producer.rows.map { "\($0.doctype) \($0.status.rawValue)" }.joined(separator: ", "))
@@ -145,7 +158,7 @@ struct ProducerCommand: AsyncParsableCommand {
     }
 
     static func showStatus(_ options: SiteOptions) async throws {
-        let statuses = try await StreamSession.withSite(options) { site in
+        let statuses = try await StreamSession.subscriptions(options, lag: true) { site in
             let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
             var result: [StreamConsumer.ProducerStatus] = []
             for configuration in try consumer.producers() {
@@ -159,7 +172,7 @@ struct ProducerCommand: AsyncParsableCommand {
             return result
         }
         if options.json {
-            Output.printJSON(.array(statuses.map(statusJSON)))
+            Output.printJSON(.array(statuses.map(\.json)))
             return
         }
         var table: [[String]] = []
@@ -185,41 +198,19 @@ struct ProducerCommand: AsyncParsableCommand {
         }
     }
 
-    static func statusJSON(_ s: StreamConsumer.ProducerStatus) -> JSON {
-        var o = json(s).objectValue ?? [:]
-        o["lag"] = s.lag?.json ?? .null
-        o["lag_error"] = s.lagError.map(JSON.string) ?? .null
-        o["parked"] = .object(JSONObject(s.parkedByDocType.sorted { $0.key < $1.key }.map { ($0.key, JSON.int(Int64($0.value))) }))
-        o["failed"] = .object(JSONObject(s.failedByDocType.sorted { $0.key < $1.key }.map { ($0.key, JSON.int(Int64($0.value))) }))
-        return .object(o)
-    }
-
     static func show(_ options: SiteOptions) async throws {
-        let statuses = try await StreamSession.withSite(options) { site in
+        let statuses = try await StreamSession.subscriptions(options, lag: false) { site in
             let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
             return try consumer.producers().map { try consumer.status(producer: $0.name) }
         }
         if options.json {
-            Output.printJSON(.array(statuses.map(json)))
+            Output.printJSON(.array(statuses.map(\.json)))
             return
         }
         Output.printTable(["producer", "url", "doctypes", "watermark", "synced", "failed"], statuses.map { s in
             [s.producer.name, s.producer.url, s.producer.rows.map { "\($0.doctype) (\($0.status.rawValue))" }.joined(separator: ", "),
              s.watermark.map { "\($0.sequence) @ \($0.cursor)" } ?? "-", String(s.watermark?.synced ?? 0), String(s.watermark?.failed ?? 0)]
         })
-    }
-
-    static func json(_ s: StreamConsumer.ProducerStatus) -> JSON {
-        [
-            "producer": .string(s.producer.name), "site_id": .string(s.producer.siteID), "url": .string(s.producer.url),
-            "doctypes": .array(s.producer.rows.map { ["doctype": .string($0.doctype), "status": .string($0.status.rawValue),
-                                                       "use_same_name": .bool($0.useSameName), "backfill": .bool($0.backfill),
-                                                       "condition": $0.condition.map(JSON.string) ?? .null,
-                                                       "mapping": $0.mapping.map(JSON.string) ?? .null,
-                                                       "on_revoke": .string($0.onRevoke.rawValue)] }),
-            "watermark": s.watermark.map { ["sequence": .int(Int64($0.sequence)), "cursor": .string($0.cursor.description),
-                                            "synced": .int(Int64($0.synced)), "failed": .int(Int64($0.failed))] } ?? .null,
-        ]
     }
 
     /// Inserts the built-in `Document Type Mapping`s named in `names` (and those their rows
@@ -377,6 +368,15 @@ struct PullCommand: AsyncParsableCommand {
     @Option(help: "Only this producer (its name or site id).") var producer: String?
 
     func run() async throws {
+        if let server = try StreamSession.server(options) {
+            // The served site pulls through its own pull loops; no progress bar from here.
+            for report in try await server.pull(producer: producer) {
+                print(Self.line(report["producer"]?.stringValue ?? "?", received: report["received"]?.intValue ?? 0,
+                                synced: report["synced"]?.intValue ?? 0, skipped: report["skipped"]?.intValue ?? 0,
+                                failed: report["failed"]?.intValue ?? 0))
+            }
+            return
+        }
         let progress = ProgressLine()
         let reports = try await StreamSession.withSite(options) { site -> [(String, StreamConsumer.PullReport)] in
             let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
@@ -403,7 +403,12 @@ struct PullCommand: AsyncParsableCommand {
         progress.finish()
         if let producer, reports.isEmpty { throw CLIError("this site does not subscribe to a producer named \(producer)") }
         for (name, report) in reports {
-            print("\(name): \(report.received) received, \(report.synced) synced, \(report.skipped) skipped, \(report.failed) failed")
+            print(Self.line(name, received: Int64(report.received), synced: Int64(report.synced), skipped: Int64(report.skipped),
+                            failed: Int64(report.failed)))
         }
+    }
+
+    static func line(_ name: String, received: Int64, synced: Int64, skipped: Int64, failed: Int64) -> String {
+        "\(name): \(received) received, \(synced) synced, \(skipped) skipped, \(failed) failed"
     }
 }

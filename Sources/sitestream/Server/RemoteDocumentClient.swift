@@ -4,6 +4,7 @@ import Foundation
 #endif
 import SiteServer
 import SiteStreamJSON
+import Streaming
 
 /// Goes through the server that holds the site, over its Frappe REST API, authenticated with
 /// the local administrator credential from `server.json`.
@@ -58,11 +59,11 @@ struct RemoteDocumentClient: DocumentClient {
 
     // MARK: HTTP
 
-    private func segment(_ text: String) -> String {
+    func segment(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
     }
 
-    private func call(_ method: String, _ path: String, body: JSON?) async throws -> JSON {
+    func call(_ method: String, _ path: String, body: JSON?) async throws -> JSON {
         guard let url = URL(string: server.url + path) else { throw CLIError("bad server URL \(server.url)\(path)") }
         var request = URLRequest(url: url)
         request.httpMethod = method
@@ -92,5 +93,20 @@ private extension JSON {
     func document(_ key: String) throws -> JSONObject {
         guard let object = self[key]?.objectValue else { throw CLIError("the server's reply has no '\(key)' object") }
         return object
+    }
+}
+
+/// The consumer-side streaming routes of a served site (`SubscriptionRoutes` in SiteServer).
+extension RemoteDocumentClient {
+    /// This site's subscriptions; with `lag`, each producer is asked for the lag per DocType.
+    func subscriptions(lag: Bool) async throws -> [StreamConsumer.ProducerStatus] {
+        let reply = try await call("GET", "/api/stream/subscriptions" + (lag ? "?lag=1" : ""), body: nil)
+        return try (reply["message"]?.arrayValue ?? []).map(StreamConsumer.ProducerStatus.init(json:))
+    }
+
+    /// Pulls now, through the server's pull loops; one report object per producer.
+    func pull(producer: String?) async throws -> [JSON] {
+        let reply = try await call("POST", "/api/stream/pull" + (producer.map { "?producer=\(segment($0))" } ?? ""), body: nil)
+        return reply["message"]?.arrayValue ?? []
     }
 }
