@@ -39,6 +39,7 @@ public struct SiteServer: Sendable {
         if let streaming {
             addStreamRoutes(to: router, endpoints: streaming)
             addSubscriptionRoutes(to: router, endpoints: streaming)
+            addSyncLogRoutes(to: router, endpoints: streaming)
         }
         if let metrics { addMetricsRoute(to: router, metrics: metrics) }
         return router

@@ -4,8 +4,9 @@ import Testing
 
 /// Both sites served, every command through a server: `producer add` on a served branch saves
 /// its `Event Producer` through the branch's server, which registers with the head office at
-/// once and starts pulling; approval goes through the head office's server; `pull` and
-/// `producer list|status` on the branch go through its server, and no server is stopped.
+/// once and starts pulling; approval goes through the head office's server; `pull`,
+/// `producer list|status|backfill` and `sync-log list|show|resync` on the branch go through its
+/// server, and no server is stopped.
 @Suite(.serialized) struct ServedBranchCLITests {
     @Test func producerAddOnAServedBranch() throws {
         let cli = try CLIRunner()
@@ -57,5 +58,41 @@ import Testing
         #expect(status.json?[0]?["lag"]?["doctypes"]?[0]?["entries"] == 0, "\(status.stdout)")
         let table = try cli.run(["producer", "status", "--site", br])
         #expect(table.stdout.contains("Customer") && table.stdout.contains("Approved"), "\(table.stdout)")
+
+        // A failure on the served branch (it has its own Ben already): parked, listed, shown and
+        // resynced through the branch's server once the cause is gone.
+        #expect(try cli.run(["doc", "insert", "--site", br, "Customer", "--data",
+                             #"{"customer_name": "Ben", "customer_type": "Individual", "customer_group": "Retail"}"#]).status == 0)
+        #expect(try cli.run(["doc", "insert", "--site", ho, "Customer", "--data",
+                             #"{"customer_name": "Ben", "customer_type": "Company", "customer_group": "Retail"}"#]).status == 0)
+        let parked = try cli.run(["pull", "--site", br])
+        #expect(parked.stdout.contains("1 failed"), "\(parked.stdout) \(parked.stderr)")
+        let failures = try cli.run(["sync-log", "list", "--site", br, "--status", "Failed", "--json"])
+        #expect(failures.status == 0, "\(failures.stderr)")
+        #expect(failures.json?.arrayValue?.count == 1, "\(failures.stdout)")
+        #expect(failures.json?[0]?["remote_name"] == "Ben", "\(failures.stdout)")
+        let id = try #require(failures.json?[0]?["id"]?.stringValue)
+        let shown = try cli.run(["sync-log", "show", "--site", br, id])
+        #expect(shown.json?["error"]?.stringValue?.isEmpty == false, "\(shown.stdout) \(shown.stderr)")
+        #expect(try cli.run(["doc", "delete", "--site", br, "Customer", "Ben"]).status == 0)
+        let resynced = try cli.run(["sync-log", "resync", "--site", br, "--failed"])
+        #expect(resynced.status == 0, "\(resynced.stderr)")
+        #expect(resynced.stdout.contains("1 record(s) synced"), "\(resynced.stdout)")
+        #expect(try cli.run(["doc", "get", "--site", br, "Customer", "Ben", "--json"]).json?["customer_type"] == "Company")
+
+        // The served head office's log: `tail` through its server, `verify` reading the files.
+        let tail = try cli.run(["log", "tail", "--site", ho, "--limit", "3", "--json"])
+        #expect(tail.status == 0, "\(tail.stderr)")
+        #expect(tail.json?.arrayValue?.count == 3, "\(tail.stdout)")
+        #expect(tail.json?[0]?["seq"] == 1, "\(tail.stdout)")
+        let rest = try cli.run(["log", "tail", "--site", ho, "--after", tail.json?[2]?["cursor"]?.stringValue ?? "", "--limit", "0", "--json"])
+        #expect(rest.json?[0]?["seq"] == 4, "\(rest.stdout) \(rest.stderr)")
+        #expect(try cli.run(["log", "verify", "--site", ho]).status == 0)
+
+        // `producer backfill` through the server: every Customer the head office has now.
+        let backfill = try cli.run(["producer", "backfill", "--site", br, "--producer", "head-office", "--json"])
+        #expect(backfill.status == 0, "\(backfill.stderr)")
+        #expect(backfill.json?["completed"] == ["Customer"], "\(backfill.stdout)")
+        #expect((backfill.json?["received"]?.intValue ?? 0) >= 2, "\(backfill.stdout)")
     }
 }

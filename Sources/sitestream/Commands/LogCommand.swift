@@ -112,6 +112,10 @@ struct LogCommand: AsyncParsableCommand {
                 }
                 cursor = parsed
             }
+            if options.log == nil, let server = try StreamSession.server(options.site) {
+                try await tailThroughServer(server, after: cursor)
+                return
+            }
             let log = try EventLog(directory: options.directory(), configuration: .init(createIfMissing: false), logger: CLILogging.logger())
             defer { try? log.close() }
             var entries: [JSON] = []
@@ -127,6 +131,28 @@ struct LogCommand: AsyncParsableCommand {
                 } else {
                     print("\(record.sequence)  \(batch.next)  \(record.updateType)  \(record.doctype)  \(record.docname)  \(String(decoding: record.payload.prefix(200), as: UTF8.self))")
                 }
+            }
+            if options.site.json { Output.printJSON(.array(entries)) }
+        }
+
+        /// While a server holds the log: its raw log (`GET /api/stream/updates`, the
+        /// Administrator's view), page by page, the entries as the stream's JSON gives them.
+        func tailThroughServer(_ server: RemoteDocumentClient, after start: LogCursor?) async throws {
+            var cursor = start?.description ?? ""
+            var entries: [JSON] = []
+            while limit == 0 || entries.count < limit {
+                let page = limit == 0 ? 1_000 : min(1_000, limit - entries.count)
+                let reply = try await server.call("GET", "/api/stream/updates?after=\(cursor)&max_entries=\(page)", body: nil)
+                let batch = reply["entries"]?.arrayValue ?? []
+                for entry in batch {
+                    if !options.site.json {
+                        let data = entry["data"].map { String(decoding: $0.serialized().prefix(200), as: UTF8.self) } ?? ""
+                        print("\(entry["seq"]?.intValue ?? 0)  \(entry["cursor"]?.stringValue ?? "")  \(entry["update_type"]?.stringValue ?? "")  \(entry["ref_doctype"]?.stringValue ?? "")  \(entry["docname"]?.stringValue ?? "")  \(data)")
+                    }
+                }
+                entries += batch
+                guard let next = reply["next"]?.stringValue, !batch.isEmpty, reply["caught_up"]?.boolValue != true else { break }
+                cursor = next
             }
             if options.site.json { Output.printJSON(.array(entries)) }
         }

@@ -134,26 +134,26 @@ struct ProducerCommand: AsyncParsableCommand {
         @Option(name: .customLong("doctype"), parsing: .upToNextOption, help: "Only these DocTypes.") var doctypes: [String] = []
 
         func run() async throws {
-            let report = try await StreamSession.withSite(options) { site in
-                let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
-                let configuration = try consumer.producer(producer)
-                guard let document = try site.get("Event Producer", configuration.name),
-                      let client = HTTPProducerClient(eventProducer: document.object) else {
-                    throw CLIError("the Event Producer \(configuration.name) has no URL or credentials")
+            let report: JSON
+            if let server = try StreamSession.server(options) {
+                report = try await server.call("POST", "/api/stream/subscriptions/backfill",
+                                               body: ["producer": .string(producer), "doctypes": .array(doctypes.map(JSON.string))])["message"] ?? .null
+            } else {
+                let (producer, doctypes) = (producer, doctypes)
+                report = try await StreamSession.withSite(options) { site in
+                    try await ConsumerOperations.backfill(StreamConsumer(site: site, logger: CLILogging.logger()), producer: producer,
+                                                          doctypes: doctypes.isEmpty ? nil : doctypes).json
                 }
-                return try await consumer.backfill(producer: configuration.name, doctypes: doctypes.isEmpty ? nil : doctypes, client: client)
             }
             if options.json {
-                Output.printJSON(["completed": .array(report.completed.map(JSON.string)), "waiting": .array(report.waiting.map(JSON.string)),
-                                  "received": .int(Int64(report.received)), "synced": .int(Int64(report.synced)),
-                                  "skipped": .int(Int64(report.skipped)), "failed": .int(Int64(report.failed)),
-                                  "removed": .int(Int64(report.removed)),
-                                  "watermark_reset": report.watermarkReset.map { .string($0.description) } ?? .null])
+                Output.printJSON(report)
                 return
             }
-            print("backfill: \(report.received) documents received, \(report.synced) applied, \(report.skipped) already current, \(report.failed) failed, \(report.removed) removed")
-            if !report.waiting.isEmpty { print("waiting for approval: \(report.waiting.joined(separator: ", "))") }
-            if let reset = report.watermarkReset { print("watermark moved to \(reset); the stream continues from there") }
+            func count(_ key: String) -> Int64 { report[key]?.intValue ?? 0 }
+            print("backfill: \(count("received")) documents received, \(count("synced")) applied, \(count("skipped")) already current, \(count("failed")) failed, \(count("removed")) removed")
+            let waiting = (report["waiting"]?.arrayValue ?? []).compactMap(\.stringValue)
+            if !waiting.isEmpty { print("waiting for approval: \(waiting.joined(separator: ", "))") }
+            if let reset = report["watermark_reset"]?.stringValue { print("watermark moved to \(reset); the stream continues from there") }
         }
     }
 

@@ -12,14 +12,19 @@ struct SyncLogCommand: AsyncParsableCommand {
         commandName: "sync-log", abstract: "Failed and waiting replays, and re-attempting them.",
         subcommands: [List.self, Show.self, Resync.self])
 
-    static func json(_ e: SyncLogEntry) -> JSON {
-        [
-            "id": .string(e.id), "status": .string(e.status.rawValue), "producer": .string(e.producer),
-            "update_type": .string(e.updateType), "ref_doctype": .string(e.doctype), "remote_name": .string(e.remoteName),
-            "local_name": .string(e.localName), "sequence": .int(Int64(e.sequence)), "error": e.error.map(JSON.string) ?? .null,
-            "attempts": .int(Int64(e.attempts)), "next_retry": e.nextRetry.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null,
-            "data": (try? JSON(parsing: e.data)) ?? .string(e.data),
-        ]
+    /// The entries as `SyncLogEntry.json` objects: from the server holding the site, or from
+    /// the site opened here.
+    static func entries(_ options: SiteOptions, status: SyncLogEntry.Status? = nil, producer: String? = nil) async throws -> [JSON] {
+        if let server = try StreamSession.server(options) {
+            var query: [String] = []
+            if let status { query.append("status=\(status.rawValue)") }
+            if let producer { query.append("producer=\(server.segment(producer))") }
+            let reply = try await server.call("GET", "/api/stream/sync-log" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")), body: nil)
+            return reply["message"]?.arrayValue ?? []
+        }
+        return try await StreamSession.withSite(options) { site in
+            try StreamConsumer(site: site, logger: CLILogging.logger()).syncLog(status: status, producer: producer).map(\.json)
+        }
     }
 
     struct List: AsyncParsableCommand {
@@ -36,15 +41,14 @@ struct SyncLogCommand: AsyncParsableCommand {
                 }
                 wanted = parsed
             }
-            let entries = try await StreamSession.withSite(options) { site in
-                try StreamConsumer(site: site, logger: CLILogging.logger()).syncLog(status: wanted, producer: producer)
-            }
+            let entries = try await SyncLogCommand.entries(options, status: wanted, producer: producer)
             if options.json {
-                Output.printJSON(.array(entries.map(SyncLogCommand.json)))
+                Output.printJSON(.array(entries))
             } else {
                 Output.printTable(["id", "status", "producer", "doctype", "remote name", "seq", "attempts", "error"], entries.map { e in
-                    [e.id, e.status.rawValue, e.producer, e.doctype, e.remoteName, String(e.sequence), String(e.attempts),
-                     String((e.error ?? "").prefix(80))]
+                    [e["id"]?.stringValue ?? "", e["status"]?.stringValue ?? "", e["producer"]?.stringValue ?? "",
+                     e["ref_doctype"]?.stringValue ?? "", e["remote_name"]?.stringValue ?? "", String(e["sequence"]?.intValue ?? 0),
+                     String(e["attempts"]?.intValue ?? 0), String((e["error"]?.stringValue ?? "").prefix(80))]
                 })
             }
         }
@@ -56,11 +60,10 @@ struct SyncLogCommand: AsyncParsableCommand {
         @Argument(help: "The entry's id.") var id: String
 
         func run() async throws {
-            let entries = try await StreamSession.withSite(options) { site in
-                try StreamConsumer(site: site, logger: CLILogging.logger()).syncLog()
+            guard let entry = try await SyncLogCommand.entries(options).first(where: { $0["id"]?.stringValue == id }) else {
+                throw CLIError("no sync-log entry \(id)")
             }
-            guard let entry = entries.first(where: { $0.id == id }) else { throw CLIError("no sync-log entry \(id)") }
-            Output.printJSON(SyncLogCommand.json(entry))
+            Output.printJSON(entry)
         }
     }
 
@@ -75,25 +78,21 @@ struct SyncLogCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let lines = try await StreamSession.withSite(options) { site -> [String] in
-                let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
-                let entries = try consumer.syncLog()
-                var lines: [String] = []
-                for producer in try consumer.producers() {
-                    guard let document = try site.get("Event Producer", producer.name),
-                          let client = HTTPProducerClient(eventProducer: document.object) else { continue }
-                    let report: StreamConsumer.ResyncReport
-                    if failed {
-                        report = try await consumer.resyncFailed(producer: producer.name, client: client)
-                    } else {
-                        let mine = ids.filter { id in entries.contains { $0.id == id && ($0.producer == producer.name || $0.producer == producer.siteID) } }
-                        guard !mine.isEmpty else { continue }
-                        report = try await consumer.resync(producer: producer.name, ids: mine, client: client)
-                    }
-                    lines.append("\(producer.name): \(report.documents) document(s) tried, \(report.released) released, \(report.synced) record(s) synced, \(report.failures.count) failed again")
-                    for (id, error) in report.failures.sorted(by: { $0.key < $1.key }) { lines.append("  \(id): \(error)") }
+            let reports: [JSON]
+            if let server = try StreamSession.server(options) {
+                let body: JSON = failed ? ["failed": true] : ["ids": .array(ids.map(JSON.string))]
+                reports = try await server.call("POST", "/api/stream/resync", body: body)["message"]?.arrayValue ?? []
+            } else {
+                let (ids, failed) = (ids, failed)
+                reports = try await StreamSession.withSite(options) { site in
+                    try await ConsumerOperations.resync(StreamConsumer(site: site, logger: CLILogging.logger()), ids: ids, failed: failed)
+                        .map { $0.1.json(producer: $0.0) }
                 }
-                return lines
+            }
+            var lines: [String] = []
+            for r in reports {
+                lines.append("\(r["producer"]?.stringValue ?? "?"): \(r["documents"]?.intValue ?? 0) document(s) tried, \(r["released"]?.intValue ?? 0) released, \(r["synced"]?.intValue ?? 0) record(s) synced, \(r["failures"]?.objectValue?.count ?? 0) failed again")
+                for (id, error) in r["failures"]?.objectValue ?? [:] { lines.append("  \(id): \(error.stringValue ?? "")") }
             }
             if lines.isEmpty { throw CLIError(failed ? "nothing to resync" : "no sync-log entry with those ids") }
             for line in lines { print(line) }
