@@ -40,6 +40,7 @@ public struct SiteServer: Sendable {
             addStreamRoutes(to: router, endpoints: streaming)
             addSubscriptionRoutes(to: router, endpoints: streaming)
             addSyncLogRoutes(to: router, endpoints: streaming)
+            addBundleRoutes(to: router, endpoints: streaming)
         }
         if let metrics { addMetricsRoute(to: router, metrics: metrics) }
         return router

@@ -5,8 +5,8 @@ import Testing
 /// Both sites served, every command through a server: `producer add` on a served branch saves
 /// its `Event Producer` through the branch's server, which registers with the head office at
 /// once and starts pulling; approval goes through the head office's server; `pull`,
-/// `producer list|status|backfill` and `sync-log list|show|resync` on the branch go through its
-/// server, and no server is stopped.
+/// `producer list|status|backfill`, `sync-log list|show|resync`, `log tail`, `export` and `import`
+/// go through the servers, and no server is stopped.
 @Suite(.serialized) struct ServedBranchCLITests {
     @Test func producerAddOnAServedBranch() throws {
         let cli = try CLIRunner()
@@ -94,5 +94,19 @@ import Testing
         #expect(backfill.status == 0, "\(backfill.stderr)")
         #expect(backfill.json?["completed"] == ["Customer"], "\(backfill.stdout)")
         #expect((backfill.json?["received"]?.intValue ?? 0) >= 2, "\(backfill.stdout)")
+
+        // Offline catch-up with both sites served: export by the head office's server from the
+        // branch's watermark, import by the branch's server.
+        let watermark = try #require(try cli.run(["producer", "status", "--site", br, "--json"]).json?[0]?["watermark"]?["cursor"]?.stringValue)
+        #expect(try cli.run(["doc", "insert", "--site", ho, "Customer", "--data",
+                             #"{"customer_name": "Cara", "customer_type": "Company", "customer_group": "Retail"}"#]).status == 0)
+        let bundle = sites.dir.appendingPathComponent("bundle").path
+        let exported = try cli.run(["export", "--site", ho, "--consumer", "branch", "--out", bundle, "--from", watermark, "--json"])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect((exported.json?["entries"]?.intValue ?? 0) >= 1, "\(exported.stdout)")
+        let imported = try cli.run(["import", "--site", br, bundle, "--json"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.json?["kind"] == "bundle", "\(imported.stdout)")
+        #expect(try cli.run(["doc", "get", "--site", br, "Customer", "Cara"]).status == 0)
     }
 }

@@ -70,4 +70,21 @@ struct EventProducerOverRESTTests {
             #expect(try await eventually { br.site.exists("Customer", "Ben") })
         }
     }
+
+    @Test("bundle routes take paths only from the local process credential: an Administrator API key gets 403 and nothing is written")
+    func bundleRoutesNeedTheLocalCredential() async throws {
+        try await withServedNodes(["bundle-auth"]) { nodes in
+            let node = nodes[0]
+            let http = RawHTTPClient(port: Int(URL(string: node.url)!.port!))
+            let auth = ("Authorization", "token \(node.key.apiKey):\(node.key.apiSecret)")
+            let out = node.directory.appendingPathComponent("stolen").path
+            let export = try await http.send("POST", "/api/stream/export", headers: [auth, ("Content-Type", "application/json")],
+                                             body: (["consumer": "anyone", "out": .string(out)] as JSON).serialized())
+            expectError(export, status: 403, excType: "PermissionError", contains: "server.json")
+            #expect(!FileManager.default.fileExists(atPath: out))
+            let importing = try await http.send("POST", "/api/stream/import", headers: [auth, ("Content-Type", "application/json")],
+                                                body: (["path": "/tmp"] as JSON).serialized())
+            expectError(importing, status: 403, excType: "PermissionError")
+        }
+    }
 }

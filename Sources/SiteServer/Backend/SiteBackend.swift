@@ -5,10 +5,17 @@ import SiteStreamJSON
 public struct SiteUser: Sendable, Hashable {
     /// The Frappe user name, e.g. `"Administrator"` or `"sync@branch.example"`.
     public var name: String
+    /// Authenticated with the credential of the process serving the site (`server.json`,
+    /// readable by the site's owner only): the command line on this machine. Only it may ask
+    /// the server to read or write files by path (offline bundles).
+    public var isLocalProcess: Bool
 
-    public init(name: String) {
+    public init(name: String, isLocalProcess: Bool = false) {
         self.name = name
+        self.isLocalProcess = isLocalProcess
     }
+
+    public var isAdministrator: Bool { name == "Administrator" }
 
     public static let administrator = SiteUser(name: "Administrator")
 }

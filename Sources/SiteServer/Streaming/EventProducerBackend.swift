@@ -34,7 +34,7 @@ struct EventProducerBackend: SiteBackend {
     }
 
     func register(_ document: JSONObject, existing: String?, user: SiteUser) async throws -> JSONObject {
-        guard user == .administrator else {
+        guard user.isAdministrator else {
             throw BackendError.permission(message: "only Administrator may subscribe this site to a producer (Event Producer)")
         }
         let subscription = try Self.subscription(from: document)

@@ -98,7 +98,7 @@ extension SiteServer {
     }
 
     static func requireAdministrator(_ context: SiteRequestContext, _ what: String) throws {
-        guard try context.requireUser() == .administrator else {
+        guard try context.requireUser().isAdministrator else {
             throw BackendError.permission(message: "only Administrator may \(what)")
         }
     }

@@ -20,28 +20,32 @@ struct ExportCommand: AsyncParsableCommand {
     func run() async throws {
         let from = try from.map { try Self.cursor($0, option: "--from") }
         let through = try through.map { try Self.cursor($0, option: "--to") }
-        let progress = ProgressLine()
-        let out = self.out, consumer = self.consumer
-        let report = try await StreamSession.withSite(options) { site in
-            var shown: UInt64 = 0
-            return try StreamProducer(site: site, logger: CLILogging.logger()).exportBundle(consumer: consumer, to: out, from: from, through: through) { sequence, last in
-                guard sequence >= shown + 1000 || sequence == last else { return }
-                shown = sequence
-                progress.note("exporting for \(consumer): entry \(sequence) of \(last)")
-            }
-        }
-        progress.finish()
-        let m = report.manifest
-        if options.json {
-            Output.printJSON([
-                "path": .string(report.path), "producer": .string(m.producerName), "consumer": .string(m.consumerName),
-                "from": .string(m.from.description), "from_sequence": .int(Int64(m.fromSequence)),
-                "to": .string(m.to.description), "to_sequence": .int(Int64(m.toSequence)),
-                "entries": .int(Int64(m.entries)), "files": .int(Int64(m.records.count)),
-                "documents": .int(Int64(m.documents?.entries ?? 0)), "bytes": .int(Int64(report.bundleBytes)),
-            ])
+        let report: JSON
+        if let server = try StreamSession.server(options) {
+            // The server writes the bundle (the path is on this machine); no progress from here.
+            report = try await server.call("POST", "/api/stream/export", body: [
+                "consumer": .string(consumer), "out": .string(URL(fileURLWithPath: out).standardizedFileURL.path),
+                "from": from.map { .string($0.description) } ?? .null, "to": through.map { .string($0.description) } ?? .null,
+            ])["message"] ?? .null
         } else {
-            print("exported \(m.entries) entries for \(m.consumerName) (sequences \(m.fromSequence + 1)…\(m.toSequence), cursor \(m.from) … \(m.to)), \(m.documents?.entries ?? 0) dependency documents, \(report.bundleBytes) bytes in \(report.path)")
+            let progress = ProgressLine()
+            let out = self.out, consumer = self.consumer
+            report = try await StreamSession.withSite(options) { site in
+                var shown: UInt64 = 0
+                return try StreamProducer(site: site, logger: CLILogging.logger()).exportBundle(consumer: consumer, to: out, from: from, through: through) { sequence, last in
+                    guard sequence >= shown + 1000 || sequence == last else { return }
+                    shown = sequence
+                    progress.note("exporting for \(consumer): entry \(sequence) of \(last)")
+                }.json
+            }
+            progress.finish()
+        }
+        if options.json {
+            Output.printJSON(report)
+        } else {
+            func text(_ key: String) -> String { report[key]?.stringValue ?? "?" }
+            func number(_ key: String) -> Int64 { report[key]?.intValue ?? 0 }
+            print("exported \(number("entries")) entries for \(text("consumer")) (sequences \(number("from_sequence") + 1)…\(number("to_sequence")), cursor \(text("from")) … \(text("to"))), \(number("documents")) dependency documents, \(number("bytes")) bytes in \(text("path"))")
         }
     }
 
@@ -61,32 +65,30 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The bundle directory, or a directory of copied *.log segment files.", valueName: "PATH")) var path: String
 
     func run() async throws {
-        let progress = ProgressLine()
-        let path = self.path, producer = self.producer
-        let report = try await StreamSession.withSite(options) { site in
-            let shown = ShownProgress()
-            return try await StreamConsumer(site: site, logger: CLILogging.logger()).importBundle(at: path, producer: producer) { sequence, _, last in
-                guard shown.advance(to: sequence, last: last) else { return }
-                progress.note("importing: entry \(sequence) of \(last)")
-            }
-        }
-        progress.finish()
-        let p = report.pull
-        if options.json {
-            var o: JSONObject = [
-                "path": .string(path), "kind": .string(report.kind.rawValue), "producer": .string(report.producer),
-                "verified": .int(Int64(report.verified)), "received": .int(Int64(p.received)), "synced": .int(Int64(p.synced)),
-                "skipped": .int(Int64(p.skipped)), "failed": .int(Int64(p.failed)),
-                "watermark_before": .string(report.before.cursor.description),
-                "watermark": report.after.map { .string($0.cursor.description) } ?? .null,
-            ]
-            if let m = report.manifest {
-                o["from"] = .string(m.from.description)
-                o["to"] = .string(m.to.description)
-            }
-            Output.printJSON(.object(o))
+        let report: JSON
+        if let server = try StreamSession.server(options) {
+            // The served site replays the bundle itself; no progress from here.
+            report = try await server.call("POST", "/api/stream/import", body: [
+                "path": .string(URL(fileURLWithPath: path).standardizedFileURL.path), "producer": producer.map(JSON.string) ?? .null,
+            ])["message"] ?? .null
         } else {
-            print("imported \(report.kind == .bundle ? "bundle" : "copied segments") from \(report.producer): \(report.verified) entries verified, \(p.received) after the watermark for this site, \(p.synced) synced, \(p.skipped) skipped, \(p.failed) failed; watermark \(report.before.cursor) → \(report.after?.cursor.description ?? "none")")
+            let progress = ProgressLine()
+            let path = self.path, producer = self.producer
+            report = try await StreamSession.withSite(options) { site in
+                let shown = ShownProgress()
+                return try await StreamConsumer(site: site, logger: CLILogging.logger()).importBundle(at: path, producer: producer) { sequence, _, last in
+                    guard shown.advance(to: sequence, last: last) else { return }
+                    progress.note("importing: entry \(sequence) of \(last)")
+                }.json(path: path)
+            }
+            progress.finish()
+        }
+        if options.json {
+            Output.printJSON(report)
+        } else {
+            func text(_ key: String) -> String { report[key]?.stringValue ?? "none" }
+            func number(_ key: String) -> Int64 { report[key]?.intValue ?? 0 }
+            print("imported \(text("kind") == "bundle" ? "bundle" : "copied segments") from \(text("producer")): \(number("verified")) entries verified, \(number("received")) after the watermark for this site, \(number("synced")) synced, \(number("skipped")) skipped, \(number("failed")) failed; watermark \(text("watermark_before")) → \(text("watermark"))")
         }
     }
 }

@@ -35,7 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
         let site = try Site.open(at: layout, controllers: .sitestream, metrics: metrics.factory, logger: logger)
         let local = APIKeyPair.generate()
         var backend = SiteDocumentBackend(site: site)
-        backend.processCredentials[local.apiKey] = (local.secretHash(), SiteUser(name: "Administrator"))
+        backend.processCredentials[local.apiKey] = (local.secretHash(), SiteUser(name: "Administrator", isLocalProcess: true))
         var configuration = SiteServerConfiguration()
         configuration.host = host
         configuration.port = port
