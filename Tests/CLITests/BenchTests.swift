@@ -24,10 +24,22 @@ import Testing
     /// group INTERFACE.md names is merged.)
     static let figuresExpectedOnceMerged: [String] = []
 
+    /// What a failed run's stderr says that matters: the last progress lines (which group was
+    /// running) and the crash report's head (the reason and the first frames), not its tail of
+    /// registers and images.
+    static func diagnosis(_ stderr: String) -> String {
+        let lines = stderr.split(separator: "\n", omittingEmptySubsequences: false)
+        let progress = lines.filter { $0.hasPrefix("bench:") }.suffix(5).joined(separator: "\n")
+        guard let crash = lines.firstIndex(where: { $0.contains("Fatal error") || $0.contains("💣") || $0.contains("crashed") }) else {
+            return "stderr ends: \(stderr.suffix(3000))"
+        }
+        return "last progress:\n\(progress)\ncrash:\n" + lines[crash...].prefix(60).joined(separator: "\n")
+    }
+
     @Test func everyInterfaceFigureIsPresentAndPositive() throws {
         let cli = try CLIRunner()
         let result = try cli.run(["bench", "--smoke", "--json"])
-        #expect(result.status == 0, "exit \(result.status); stderr ends: \(result.stderr.suffix(3000))")
+        #expect(result.status == 0, "exit \(result.status); \(Self.diagnosis(result.stderr))")
         let figures = try #require(result.json?.arrayValue, "bench --json did not print a JSON array: \(result.stdout.prefix(500))")
         var byID: [String: JSON] = [:]
         for figure in figures {
