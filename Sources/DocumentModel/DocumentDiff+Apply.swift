@@ -40,41 +40,56 @@ extension DocumentDiff {
         for update in updates { document.object[update.table] = .array(update.rows) }
     }
 
-    /// Where the row named `name` is in `rows`.
+    /// Where the row named `name` is: its index in `names`, the names of the rows in order.
+    /// Names compare by their UTF-8 bytes, as the diff builder matches rows (and as Frappe's
+    /// Python compares them); identical bits (a short name, or the same storage) settle most
+    /// comparisons without reading the bytes.
     @inline(__always)
-    private func position(of name: String, in rows: [JSON]) -> Int? {
-        for k in rows.indices {
-            if case .object(let row) = rows[k], DiffBuilder.rowName(row) == name { return k }
+    private static func position(of name: String, in names: [String?]) -> Int? {
+        for k in names.indices {
+            guard let candidate = names[k] else { continue }
+            if ValueEquality.identicalBits(candidate, name) || ValueEquality.sameUTF8(candidate, name) { return k }
         }
         return nil
     }
 
     /// The rows of `table` after this diff.
+    ///
+    /// The row names are read once into `names` (row names are short, so this copies no
+    /// storage), and the result is built in one array reserved at its final size: looking rows
+    /// up by copying each row out of the array, and growing the array for an added row, were
+    /// most of what an apply cost.
     private func updatedRows(of table: String, in object: JSONObject, parentName: String?, parentType: String,
                              docname: String?) throws(DiffError) -> [JSON] {
-        var rows: [JSON]
+        let existing: [JSON]
         switch object[table] {
-        case nil, .null?: rows = []
-        case .array(let a)?: rows = a
+        case nil, .null?: existing = []
+        case .array(let a)?: existing = a
         case let other?:
             throw DiffError(path: table, doctype: parentType, docname: docname,
                             message: "'\(table)' is not a table in the document (found \(other.briefDescription))")
         }
-        var renumberAll = false
         let removedNames = removedRows(of: table)
-        if !removedNames.isEmpty {
-            let before = rows.count
-            rows.removeAll { row in
-                guard let name = DiffBuilder.rowName(of: row) else { return false }
-                return removedNames.contains(name)
-            }
-            renumberAll = rows.count != before
-        }
         let addedRows = addedRows(of: table)
+        var rows: [JSON] = []
+        rows.reserveCapacity(existing.count + addedRows.count)
+        var names: [String?] = []
+        names.reserveCapacity(existing.count + addedRows.count)
+        for row in existing {
+            let name = DiffBuilder.rowName(of: row)
+            if let name, !removedNames.isEmpty, removedNames.contains(where: { ValueEquality.sameUTF8($0, name) }) { continue }
+            rows.append(row)
+            names.append(name)
+        }
+        let renumberAll = rows.count != existing.count
         for change in changedRows(of: table) {
             guard let name = DiffBuilder.rowName(change) else { continue }
-            guard let k = position(of: name, in: rows) else {
-                if removedNames.contains(name) || addedRows.contains(where: { DiffBuilder.rowName($0) == name }) { continue }
+            guard let k = Self.position(of: name, in: names) else {
+                if removedNames.contains(where: { ValueEquality.sameUTF8($0, name) })
+                    || addedRows.contains(where: { DiffBuilder.rowName($0).map { ValueEquality.sameUTF8($0, name) } ?? false })
+                {
+                    continue
+                }
                 throw DiffError(path: "row_changed.\(table)", doctype: parentType, docname: docname,
                                 message: "row '\(name)' of table '\(table)' is not in the document; the diff was made from another version")
             }
@@ -89,11 +104,12 @@ extension DocumentDiff {
             if row["parentfield"]?.stringValue != table { row["parentfield"] = .string(table) }
             let name = DiffBuilder.rowName(row)
             let position: Int
-            if let name, let k = self.position(of: name, in: rows) {
+            if let name, let k = Self.position(of: name, in: names) {
                 position = k
             } else {
                 position = rows.count
                 rows.append(.null)
+                names.append(name)
             }
             if !renumberAll, row["idx"]?.intValue != Int64(position + 1) { row["idx"] = .int(Int64(position + 1)) }
             rows[position] = .object(row)

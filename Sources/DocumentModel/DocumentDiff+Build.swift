@@ -83,21 +83,25 @@ struct DiffBuilder {
         }
         if i < oldRows.count || i < newRows.count {
             // Rows added, removed or reordered after position i: match the rest by name.
+            // Names match by their UTF-8 bytes, as in the fast path above and in `apply`.
             let oldTail = Array(oldRows[i...])
             var oldNames: [String?] = oldTail.map { $0.objectValue.flatMap(DiffBuilder.rowName) }
-            var byName: [String: Int]? = nil
+            var byName: [[UInt8]: Int]? = nil
             if oldTail.count > 16 {
-                var map: [String: Int] = [:]
-                for (k, n) in oldNames.enumerated() { if let n, map[n] == nil { map[n] = k } }
+                var map: [[UInt8]: Int] = [:]
+                for (k, n) in oldNames.enumerated() { if let n, map[Array(n.utf8)] == nil { map[Array(n.utf8)] = k } }
                 byName = map
             }
             for j in i..<newRows.count {
                 guard case .object(let n) = newRows[j] else { continue }
                 let name = DiffBuilder.rowName(n)
-                let k: Int? = name.flatMap { name in byName.map { $0[name] } ?? oldNames.firstIndex(of: name) }
+                let k: Int? = name.flatMap { name in
+                    byName.map { $0[Array(name.utf8)] }
+                        ?? oldNames.firstIndex { $0.map { ValueEquality.sameUTF8($0, name) } ?? false }
+                }
                 if let k, let name, case .object(let o) = oldTail[k], oldNames[k] != nil {
                     oldNames[k] = nil  // matched
-                    byName?[name] = nil
+                    byName?[Array(name.utf8)] = nil
                     if let rc = DiffBuilder.compareRow(o, n, name: name, child: child) { changed.append(rc) }
                 } else {
                     added.append(n)

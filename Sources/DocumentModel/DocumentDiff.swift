@@ -73,10 +73,12 @@ public struct DocumentDiff: Sendable {
 
     /// Every table the diff touches, in first-seen order.
     public var tables: [String] {
+        // No intermediate arrays: `apply` asks for this on every call.
         var seen: [String] = []
-        for t in added.map(\.table) + removed.map(\.table) + rowChanged.map(\.table) where !seen.contains(t) {
-            seen.append(t)
-        }
+        seen.reserveCapacity(added.count + removed.count + rowChanged.count)
+        for t in added where !seen.contains(t.table) { seen.append(t.table) }
+        for t in removed where !seen.contains(t.table) { seen.append(t.table) }
+        for t in rowChanged where !seen.contains(t.table) { seen.append(t.table) }
         return seen
     }
 }

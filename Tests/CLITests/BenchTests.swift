@@ -2,9 +2,10 @@ import Foundation
 import SiteStreamJSON
 import Testing
 
-/// `sitestream bench --smoke --json` produces every figure INTERFACE.md names, each positive.
-/// Speed is not checked (CI runs a debug build on a shared machine); `--smoke` is the
-/// smallest scale that still runs every measurement, so this stays a few seconds' work.
+/// `sitestream bench --smoke --json` produces every figure INTERFACE.md names, each positive,
+/// and with `--emit-workload` every group writes its workload files. Speed is not checked (CI
+/// runs a debug build on a shared machine); `--smoke` is the smallest scale that still runs
+/// every measurement, so this stays a few seconds' work.
 @Suite struct BenchTests {
     /// The stable figure ids of INTERFACE.md's table that the harness on this branch produces.
     static let interfaceFigures = [
@@ -36,9 +37,14 @@ import Testing
         return "last progress:\n\(progress)\ncrash:\n" + lines[crash...].prefix(60).joined(separator: "\n")
     }
 
+    /// Every group `sitestream bench` runs (README, "Benchmarks").
+    static let groups = ["json", "diff", "log", "store", "site", "rest", "stream", "catchup", "offline"]
+
     @Test func everyInterfaceFigureIsPresentAndPositive() throws {
         let cli = try CLIRunner()
-        let result = try cli.run(["bench", "--smoke", "--json"])
+        let workloads = FileManager.default.temporaryDirectory.appendingPathComponent("bench-workload-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: workloads) }
+        let result = try cli.run(["bench", "--smoke", "--json", "--emit-workload", workloads.path])
         #expect(result.status == 0, "exit \(result.status); \(Self.diagnosis(result.stderr))")
         let figures = try #require(result.json?.arrayValue, "bench --json did not print a JSON array: \(result.stdout.prefix(500))")
         var byID: [String: JSON] = [:]
@@ -65,5 +71,56 @@ import Testing
         }
         #expect(byID["stream.catchup"]?["unit"] == "entries/s")
         #expect(byID["stream.catchup.peak_rss"]?["unit"] == "MB")
+        try Self.checkWorkloads(under: workloads)
+    }
+
+    /// Each group's directory has a manifest whose every file exists, is non-empty and has
+    /// the number of JSON lines the manifest says.
+    static func checkWorkloads(under root: URL) throws {
+        for group in groups {
+            let directory = root.appendingPathComponent(group)
+            guard let manifestBytes = FileManager.default.contents(atPath: directory.appendingPathComponent("manifest.json").path) else {
+                Issue.record("group \(group) wrote no manifest.json under --emit-workload")
+                continue
+            }
+            let manifest = try JSON(parsing: [UInt8](manifestBytes))
+            #expect(manifest["group"]?.stringValue == group)
+            let files = manifest["files"]?.arrayValue ?? []
+            #expect(!files.isEmpty, "group \(group) lists no workload files")
+            for file in files {
+                let name = try #require(file["file"]?.stringValue)
+                let written = file["written"]?.intValue ?? -1
+                #expect(written > 0 && written <= file["measured"]?.intValue ?? 0, "\(group)/\(name): written \(written) of \(String(describing: file["measured"]))")
+                guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else {
+                    Issue.record("\(group)/\(name) is listed but missing")
+                    continue
+                }
+                let lines = data.split(separator: UInt8(ascii: "\n"))
+                #expect(Int64(lines.count) == written, "\(group)/\(name) has \(lines.count) lines, manifest says \(written)")
+                if let first = lines.first { _ = try JSON(parsing: [UInt8](first)) }
+            }
+        }
+    }
+
+    /// The workload is seeded: two runs write the same bytes.
+    @Test func workloadRepeats() throws {
+        let cli = try CLIRunner()
+        var runs: [URL] = []
+        defer { for run in runs { try? FileManager.default.removeItem(at: run) } }
+        for _ in 0..<2 {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-workload-\(UUID().uuidString)")
+            runs.append(directory)
+            let result = try cli.run(["bench", "--smoke", "--only", "json,diff,store,rest", "--emit-workload", directory.path])
+            try #require(result.status == 0, "exit \(result.status); stderr ends: \(result.stderr.suffix(2000))")
+        }
+        for group in ["json", "diff", "store", "rest"] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: runs[0].appendingPathComponent(group).path).sorted()
+            #expect(!names.isEmpty)
+            for name in names {
+                let a = FileManager.default.contents(atPath: runs[0].appendingPathComponent(group).appendingPathComponent(name).path)
+                let b = FileManager.default.contents(atPath: runs[1].appendingPathComponent(group).appendingPathComponent(name).path)
+                #expect(a != nil && a == b, "\(group)/\(name) differs between two runs")
+            }
+        }
     }
 }

@@ -12,6 +12,26 @@ import SiteStreamJSON
         #expect(o.keys == ["b", "c"])
     }
 
+    /// Lookups look for the same bits first and then compare with `==`: a long key held in
+    /// other storage, and a key canonically equivalent to the one stored, are still found, and
+    /// setting through them replaces the value in place.
+    @Test func lookupsFindEqualKeysWhateverTheirStorage() {
+        let long = String(repeating: "outstanding_", count: 3)
+        var o = JSONObject()
+        o[long + "amount"] = 1
+        o["\u{e9}cole"] = 2
+        o["name"] = 3
+        let sameLong = String(long.reversed().reversed()) + "amount"  // equal, built apart
+        #expect(o[sameLong] == 1)
+        #expect(o["e\u{301}cole"] == 2)
+        #expect(o.index(forKey: "name") == 2)
+        #expect(o.index(forKey: "missing") == nil)
+        o[sameLong] = 10
+        o["e\u{301}cole"] = 20
+        #expect(o.count == 3)
+        #expect(o.values == [10, 20, 3])
+    }
+
     @Test func objectEqualityIgnoresOrderButNotValues() {
         let a: JSON = ["x": 1, "y": [true, nil]]
         let b: JSON = ["y": [true, nil], "x": 1]

@@ -71,6 +71,9 @@ public struct BenchRunner {
                 progress("bench:   \(figure.id) = \(BenchReport.format(figure.value)) \(figure.unit)")
             }
             try? FileManager.default.removeItem(at: groupScratch)
+            if let root = options.workloadDirectory {
+                try Self.emitWorkload(of: group, groupContext, under: root)
+            }
             progress("bench: \(group.name) done in \(String(format: "%.1f", Double(monotonicNanoseconds() - started) / 1e9)) s")
             groupsDone(done + 1, groups.count)
         }

@@ -8,7 +8,9 @@ import SiteStreamJSON
 /// Figures (MB/s of JSON text): `json.parse` and `json.serialize` on 20-row Sales Invoices
 /// (INTERFACE.md), `json.parse.foundation` / `json.serialize.foundation` for comparison, and the
 /// same four with a suffix for 1-row invoices (`.invoice1`), 200-row invoices (`.invoice200`)
-/// and Customers (`.customer`). With `--emit-workload DIR` the measured documents are written
+/// and Customers (`.customer`); each of ours also as `….cpu` (MB per second of the measuring
+/// thread's CPU time, which a busy machine does not dilute). One untimed pass warms caches and
+/// the parser's intern tables first. With `--emit-workload DIR` the measured documents are written
 /// to `DIR/json/<workload>.jsonl`, one compact document per line.
 public struct JSONBenchmarks: BenchmarkGroup {
     public var name: String { "json" }
@@ -47,25 +49,25 @@ public struct JSONBenchmarks: BenchmarkGroup {
             let note = "\(texts.count) × \(average) B \(workload.label), \(passes) passes"
             var sink = 0
 
-            var cpu = ThreadCPUClock()
-            let parse = try measureRates(runs: context.runs) {
+            let parse = try measureRatesWithCPU(runs: context.runs) {
                 for _ in 0..<passes {
                     for text in texts { sink &+= try JSON(parsing: text).objectValue?.count ?? 0 }
                 }
                 return Double(bytes * passes) / 1e6
             }
-            let parseCPU = cpu.rate(megabytes: Double(bytes * passes * context.runs) / 1e6)
-            report(Figure(id: "json.parse" + workload.id, unit: "MB/s", samples: parse, note: note + parseCPU))
+            report(Figure(id: "json.parse" + workload.id, unit: "MB/s", samples: parse.wall, note: note))
+            report(Figure(id: "json.parse" + workload.id + ".cpu", unit: "MB/cpu-s", samples: parse.cpu,
+                          note: "the same per second of this thread's CPU time"))
 
-            cpu = ThreadCPUClock()
-            let serialize = measureRates(runs: context.runs) {
+            let serialize = measureRatesWithCPU(runs: context.runs) {
                 for _ in 0..<passes {
                     for doc in workload.documents { sink &+= doc.serialized().count }
                 }
                 return Double(bytes * passes) / 1e6
             }
-            let serializeCPU = cpu.rate(megabytes: Double(bytes * passes * context.runs) / 1e6)
-            report(Figure(id: "json.serialize" + workload.id, unit: "MB/s", samples: serialize, note: note + serializeCPU))
+            report(Figure(id: "json.serialize" + workload.id, unit: "MB/s", samples: serialize.wall, note: note))
+            report(Figure(id: "json.serialize" + workload.id + ".cpu", unit: "MB/cpu-s", samples: serialize.cpu,
+                          note: "the same per second of this thread's CPU time"))
 
             let datas = texts.map { Data($0) }
             let foundationParse = try measureRates(runs: context.runs) {
@@ -89,24 +91,6 @@ public struct JSONBenchmarks: BenchmarkGroup {
             report(Figure(id: "json.serialize.foundation" + workload.id, unit: "MB/s", samples: foundationSerialize,
                           note: "JSONSerialization from its own parse"))
             if sink == 42 { print("") }  // keeps the measured work observable
-        }
-    }
-
-    /// This thread's CPU time, for a note beside the wall-clock figures: on a shared machine
-    /// the wall clock also counts time the thread spent waiting for a core.
-    struct ThreadCPUClock {
-        let start = Self.now()
-
-        static func now() -> Double {
-            var ts = timespec()
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-            return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-        }
-
-        /// ", 412 MB/s per CPU-second" for `megabytes` processed since `start`.
-        func rate(megabytes: Double) -> String {
-            let seconds = max(Self.now() - start, 1e-9)
-            return ", \(Int((megabytes / seconds).rounded())) MB/s per CPU-second"
         }
     }
 

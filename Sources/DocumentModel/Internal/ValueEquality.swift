@@ -62,6 +62,13 @@ enum ValueEquality {
         bytesEqual(UnsafeRawPointer(a), UnsafeRawPointer(b), MemoryLayout<T>.size)
     }
 
+    /// `identicalBits` for two strings held in values rather than in memory.
+    @inline(__always)
+    static func identicalBits(_ a: String, _ b: String) -> Bool {
+        guard MemoryLayout<String>.size == 16 else { return false }
+        return unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self)
+    }
+
     /// Full equality, missing ≡ null.
     static func equal(_ a: JSON?, _ b: JSON?) -> Bool {
         switch (a, b) {
