@@ -16,6 +16,8 @@ public struct SiteDocumentBackend: SiteBackend {
     /// command line uses while a server holds the site), checked before the `User` keys.
     /// They live only in memory and in the owner-only `server.json`.
     public var processCredentials: [String: (hash: APISecretHash, user: SiteUser)] = [:]
+    /// The `User` documents behind API keys, parsed once while they stay unchanged.
+    public let userKeys = UserKeyCache()
 
     public init(site: Site) {
         self.site = site
@@ -86,7 +88,7 @@ public struct SiteDocumentBackend: SiteBackend {
         if let (hash, user) = processCredentials[apiKey] {
             return hash.verify(secret: apiSecret) ? user : nil
         }
-        return try await UserCredentialStore(site: site).authenticate(apiKey: apiKey, apiSecret: apiSecret)
+        return try await UserCredentialStore(site: site, cache: userKeys).authenticate(apiKey: apiKey, apiSecret: apiSecret)
     }
 
     // MARK: Secrets
