@@ -7,7 +7,8 @@ import SiteServer
 import SiteStreamJSON
 import Synchronization
 
-/// The REST API over loopback: a real site (durability interval) behind the real server,
+/// The REST API over loopback: a real site (durability interval) behind the real server
+/// (with request metrics, as `serve` runs it),
 /// keep-alive clients each sending its requests one after another (see `RESTLoad`).
 ///
 /// Figures, each with 16 clients and with 1:
@@ -49,7 +50,9 @@ public struct RESTBenchmarks: BenchmarkGroup {
         // Cancelling the server at the end makes Hummingbird log an error; nothing is wrong.
         var serverLogger = logger
         serverLogger.logLevel = .critical
-        let server = try RunningServer(backend: SiteDocumentBackend(site: site), configuration: configuration, logger: serverLogger)
+        // As `serve` runs it: request metrics on (they cost per request too).
+        let server = try RunningServer(SiteServer(backend: SiteDocumentBackend(site: site), configuration: configuration,
+                                                  logger: serverLogger, metrics: SiteMetrics()))
         defer { server.stop() }
 
         var names: [String] = []
@@ -133,10 +136,10 @@ final class RunningServer: Sendable {
     let port: Int
     private let task: Task<Void, any Error>
 
-    init(backend: any SiteBackend, configuration: SiteServerConfiguration, logger: Logger) throws {
+    init(_ server: SiteServer) throws {
         let ports = Mutex<Int?>(nil)
         let ready = DispatchSemaphore(value: 0)
-        let app = buildApplication(backend: backend, configuration: configuration, logger: logger) { port in
+        let app = server.application { port in
             ports.withLock { $0 = port }
             ready.signal()
         }
