@@ -2,6 +2,7 @@ import DocumentModel
 import DocumentQuery
 import Site
 import SiteStreamJSON
+import SnapshotStore
 
 /// A `Site` as the server's `SiteBackend`: reads from its store, writes through its lifecycle
 /// (`Site.write`), API keys from its `User` documents.
@@ -29,6 +30,21 @@ public struct SiteDocumentBackend: SiteBackend {
             throw BackendError.notFound(doctype: doctype, name: name)
         }
         return redacted(document.object, doctype: doctype)
+    }
+
+    /// The stored JSON text itself when `doctype` and its child tables have no `Password`
+    /// field, so there is nothing to redact: the store keeps each document as the text its
+    /// serializer wrote, checked against its crc on the read, which is what parsing and
+    /// writing it again would give.
+    public func getJSONText(doctype: String, name: String, user: SiteUser) async throws -> [UInt8] {
+        try requireDocType(doctype)
+        guard !holdsSecrets(doctype) else {
+            return JSON.object(try await get(doctype: doctype, name: name, user: user)).serialized()
+        }
+        guard let bytes = try site.store.get(DocumentKey(doctype: doctype, name: name)) else {
+            throw BackendError.notFound(doctype: doctype, name: name)
+        }
+        return bytes
     }
 
     /// Scans the DocType in the store, keeps what `query` matches, then sorts, pages and
@@ -96,6 +112,13 @@ public struct SiteDocumentBackend: SiteBackend {
     /// The names of `doctype`'s Password fields.
     func secretFields(of doctype: String) -> [String] {
         site.schema[doctype]?.fields.filter { $0.fieldtype == .password }.map(\.fieldname) ?? []
+    }
+
+    /// Whether `doctype` or one of its child tables has a Password field.
+    func holdsSecrets(_ doctype: String) -> Bool {
+        guard let type = site.schema[doctype] else { return false }
+        return type.fields.contains { $0.fieldtype == .password }
+            || type.tableFields.contains { site.schema.childDocType(of: $0).map { holdsSecrets($0.name) } ?? false }
     }
 
     /// `object` without its Password fields, nor those of its child rows.
