@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "SiteServer",
             dependencies: [
-                "SiteStreamJSON", "DocumentQuery", "DocumentModel", "Site", "Streaming", "EventLog",
+                "SiteStreamJSON", "DocumentQuery", "DocumentModel", "Site", "SnapshotStore", "Streaming", "EventLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -40,6 +40,15 @@ import Testing
     /// Every group `sitestream bench` runs (README, "Benchmarks").
     static let groups = ["json", "diff", "log", "store", "site", "rest", "stream", "catchup", "offline"]
 
+    /// Issue 5 asks for REST figures with 1 and 16 clients and p50/p99 latencies; the server's
+    /// CPU per request shows what the load generator's share of the cores hides.
+    static let restFigures = [
+        "rest.insert.1", "rest.get.1",
+        "rest.insert.p50", "rest.insert.p99", "rest.get.p50", "rest.get.p99",
+        "rest.insert.1.p50", "rest.insert.1.p99", "rest.get.1.p50", "rest.get.1.p99",
+        "rest.insert.cpu", "rest.get.cpu",
+    ]
+
     @Test func everyInterfaceFigureIsPresentAndPositive() throws {
         let cli = try CLIRunner()
         let workloads = FileManager.default.temporaryDirectory.appendingPathComponent("bench-workload-\(UUID().uuidString)")
@@ -59,7 +68,7 @@ import Testing
                 #expect(figure[key]?.doubleValue != nil, "\(id) has no numeric \(key)")
             }
         }
-        for id in Self.interfaceFigures {
+        for id in Self.interfaceFigures + Self.restFigures {
             guard let figure = byID[id] else {
                 Issue.record("figure \(id) is missing from bench --json")
                 continue
@@ -69,6 +78,7 @@ import Testing
         for id in Self.figuresExpectedOnceMerged {
             if let figure = byID[id] { #expect((figure["value"]?.doubleValue ?? 0) > 0, "\(id) = \(String(describing: figure["value"]))") }
         }
+        #expect(byID["rest.get.p99"]?["unit"] == "ms")
         #expect(byID["stream.catchup"]?["unit"] == "entries/s")
         #expect(byID["stream.catchup.peak_rss"]?["unit"] == "MB")
         try Self.checkWorkloads(under: workloads)

@@ -2,6 +2,7 @@ import DocumentModel
 import Foundation
 import Site
 import SiteStreamJSON
+import SnapshotStore
 import Testing
 
 @testable import SiteServer
@@ -105,6 +106,25 @@ struct SiteDocumentBackendTests {
             #expect(old.status == 401)
             let new = try await client.send("GET", "/api/method/frappe.auth.get_logged_user", headers: [("Authorization", "token \(fresh.apiKey):\(fresh.apiSecret)")])
             #expect(new.status == 200)
+        }
+    }
+
+    /// A document without secrets is sent as the store's own JSON text, which is exactly what
+    /// parsing and writing it again gives (non-ASCII text, escapes, a fractional number).
+    @Test func aDocumentIsServedAsItsStoredText() async throws {
+        try await Self.withSiteServer { site, client, token in
+            _ = try await site.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Retail"])) }
+            let name = "Zoë \"Q\" 😀"
+            _ = try await site.write { tx in
+                try tx.insert(Document(doctype: "Customer", ["customer_name": .string(name), "customer_type": "Company",
+                                                             "customer_group": "Retail", "credit_limit": 1234.5]))
+            }
+            let reply = try await client.send("GET", "/api/resource/Customer/\(q(name))", headers: [token])
+            #expect(reply.status == 200, "\(reply)")
+            let stored = try #require(try site.store.get(DocumentKey(doctype: "Customer", name: name)))
+            #expect(reply.body == Array(#"{"data":"#.utf8) + stored + Array("}".utf8), "\(reply)")
+            let reparsed = JSON.object(["data": try #require(try site.get("Customer", name)).json]).serialized()
+            #expect(reply.body == reparsed)
         }
     }
 }

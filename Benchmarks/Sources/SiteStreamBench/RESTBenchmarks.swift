@@ -7,11 +7,19 @@ import SiteServer
 import SiteStreamJSON
 import Synchronization
 
-/// The REST API over loopback: a real site (durability interval) behind the real server,
-/// 16 clients on keep-alive connections, each sending its requests one after another.
+/// The REST API over loopback: a real site (durability interval) behind the real server
+/// (with request metrics, as `serve` runs it),
+/// keep-alive clients each sending its requests one after another (see `RESTLoad`).
 ///
-/// Figures (requests/s): `rest.insert` (`POST /api/resource/Customer`, a new Customer each)
-/// and `rest.get` (`GET /api/resource/Customer/{name}`, random among those inserted).
+/// Figures, each with 16 clients and with 1:
+/// - `rest.insert` / `rest.insert.1` (requests/s): `POST /api/resource/Customer`, a new
+///   Customer each; `rest.get` / `rest.get.1`: `GET /api/resource/Customer/{name}`, random
+///   among those inserted.
+/// - `….p50` / `….p99` (ms): the round trip of one request as its client saw it.
+/// - `rest.insert.cpu` / `rest.get.cpu` (µs/request, 16 clients): the server's CPU per
+///   request — the process's CPU time less the client threads' own, so the load generator's
+///   share of the two cores is left out. The requests/s figures are wall clock and include
+///   the load generator competing with the server for the cores.
 public struct RESTBenchmarks: BenchmarkGroup {
     public var name: String { "rest" }
     public init() {}
@@ -19,7 +27,8 @@ public struct RESTBenchmarks: BenchmarkGroup {
     static let clients = 16
 
     public func run(_ context: BenchContext, report: (Figure) -> Void) throws {
-        let perClient = context.size(full: 600, quick: 150, smoke: 10)
+        let inserts = context.size(full: 1_000, quick: 400, smoke: 10)
+        let gets = context.size(full: 4_000, quick: 1_500, smoke: 10)
         let directory = try context.freshDirectory("rest-site")
         var settings = SiteSettings()
         settings.durability = .interval(milliseconds: 2)
@@ -41,72 +50,69 @@ public struct RESTBenchmarks: BenchmarkGroup {
         // Cancelling the server at the end makes Hummingbird log an error; nothing is wrong.
         var serverLogger = logger
         serverLogger.logLevel = .critical
-        let server = try RunningServer(backend: SiteDocumentBackend(site: site), configuration: configuration, logger: serverLogger)
+        // As `serve` runs it: request metrics on (they cost per request too).
+        let server = try RunningServer(SiteServer(backend: SiteDocumentBackend(site: site), configuration: configuration,
+                                                  logger: serverLogger, metrics: SiteMetrics()))
         defer { server.stop() }
 
-        var insertRates: [Double] = []
         var names: [String] = []
-        for run in 0..<context.runs {
-            let (rate, inserted) = try Self.drive(port: server.port, clients: Self.clients, perClient: perClient) { client, i in
-                let body = #"{"customer_name":"Bench \#(run)-\#(client)-\#(i)","customer_type":"Company","customer_group":"Retail","territory":null}"#
-                return "POST /api/resource/Customer HTTP/1.1\r\nHost: bench\r\n\(auth)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-            }
-            insertRates.append(rate)
-            names += inserted.map { "Bench \(run)-\($0.0)-\($0.1)" }
-        }
-        report(Figure(id: "rest.insert", unit: "requests/s", samples: insertRates,
-                      note: "\(Self.clients) keep-alive clients × \(perClient) Customer inserts, durability interval 2 ms, loopback"))
-
-        var getRates: [Double] = []
-        for run in 0..<context.runs {
-            var state = UInt64(run + 1) &* 0x9E37_79B9_7F4A_7C15
-            let picks: [[String]] = (0..<Self.clients).map { _ in
-                (0..<perClient).map { _ in
-                    state = state &* 6364136223846793005 &+ 1442695040888963407
-                    return names[Int((state >> 33) % UInt64(names.count))]
+        var batch = 0
+        func insertRequests(clients: Int, each: Int) -> [[[UInt8]]] {
+            batch += 1
+            return (0..<clients).map { client in
+                (0..<each).map { i in
+                    let name = "Bench \(batch)-\(client)-\(i)"
+                    names.append(name)
+                    let body = #"{"customer_name":"\#(name)","customer_type":"Company","customer_group":"Retail","territory":null}"#
+                    return Array("POST /api/resource/Customer HTTP/1.1\r\nHost: bench\r\n\(auth)Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
                 }
             }
-            let (rate, _) = try Self.drive(port: server.port, clients: Self.clients, perClient: perClient) { client, i in
-                let path = picks[client][i].replacingOccurrences(of: " ", with: "%20")
-                return "GET /api/resource/Customer/\(path) HTTP/1.1\r\nHost: bench\r\n\(auth)\r\n"
-            }
-            getRates.append(rate)
         }
-        report(Figure(id: "rest.get", unit: "requests/s", samples: getRates,
-                      note: "\(Self.clients) keep-alive clients × \(perClient) random gets of \(names.count) Customers, loopback"))
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func getRequests(clients: Int, each: Int) -> [[[UInt8]]] {
+            (0..<clients).map { _ in
+                (0..<each).map { _ in
+                    state = state &* 6364136223846793005 &+ 1442695040888963407
+                    let name = names[Int((state >> 33) % UInt64(names.count))]
+                    let path = name.replacingOccurrences(of: " ", with: "%20")
+                    return Array("GET /api/resource/Customer/\(path) HTTP/1.1\r\nHost: bench\r\n\(auth)\r\n".utf8)
+                }
+            }
+        }
+
+        // Each figure with 16 clients, then with 1 (twice the requests, so it runs long enough).
+        let shapes = [(id: "", clients: Self.clients, scale: 1), (id: ".1", clients: 1, scale: 2)]
+        for shape in shapes {
+            let each = inserts * shape.scale
+            try measure("rest.insert" + shape.id, clients: shape.clients, runs: context.runs, server: server, report: report,
+                        note: "\(shape.clients) keep-alive client(s) × \(each) Customer inserts, durability interval 2 ms, loopback") {
+                insertRequests(clients: shape.clients, each: each)
+            }
+        }
+        for shape in shapes {
+            let each = gets * shape.scale
+            try measure("rest.get" + shape.id, clients: shape.clients, runs: context.runs, server: server, report: report,
+                        note: "\(shape.clients) keep-alive client(s) × \(each) random gets of \(names.count) Customers, loopback") {
+                getRequests(clients: shape.clients, each: each)
+            }
+        }
     }
 
-    /// Runs `clients` threads, each with one keep-alive connection sending `perClient`
-    /// requests in turn; every reply must be 200. Returns requests per second and the
-    /// (client, index) pairs done.
-    static func drive(port: Int, clients: Int, perClient: Int, request: @escaping @Sendable (Int, Int) -> String) throws -> (Double, [(Int, Int)]) {
-        let failure = Mutex<String?>(nil)
-        let group = DispatchGroup()
-        let start = monotonicNanoseconds()
-        for client in 0..<clients {
-            group.enter()
-            let thread = Thread {
-                defer { group.leave() }
-                do {
-                    let connection = try KeepAliveConnection(port: port)
-                    defer { connection.close() }
-                    for i in 0..<perClient {
-                        let (status, body) = try connection.exchange(Array(request(client, i).utf8))
-                        if status != 200 {
-                            throw BenchError("rest: HTTP \(status): \(String(decoding: body.prefix(300), as: UTF8.self))")
-                        }
-                    }
-                } catch {
-                    failure.withLock { $0 = $0 ?? "\(error)" }
-                }
-            }
-            thread.start()
+    /// Drives `runs` batches of prepared requests and reports `id` (requests/s), `id.p50`
+    /// and `id.p99` (ms), and for several clients `id.cpu` (server µs per request).
+    private func measure(_ id: String, clients: Int, runs: Int, server: RunningServer, report: (Figure) -> Void,
+                         note: String, requests: () -> [[[UInt8]]]) throws {
+        var results: [RESTLoad.Result] = []
+        for _ in 0..<runs {
+            results.append(try RESTLoad.drive(port: server.port, requests: requests()))
         }
-        group.wait()
-        let seconds = Double(monotonicNanoseconds() - start) / 1e9
-        if let message = failure.withLock({ $0 }) { throw BenchError(message) }
-        let done = (0..<clients).flatMap { c in (0..<perClient).map { (c, $0) } }
-        return (Double(clients * perClient) / seconds, done)
+        report(Figure(id: id, unit: "requests/s", samples: results.map(\.rate), note: note))
+        report(Figure(id: id + ".p50", unit: "ms", samples: results.map { $0.latencyMilliseconds(at: 0.5) }, note: "median round trip"))
+        report(Figure(id: id + ".p99", unit: "ms", samples: results.map { $0.latencyMilliseconds(at: 0.99) }, note: "99th percentile round trip"))
+        if clients > 1 {
+            report(Figure(id: id + ".cpu", unit: "µs/request", samples: results.map(\.serverCPUMicrosPerRequest),
+                          note: "server CPU per request: process CPU less the client threads'"))
+        }
     }
 }
 
@@ -130,10 +136,10 @@ final class RunningServer: Sendable {
     let port: Int
     private let task: Task<Void, any Error>
 
-    init(backend: any SiteBackend, configuration: SiteServerConfiguration, logger: Logger) throws {
+    init(_ server: SiteServer) throws {
         let ports = Mutex<Int?>(nil)
         let ready = DispatchSemaphore(value: 0)
-        let app = buildApplication(backend: backend, configuration: configuration, logger: logger) { port in
+        let app = server.application { port in
             ports.withLock { $0 = port }
             ready.signal()
         }
@@ -148,69 +154,5 @@ final class RunningServer: Sendable {
     func stop() {
         task.cancel()
         _ = try? blocking { [task] in try await task.value }
-    }
-}
-
-/// One HTTP/1.1 keep-alive connection over a blocking loopback socket; replies must carry
-/// `Content-Length` (the server's always do).
-final class KeepAliveConnection {
-    private let fd: Int32
-    private var pending: [UInt8] = []
-
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw BenchError("rest: socket() failed, errno \(errno)") }
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else {
-            Glibc.close(fd)
-            throw BenchError("rest: connect() failed, errno \(errno)")
-        }
-    }
-
-    func close() { Glibc.close(fd) }
-
-    /// Sends one request and reads its reply: (status, body).
-    func exchange(_ request: [UInt8]) throws -> (Int, [UInt8]) {
-        var sent = 0
-        while sent < request.count {
-            let n = request[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw BenchError("rest: send() failed, errno \(errno)") }
-            sent += n
-        }
-        let separator: [UInt8] = [13, 10, 13, 10]
-        var headEnd: Int? = nil
-        while headEnd == nil {
-            headEnd = pending.indices.first(where: { pending[$0...].starts(with: separator) })
-            if headEnd == nil { try fill() }
-        }
-        let head = String(decoding: pending[..<headEnd!], as: UTF8.self)
-        let statusLine = head.prefix(while: { $0 != "\r" })
-        guard let status = statusLine.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
-            throw BenchError("rest: bad status line \(statusLine)")
-        }
-        var length = 0
-        for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
-            length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0
-        }
-        let bodyStart = headEnd! + 4
-        while pending.count < bodyStart + length { try fill() }
-        let body = Array(pending[bodyStart..<(bodyStart + length)])
-        pending.removeFirst(bodyStart + length)
-        return (status, body)
-    }
-
-    private func fill() throws {
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { throw BenchError("rest: connection closed or recv() failed (errno \(errno))") }
-        pending.append(contentsOf: buffer[0..<n])
     }
 }

@@ -35,6 +35,11 @@ public protocol SiteBackend: Sendable {
     /// - Throws: `.notFound` for an unknown DocType or document.
     func get(doctype: String, name: String, user: SiteUser) async throws -> JSONObject
 
+    /// The same document as JSON text (UTF-8, one object), for replies that only pass it
+    /// on. A backend that keeps documents as JSON text can hand that over without parsing
+    /// and writing it again; the default serializes `get`'s result.
+    func getJSONText(doctype: String, name: String, user: SiteUser) async throws -> [UInt8]
+
     /// The documents of `doctype` that `query` selects, filtered, sorted, paged and projected
     /// as `ListQuery` describes. `query.limitPageLength` is already capped by the server
     /// (never 0 when it arrives here).
@@ -69,4 +74,10 @@ public protocol SiteBackend: Sendable {
     /// Implementations compare with `APISecretHash.verify(secret:)` (constant time) and must
     /// take about as long for an unknown key as for a wrong secret.
     func authenticate(apiKey: String, apiSecret: String) async throws -> SiteUser?
+}
+
+extension SiteBackend {
+    public func getJSONText(doctype: String, name: String, user: SiteUser) async throws -> [UInt8] {
+        JSON.object(try await get(doctype: doctype, name: name, user: user)).serialized()
+    }
 }

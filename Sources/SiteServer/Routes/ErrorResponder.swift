@@ -83,6 +83,16 @@ enum JSONReply {
         response(status: status, body: .object(JSONObject([("data", value)])))
     }
 
+    /// `{"data": value}` where `value` is already JSON text.
+    static func data(jsonText: [UInt8]) -> Response {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(jsonText.count + 9)
+        buffer.writeString(#"{"data":"#)
+        buffer.writeBytes(jsonText)
+        buffer.writeString("}")
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: buffer))
+    }
+
     /// `{"message": value}`, the method API's reply; `{}` when the method returned nothing,
     /// as Frappe leaves `message` out for a `None` result.
     static func message(_ value: JSON?, status: HTTPResponse.Status = .ok) -> Response {

@@ -27,13 +27,18 @@ enum PathSegment {
         guard !text.isEmpty else {
             throw BackendError.malformed(message: "the \(kind.rawValue) must not be empty")
         }
-        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+        // Byte scans of the UTF-8: a control character, '/' and '.' are single bytes that
+        // never occur inside a multi-byte character (and this runs on every document request).
+        let bytes = text.utf8
+        if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             throw BackendError.malformed(message: "the \(kind.rawValue) must not contain control characters")
         }
-        if kind == .doctype && text.contains("/") {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        if kind == .doctype && bytes.contains(slash) {
             throw BackendError.malformed(message: "the DocType \"\(text)\" must not contain '/'")
         }
-        if text.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == "." || $0 == ".." }) {
+        if bytes.contains(dot),
+           bytes.split(separator: slash, omittingEmptySubsequences: false).contains(where: { $0.count <= 2 && !$0.isEmpty && $0.allSatisfy { $0 == dot } }) {
             throw BackendError.malformed(message: "the \(kind.rawValue) \"\(text)\" must not be or contain the path part '.' or '..'")
         }
     }

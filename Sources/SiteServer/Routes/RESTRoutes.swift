@@ -37,7 +37,7 @@ extension SiteServer {
         router.get("/api/resource/:doctype/:name") { request, context in
             let user = try context.requireUser()
             let (doctype, name) = try Self.pathDocument(context)
-            return JSONReply.data(.object(try await backend.get(doctype: doctype, name: name, user: user)))
+            return JSONReply.data(jsonText: try await backend.getJSONText(doctype: doctype, name: name, user: user))
         }
 
         router.put("/api/resource/:doctype/:name") { request, context in

@@ -2,6 +2,7 @@ import DocumentModel
 import DocumentQuery
 import Site
 import SiteStreamJSON
+import SnapshotStore
 
 /// A `Site` as the server's `SiteBackend`: reads from its store, writes through its lifecycle
 /// (`Site.write`), API keys from its `User` documents.
@@ -16,6 +17,8 @@ public struct SiteDocumentBackend: SiteBackend {
     /// command line uses while a server holds the site), checked before the `User` keys.
     /// They live only in memory and in the owner-only `server.json`.
     public var processCredentials: [String: (hash: APISecretHash, user: SiteUser)] = [:]
+    /// The `User` documents behind API keys, parsed once while they stay unchanged.
+    public let userKeys = UserKeyCache()
 
     public init(site: Site) {
         self.site = site
@@ -27,6 +30,21 @@ public struct SiteDocumentBackend: SiteBackend {
             throw BackendError.notFound(doctype: doctype, name: name)
         }
         return redacted(document.object, doctype: doctype)
+    }
+
+    /// The stored JSON text itself when `doctype` and its child tables have no `Password`
+    /// field, so there is nothing to redact: the store keeps each document as the text its
+    /// serializer wrote, checked against its crc on the read, which is what parsing and
+    /// writing it again would give.
+    public func getJSONText(doctype: String, name: String, user: SiteUser) async throws -> [UInt8] {
+        try requireDocType(doctype)
+        guard !holdsSecrets(doctype) else {
+            return JSON.object(try await get(doctype: doctype, name: name, user: user)).serialized()
+        }
+        guard let bytes = try site.store.get(DocumentKey(doctype: doctype, name: name)) else {
+            throw BackendError.notFound(doctype: doctype, name: name)
+        }
+        return bytes
     }
 
     /// Scans the DocType in the store, keeps what `query` matches, then sorts, pages and
@@ -86,7 +104,7 @@ public struct SiteDocumentBackend: SiteBackend {
         if let (hash, user) = processCredentials[apiKey] {
             return hash.verify(secret: apiSecret) ? user : nil
         }
-        return try await UserCredentialStore(site: site).authenticate(apiKey: apiKey, apiSecret: apiSecret)
+        return try await UserCredentialStore(site: site, cache: userKeys).authenticate(apiKey: apiKey, apiSecret: apiSecret)
     }
 
     // MARK: Secrets
@@ -94,6 +112,13 @@ public struct SiteDocumentBackend: SiteBackend {
     /// The names of `doctype`'s Password fields.
     func secretFields(of doctype: String) -> [String] {
         site.schema[doctype]?.fields.filter { $0.fieldtype == .password }.map(\.fieldname) ?? []
+    }
+
+    /// Whether `doctype` or one of its child tables has a Password field.
+    func holdsSecrets(_ doctype: String) -> Bool {
+        guard let type = site.schema[doctype] else { return false }
+        return type.fields.contains { $0.fieldtype == .password }
+            || type.tableFields.contains { site.schema.childDocType(of: $0).map { holdsSecrets($0.name) } ?? false }
     }
 
     /// `object` without its Password fields, nor those of its child rows.
