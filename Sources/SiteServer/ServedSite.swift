@@ -72,12 +72,12 @@ public final class ServedSite: Sendable {
         loops.withLock { $0[producerID]?.loop }
     }
 
-    /// Pulls from every subscribed producer (or the one named, by name or site id) through its
+    /// Pulls from every subscribed producer (or the one named, by name, site id or URL) through its
     /// pull loop, until caught up; a pull already running is joined. Throws `.notFound` for a
     /// name this site does not subscribe to.
     public func pullNow(producer only: String?) async throws -> [(String, StreamConsumer.PullReport)] {
         try startPullLoops()
-        let chosen = try consumer.producers().filter { only == nil || only == $0.name || only == $0.siteID }
+        let chosen = try consumer.producers().filter { only == nil || $0.isNamed(only!) }
         if let only, chosen.isEmpty {
             throw StreamError(.notFound, "this site does not subscribe to a producer named \(only)")
         }

@@ -43,6 +43,7 @@ import Testing
         #expect(pulled.stdout.contains("head-office:"), "\(pulled.stdout)")
         let copy = try cli.run(["doc", "get", "--site", br, "Customer", "Ana", "--json"])
         #expect(copy.json?["mobile_no"] == "555-0100", "\(copy.stdout) \(copy.stderr)")
+        #expect(try cli.run(["pull", "--site", br, "--producer", office.url]).stdout.contains("head-office:"))
         let unknown = try cli.run(["pull", "--site", br, "--producer", "nowhere"])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("nowhere"), "\(unknown.stderr)")

@@ -72,6 +72,13 @@ public struct ProducerConfiguration: Sendable, Equatable {
     public var user: String
     public var rows: [Row]
 
+    /// Whether `text` names this producer: its site name, its site id, or its URL (as
+    /// `pull --producer URL` gives it; a trailing slash does not matter).
+    public func isNamed(_ text: String) -> Bool {
+        func trimmed(_ url: String) -> Substring { url.hasSuffix("/") ? url.dropLast() : Substring(url) }
+        return text == name || text == siteID || (!url.isEmpty && trimmed(text) == trimmed(url))
+    }
+
     public func row(for doctype: String) -> Row? {
         rows.first { $0.doctype == doctype && !$0.unsubscribed }
     }

@@ -365,7 +365,7 @@ struct PullCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pull", abstract: "Pull and replay everything the producers have now, then exit.")
     @OptionGroup var options: SiteOptions
-    @Option(help: "Only this producer (its name or site id).") var producer: String?
+    @Option(help: "Only this producer (its name, site id or URL).") var producer: String?
 
     func run() async throws {
         if let server = try StreamSession.server(options) {
@@ -381,7 +381,7 @@ struct PullCommand: AsyncParsableCommand {
         let reports = try await StreamSession.withSite(options) { site -> [(String, StreamConsumer.PullReport)] in
             let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
             var reports: [(String, StreamConsumer.PullReport)] = []
-            for configuration in try consumer.producers() where producer == nil || producer == configuration.name || producer == configuration.siteID {
+            for configuration in try consumer.producers() where producer == nil || configuration.isNamed(producer!) {
                 guard let document = try site.get("Event Producer", configuration.name),
                       let client = HTTPProducerClient(eventProducer: document.object) else {
                     throw CLIError("the Event Producer \(configuration.name) has no URL or credentials")
