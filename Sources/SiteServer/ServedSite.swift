@@ -24,6 +24,8 @@ public final class ServedSite: Sendable {
     public let metrics: SiteMetrics?
     /// How often the producer's retention runs while served (`StreamProducer.applyRetention`).
     public static let retentionInterval: Duration = .seconds(300)
+    /// Runs the HTTP server; `stop()` shuts it down gracefully.
+    private let server = GracefulServer()
     /// Pull loops by producer site id, with the tasks that run them.
     private let loops = Mutex<[String: (loop: PullLoop, task: Task<Void, Never>)]>([:])
 
@@ -97,7 +99,7 @@ public final class ServedSite: Sendable {
     }
 
     /// Runs the server, the ping notifier and the pull loops until the server stops (SIGINT
-    /// or SIGTERM with `runService`, or cancellation); then stops the rest.
+    /// or SIGTERM with `handleSignals`, or `stop()`); then stops the rest.
     public func run(configuration: SiteServerConfiguration, backend: SiteDocumentBackend, handleSignals: Bool,
                     httpLogger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void) async throws {
         let app = server(configuration: configuration, backend: backend, httpLogger: httpLogger).application(onServerRunning: onServerRunning)
@@ -119,11 +121,14 @@ public final class ServedSite: Sendable {
             retention.cancel()
             stopPullLoops()
         }
-        if handleSignals {
-            try await app.runService()
-        } else {
-            try await app.run()
-        }
+        try await server.run(app, signals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
+    }
+
+    /// Stops the server gracefully (requests in flight finish); `run` then returns. Stop this
+    /// way rather than by cancelling `run`'s task (see `GracefulServer`).
+    public func stop() async {
+        stopPullLoops()
+        await server.stop()
     }
 
     public func stopPullLoops() {

@@ -66,8 +66,8 @@ final class DemoNode: Sendable {
     var client: HTTPProducerClient { HTTPProducerClient(url: url, apiKey: key.apiKey, apiSecret: key.apiSecret) }
 
     func stop() async {
-        served.stopPullLoops()
-        serverTask.cancel()
+        // Gracefully, not by cancelling the server's task (see GracefulServer).
+        await served.stop()
         _ = await serverTask.result
         try? site.close()
     }

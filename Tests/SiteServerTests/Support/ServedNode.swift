@@ -95,8 +95,8 @@ final class ServedNode: Sendable {
     }
 
     func stop() async {
-        served.stopPullLoops()
-        serverTask.cancel()
+        // Gracefully, not by cancelling the server's task (see GracefulServer).
+        await served.stop()
         _ = await serverTask.result
         try? site.close()
         try? FileManager.default.removeItem(at: directory)

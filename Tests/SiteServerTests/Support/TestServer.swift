@@ -52,20 +52,24 @@ struct TestServer: Sendable {
             portSink.yield(port)
             portSink.finish()
         }
+        // Stopped gracefully, never cancelled: cancelling a server with a connection open traps.
+        let server = GracefulServer()
+        let serverLogger = logger
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
+            group.addTask { try await server.run(app, logger: serverLogger) }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next(), port > 0 else {
-                group.cancelAll()
+                await server.stop()
                 throw RawHTTPClient.ClientError.socket("server did not report a port")
             }
             do {
                 try await body(port)
             } catch {
-                group.cancelAll()
+                await server.stop()
                 throw error
             }
-            group.cancelAll()
+            await server.stop()
+            try await group.waitForAll()
         }
     }
 }
