@@ -135,8 +135,10 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
 final class ServedProducer: Sendable {
     let port: Int
     private let task: Task<Void, any Error>
+    private let served: ServedSite
 
     init(_ served: ServedSite, logger: Logger) throws {
+        self.served = served
         let ports = Mutex<Int?>(nil)
         let ready = DispatchSemaphore(value: 0)
         var configuration = SiteServerConfiguration()
@@ -149,14 +151,18 @@ final class ServedProducer: Sendable {
             }
         }
         if ready.wait(timeout: .now() + 60) == .timedOut {
-            task.cancel()
+            port = 0
+            stop()
             throw BenchError("catchup: the producer's server did not start within 60 s")
         }
         port = ports.withLock { $0 ?? 0 }
     }
 
+    /// Gracefully, not by cancelling (see GracefulServer).
     func stop() {
-        task.cancel()
-        _ = try? blocking { [task] in try await task.value }
+        _ = try? blocking { [task, served] in
+            await served.stop()
+            try await task.value
+        }
     }
 }

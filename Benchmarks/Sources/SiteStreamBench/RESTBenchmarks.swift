@@ -135,6 +135,8 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) thr
 final class RunningServer: Sendable {
     let port: Int
     private let task: Task<Void, any Error>
+    /// Stopped gracefully, not cancelled (see GracefulServer).
+    private let runner = GracefulServer()
 
     init(_ server: SiteServer) throws {
         let ports = Mutex<Int?>(nil)
@@ -143,16 +145,20 @@ final class RunningServer: Sendable {
             ports.withLock { $0 = port }
             ready.signal()
         }
-        task = Task.detached { try await app.run() }
+        let (runner, logger) = (runner, server.logger)
+        task = Task.detached { try await runner.run(app, logger: logger) }
         if ready.wait(timeout: .now() + 60) == .timedOut {
-            task.cancel()
+            port = 0
+            stop()
             throw BenchError("rest: the server did not start within 60 s")
         }
         port = ports.withLock { $0 ?? 0 }
     }
 
     func stop() {
-        task.cancel()
-        _ = try? blocking { [task] in try await task.value }
+        _ = try? blocking { [task, runner] in
+            await runner.stop()
+            try await task.value
+        }
     }
 }
