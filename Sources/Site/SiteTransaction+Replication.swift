@@ -8,6 +8,9 @@ struct ReplicationContext {
     var stream: StreamMark?
     /// Local document key → its mark and the origin its entries carry.
     var replicas: [DocumentKey: (mark: ReplicaMark, origin: Origin)] = [:]
+    /// The same marks by the producer's document (`ReplicationFold.replicaKey`) → sequence, so
+    /// a transaction replaying many records looks one up without a pass over all of them.
+    var sequences: [DocumentKey: UInt64] = [:]
     /// Documents this transaction will insert before it ends; links to them pass the link check.
     var promised: Set<DocumentKey> = []
 }
@@ -28,7 +31,12 @@ extension SiteTransaction {
     /// (`Site.replicaSequence`).
     public func markReplica(doctype: String, name: String, _ mark: ReplicaMark, origin: Origin) {
         var context = replication ?? ReplicationContext()
-        context.replicas[DocumentKey(doctype: doctype, name: name)] = (mark, origin)
+        let key = DocumentKey(doctype: doctype, name: name)
+        if let previous = context.replicas[key] {
+            context.sequences[ReplicationFold.replicaKey(producer: previous.mark.producer, doctype: doctype, remoteName: previous.mark.remoteName)] = nil
+        }
+        context.replicas[key] = (mark, origin)
+        context.sequences[ReplicationFold.replicaKey(producer: mark.producer, doctype: doctype, remoteName: mark.remoteName)] = mark.sequence
         replication = context
     }
 
@@ -42,18 +50,30 @@ extension SiteTransaction {
         replication = context
     }
 
+    /// Whether this transaction already marked the local document `doctype`/`name` as a
+    /// replica. Its entries all carry one mark, so a transaction replaying several records
+    /// must give a second record of the same document a transaction of its own.
+    public func hasReplicaMark(doctype: String, name: String) -> Bool {
+        replication?.replicas[DocumentKey(doctype: doctype, name: name)] != nil
+    }
+
+    /// The local copy of the producer's document `docname` kept under a name of this site's
+    /// own (`remote_site_name` + `remote_docname`), this transaction's changes included.
+    public func replicatedDocument(_ doctype: String, site siteName: String, docname: String) throws -> Document? {
+        let term = IndexTerm(index: IndexTerms.remoteIndex(doctype: doctype), value: IndexTerms.remoteValue(site: siteName, docname: docname))
+        guard let key = keys(matching: term).first else { return nil }
+        return try get(key.doctype, key.name)
+    }
+
     func isPromised(_ key: DocumentKey) -> Bool {
         replication?.promised.contains(key) ?? false
     }
 
     /// The replica sequence of a producer's document as this transaction sees it.
     public func replicaSequence(producer: String, doctype: String, remoteName: String) throws -> UInt64? {
-        if let context = replication {
-            for (key, value) in context.replicas where key.doctype == doctype && value.mark.producer == producer && value.mark.remoteName == remoteName {
-                return value.mark.sequence
-            }
-        }
-        return try ReplicationFold.replicaSequence(in: site.store, producer: producer, doctype: doctype, remoteName: remoteName)
+        let key = ReplicationFold.replicaKey(producer: producer, doctype: doctype, remoteName: remoteName)
+        if let sequence = replication?.sequences[key] { return sequence }
+        return try ReplicationFold.replicaSequence(in: site.store, key: key)
     }
 
     /// Writes the replication marks into the entries' origin and annotations; the write path
