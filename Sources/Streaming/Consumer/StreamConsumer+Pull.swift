@@ -85,9 +85,29 @@ extension StreamConsumer {
             configuration = try producer(configuration.name)
             if let moved = positions.withLock({ $0[configuration.siteID] }), moved > cursor { cursor = moved }
         }
+        // The next reply is fetched and verified while this one is replayed: where it starts
+        // (`reply.next`) does not depend on the replay. One reply ahead at most; dropped unread
+        // when the pull ends early, and its errors surface only when the loop gets to it, after
+        // everything before it is applied.
+        let consumerName = site.identity.name
+        let fetch: @Sendable (LogCursor) async throws -> (UpdatesReply, [LogRecord]) = { after in
+            try UpdatesReply.decodeVerified(try await client.updates(consumer: consumerName, after: after, maxEntries: maxEntries, maxBytes: maxBytes))
+        }
+        var prefetched: (after: LogCursor, task: Task<(UpdatesReply, [LogRecord]), any Error>)?
+        defer { prefetched?.task.cancel() }
         while true {
-            let bytes = try await client.updates(consumer: site.identity.name, after: cursor, maxEntries: maxEntries, maxBytes: maxBytes)
-            let (reply, records) = try UpdatesReply.decodeVerified(bytes)
+            let (reply, records): (UpdatesReply, [LogRecord])
+            if let ahead = prefetched, ahead.after == cursor {
+                (reply, records) = try await ahead.task.value
+            } else {
+                prefetched?.task.cancel()
+                (reply, records) = try await fetch(cursor)
+            }
+            prefetched = nil
+            if !reply.caughtUp, reply.next != cursor {
+                let next = reply.next
+                prefetched = (next, Task { try await fetch(next) })
+            }
             report.batches += 1
             report.received += records.count
             report.producerLastSequence = reply.lastSequence
