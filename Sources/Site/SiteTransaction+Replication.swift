@@ -20,9 +20,10 @@ extension SiteTransaction {
     /// entry gets the mark, and committing it moves the watermark (`Site.streamWatermark`) in
     /// the same store apply as the documents. A transaction that writes nothing moves nothing.
     public func setStreamMark(_ mark: StreamMark) {
-        var context = replication ?? ReplicationContext()
-        context.stream = mark
-        replication = context
+        // Mutated in place: copying the context out and back would copy its dictionaries on
+        // every call, quadratic for a transaction replaying a run of records.
+        if replication == nil { replication = ReplicationContext() }
+        replication!.stream = mark
     }
 
     /// Marks the entries this transaction writes for `doctype`/`name` (the local name) as a
@@ -30,14 +31,13 @@ extension SiteTransaction {
     /// to where they came from) and `mark`, which moves the document's replica sequence
     /// (`Site.replicaSequence`).
     public func markReplica(doctype: String, name: String, _ mark: ReplicaMark, origin: Origin) {
-        var context = replication ?? ReplicationContext()
+        if replication == nil { replication = ReplicationContext() }
         let key = DocumentKey(doctype: doctype, name: name)
-        if let previous = context.replicas[key] {
-            context.sequences[ReplicationFold.replicaKey(producer: previous.mark.producer, doctype: doctype, remoteName: previous.mark.remoteName)] = nil
+        if let previous = replication!.replicas[key] {
+            replication!.sequences[ReplicationFold.replicaKey(producer: previous.mark.producer, doctype: doctype, remoteName: previous.mark.remoteName)] = nil
         }
-        context.replicas[key] = (mark, origin)
-        context.sequences[ReplicationFold.replicaKey(producer: mark.producer, doctype: doctype, remoteName: mark.remoteName)] = mark.sequence
-        replication = context
+        replication!.replicas[key] = (mark, origin)
+        replication!.sequences[ReplicationFold.replicaKey(producer: mark.producer, doctype: doctype, remoteName: mark.remoteName)] = mark.sequence
     }
 
     /// Declares documents this transaction is about to insert, so links among them pass the
@@ -45,9 +45,8 @@ extension SiteTransaction {
     /// Every promised document must be inserted before the transaction ends; `Site.write`
     /// refuses to commit otherwise.
     public func promiseDocuments(_ keys: some Sequence<DocumentKey>) {
-        var context = replication ?? ReplicationContext()
-        context.promised.formUnion(keys)
-        replication = context
+        if replication == nil { replication = ReplicationContext() }
+        replication!.promised.formUnion(keys)
     }
 
     /// Whether this transaction already marked the local document `doctype`/`name` as a
