@@ -37,8 +37,9 @@ public struct ReplicaMark: Sendable, Equatable {
 /// record, or that starts a subscription: the consumer's watermark for that producer.
 ///
 /// Annotation key `stream`: `{"producer": "<site id>", "seq": 42, "cursor": "1:4096",
-/// "outcome": "synced" | "failed" | "start", "notify_sha256": "<hex>"}` (`notify_sha256`
-/// only when a subscription starts or re-registers).
+/// "outcome": "synced" | "failed" | "start", "n": 250, "notify_sha256": "<hex>"}`
+/// (`notify_sha256` only when a subscription starts or re-registers; `n`, the records the
+/// mark covers, only when a transaction replayed more than one).
 public struct StreamMark: Sendable, Equatable {
     public enum Outcome: String, Sendable {
         /// A record was replayed.
@@ -56,19 +57,24 @@ public struct StreamMark: Sendable, Equatable {
     public var outcome: Outcome
     /// SHA-256 (hex) of the notify-only token the producer pings this consumer with.
     public var notifyTokenHash: String?
+    /// How many records the transaction carrying the mark replayed (`synced`) or recorded as
+    /// failed; one transaction may replay a run of records, `sequence` being the last.
+    public var count: UInt64
 
-    public init(producer: String, sequence: UInt64, cursor: LogCursor, outcome: Outcome, notifyTokenHash: String? = nil) {
+    public init(producer: String, sequence: UInt64, cursor: LogCursor, outcome: Outcome, notifyTokenHash: String? = nil, count: UInt64 = 1) {
         self.producer = producer
         self.sequence = sequence
         self.cursor = cursor
         self.outcome = outcome
         self.notifyTokenHash = notifyTokenHash
+        self.count = count
     }
 
     var json: JSON {
         var o: JSONObject = ["producer": .string(producer), "seq": .int(Int64(bitPattern: sequence)),
                              "cursor": .string(cursor.description), "outcome": .string(outcome.rawValue)]
         if let notifyTokenHash { o["notify_sha256"] = .string(notifyTokenHash) }
+        if count != 1 { o["n"] = .int(Int64(bitPattern: count)) }
         return .object(o)
     }
 
@@ -77,7 +83,7 @@ public struct StreamMark: Sendable, Equatable {
               let c = o["cursor"]?.stringValue.flatMap(LogCursor.init(string:)),
               let outcome = o["outcome"]?.stringValue.flatMap(Outcome.init(rawValue:)) else { return nil }
         self.init(producer: p, sequence: UInt64(bitPattern: s), cursor: c, outcome: outcome,
-                  notifyTokenHash: o["notify_sha256"]?.stringValue)
+                  notifyTokenHash: o["notify_sha256"]?.stringValue, count: UInt64(bitPattern: o["n"]?.intValue ?? 1))
     }
 }
 
@@ -107,8 +113,8 @@ public struct StreamWatermark: Sendable, Equatable {
         var w = previous ?? StreamWatermark(producer: mark.producer, sequence: 0, cursor: mark.cursor)
         w.cursor = mark.cursor
         switch mark.outcome {
-        case .synced: w.sequence = mark.sequence; w.synced += 1
-        case .failed: w.sequence = mark.sequence; w.failed += 1
+        case .synced: w.sequence = mark.sequence; w.synced += mark.count
+        case .failed: w.sequence = mark.sequence; w.failed += mark.count
         case .start: w.sequence = mark.sequence
         }
         if let hash = mark.notifyTokenHash { w.notifyTokenHash = hash }

@@ -8,6 +8,9 @@ struct ReplicationContext {
     var stream: StreamMark?
     /// Local document key → its mark and the origin its entries carry.
     var replicas: [DocumentKey: (mark: ReplicaMark, origin: Origin)] = [:]
+    /// The same marks by the producer's document (`ReplicationFold.replicaKey`) → sequence, so
+    /// a transaction replaying many records looks one up without a pass over all of them.
+    var sequences: [DocumentKey: UInt64] = [:]
     /// Documents this transaction will insert before it ends; links to them pass the link check.
     var promised: Set<DocumentKey> = []
 }
@@ -17,9 +20,10 @@ extension SiteTransaction {
     /// entry gets the mark, and committing it moves the watermark (`Site.streamWatermark`) in
     /// the same store apply as the documents. A transaction that writes nothing moves nothing.
     public func setStreamMark(_ mark: StreamMark) {
-        var context = replication ?? ReplicationContext()
-        context.stream = mark
-        replication = context
+        // Mutated in place: copying the context out and back would copy its dictionaries on
+        // every call, quadratic for a transaction replaying a run of records.
+        if replication == nil { replication = ReplicationContext() }
+        replication!.stream = mark
     }
 
     /// Marks the entries this transaction writes for `doctype`/`name` (the local name) as a
@@ -27,9 +31,13 @@ extension SiteTransaction {
     /// to where they came from) and `mark`, which moves the document's replica sequence
     /// (`Site.replicaSequence`).
     public func markReplica(doctype: String, name: String, _ mark: ReplicaMark, origin: Origin) {
-        var context = replication ?? ReplicationContext()
-        context.replicas[DocumentKey(doctype: doctype, name: name)] = (mark, origin)
-        replication = context
+        if replication == nil { replication = ReplicationContext() }
+        let key = DocumentKey(doctype: doctype, name: name)
+        if let previous = replication!.replicas[key] {
+            replication!.sequences[ReplicationFold.replicaKey(producer: previous.mark.producer, doctype: doctype, remoteName: previous.mark.remoteName)] = nil
+        }
+        replication!.replicas[key] = (mark, origin)
+        replication!.sequences[ReplicationFold.replicaKey(producer: mark.producer, doctype: doctype, remoteName: mark.remoteName)] = mark.sequence
     }
 
     /// Declares documents this transaction is about to insert, so links among them pass the
@@ -37,9 +45,23 @@ extension SiteTransaction {
     /// Every promised document must be inserted before the transaction ends; `Site.write`
     /// refuses to commit otherwise.
     public func promiseDocuments(_ keys: some Sequence<DocumentKey>) {
-        var context = replication ?? ReplicationContext()
-        context.promised.formUnion(keys)
-        replication = context
+        if replication == nil { replication = ReplicationContext() }
+        replication!.promised.formUnion(keys)
+    }
+
+    /// Whether this transaction already marked the local document `doctype`/`name` as a
+    /// replica. Its entries all carry one mark, so a transaction replaying several records
+    /// must give a second record of the same document a transaction of its own.
+    public func hasReplicaMark(doctype: String, name: String) -> Bool {
+        replication?.replicas[DocumentKey(doctype: doctype, name: name)] != nil
+    }
+
+    /// The local copy of the producer's document `docname` kept under a name of this site's
+    /// own (`remote_site_name` + `remote_docname`), this transaction's changes included.
+    public func replicatedDocument(_ doctype: String, site siteName: String, docname: String) throws -> Document? {
+        let term = IndexTerm(index: IndexTerms.remoteIndex(doctype: doctype), value: IndexTerms.remoteValue(site: siteName, docname: docname))
+        guard let key = keys(matching: term).first else { return nil }
+        return try get(key.doctype, key.name)
     }
 
     func isPromised(_ key: DocumentKey) -> Bool {
@@ -48,12 +70,9 @@ extension SiteTransaction {
 
     /// The replica sequence of a producer's document as this transaction sees it.
     public func replicaSequence(producer: String, doctype: String, remoteName: String) throws -> UInt64? {
-        if let context = replication {
-            for (key, value) in context.replicas where key.doctype == doctype && value.mark.producer == producer && value.mark.remoteName == remoteName {
-                return value.mark.sequence
-            }
-        }
-        return try ReplicationFold.replicaSequence(in: site.store, producer: producer, doctype: doctype, remoteName: remoteName)
+        let key = ReplicationFold.replicaKey(producer: producer, doctype: doctype, remoteName: remoteName)
+        if let sequence = replication?.sequences[key] { return sequence }
+        return try ReplicationFold.replicaSequence(in: site.store, key: key)
     }
 
     /// Writes the replication marks into the entries' origin and annotations; the write path

@@ -27,22 +27,25 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
     public func run(_ context: BenchContext, report: (Figure) -> Void) throws {
         guard let executable = context.executable else { return }
         let backlog = context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
-        var rates: [Double] = [], peaks: [Double] = []
+        var rates: [Double] = [], peaks: [Double] = [], cpuRates: [Double] = []
         // A 1M-entry backlog takes minutes to write: one run of the full size, `runs` of smaller ones.
         let runs = backlog >= 1_000_000 ? 1 : context.runs
         for run in 0..<runs {
             let directory = try context.freshDirectory("catchup-\(run)")
-            let (rate, peakMB) = try Self.catchUp(backlog: backlog, executable: executable, in: directory)
+            let (rate, peakMB, cpuRate) = try Self.catchUp(backlog: backlog, executable: executable, in: directory)
             rates.append(rate)
+            cpuRates.append(cpuRate)
             peaks.append(peakMB)
             try? FileManager.default.removeItem(at: directory)
         }
         let note = "\(backlog)-entry Customer backlog over loopback HTTP, consumer `sitestream pull` in its own process (start and open included), durability interval"
         report(Figure(id: "stream.catchup", unit: "entries/s", samples: rates, note: note))
         report(Figure(id: "stream.catchup.peak_rss", unit: "MB", samples: peaks, note: "the consumer process's ru_maxrss during that catch-up"))
+        // CPU time of the consumer process (user+sys, all its threads): what the machine's load cannot inflate.
+        report(Figure(id: "stream.catchup.cpu", unit: "entries/cpu-s", samples: cpuRates, note: "the same entries per CPU second of the consumer process"))
     }
 
-    static func catchUp(backlog: Int, executable: URL, in directory: URL) throws -> (rate: Double, peakMB: Double) {
+    static func catchUp(backlog: Int, executable: URL, in directory: URL) throws -> (rate: Double, peakMB: Double, cpuRate: Double) {
         var logger = Logger(label: "bench.catchup")
         logger.logLevel = .error
         let layout = SiteLayout(root: directory.appendingPathComponent("producer"))
@@ -89,13 +92,14 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         guard let synced, synced >= backlog else {
             throw BenchError("catchup: the consumer replayed \(synced.map(String.init) ?? "?") of \(backlog) entries: \(pull.stdout)")
         }
-        return (Double(synced) / pull.seconds, Double(pull.maxRSSKiB) / 1024)
+        return (Double(synced) / pull.seconds, Double(pull.maxRSSKiB) / 1024, Double(synced) / pull.cpuSeconds)
     }
 
     struct ChildResult {
         var stdout: String
         var seconds: Double
         var maxRSSKiB: Int
+        var cpuSeconds: Double
     }
 
     /// Runs `executable ARGS…` (stdin and stderr /dev/null, stdout captured in a file) and
@@ -127,7 +131,8 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
             throw BenchError("catchup: `sitestream \(what)` failed (wait status \(status)): \(stdout)")
         }
-        return ChildResult(stdout: stdout, seconds: seconds, maxRSSKiB: Int(usage.ru_maxrss))
+        func cpu(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return ChildResult(stdout: stdout, seconds: seconds, maxRSSKiB: Int(usage.ru_maxrss), cpuSeconds: cpu(usage.ru_utime) + cpu(usage.ru_stime))
     }
 }
 

@@ -30,6 +30,8 @@ public struct OfflineBenchmarks: BenchmarkGroup {
         report(Figure(id: "offline.export", unit: "entries/s", samples: results.map(\.exportRate), note: note))
         report(Figure(id: "offline.export.mb_s", unit: "MB/s", samples: results.map(\.exportMBs), note: "bundle bytes written per second"))
         report(Figure(id: "offline.import", unit: "entries/s", samples: results.map(\.importRate), note: note + "; verify + replay through the lifecycle"))
+        report(Figure(id: "offline.import.cpu", unit: "entries/cpu-s", samples: results.map(\.importCPURate),
+                      note: "the import's entries per second of process CPU time (user+sys, all threads): what the machine's load cannot inflate"))
         report(Figure(id: "offline.import.mb_s", unit: "MB/s", samples: results.map(\.importMBs), note: "bundle bytes imported per second"))
         report(Figure(id: "offline.bundle_bytes_per_entry", unit: "bytes", samples: results.map(\.bundlePerEntry),
                       note: "the whole bundle (records, dependency documents, manifest) ÷ entries"))
@@ -42,6 +44,7 @@ public struct OfflineBenchmarks: BenchmarkGroup {
         var exportMBs: Double
         var importRate: Double
         var importMBs: Double
+        var importCPURate: Double
         var bundlePerEntry: Double
         var rawPerEntry: Double
     }
@@ -93,12 +96,15 @@ public struct OfflineBenchmarks: BenchmarkGroup {
             let exportSeconds = Double(monotonicNanoseconds() - started) / 1e9
             precondition(exported.manifest.entries == UInt64(backlog), "exported \(exported.manifest.entries) of \(backlog)")
             started = monotonicNanoseconds()
+            let cpuStarted = SiteBenchmarks.processCPUSeconds()
             let imported = try await StreamConsumer(site: consumerSite, logger: logger).importBundle(at: path)
             let importSeconds = Double(monotonicNanoseconds() - started) / 1e9
+            let importCPU = SiteBenchmarks.processCPUSeconds() - cpuStarted
             precondition(imported.pull.synced == backlog, "imported \(imported.pull.synced) of \(backlog)")
             let bytes = Double(exported.bundleBytes)
             results.append(Result(exportRate: Double(backlog) / exportSeconds, exportMBs: bytes / 1e6 / exportSeconds,
                                   importRate: Double(backlog) / importSeconds, importMBs: bytes / 1e6 / importSeconds,
+                                  importCPURate: Double(backlog) / importCPU,
                                   bundlePerEntry: bytes / Double(backlog), rawPerEntry: Double(exported.frameBytes) / Double(backlog)))
             try? FileManager.default.removeItem(atPath: path)
         }

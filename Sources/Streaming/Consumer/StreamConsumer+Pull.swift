@@ -46,8 +46,10 @@ extension StreamConsumer {
     ///
     /// Each record is verified with its whole reply before anything of the reply is applied
     /// (a reply that fails verification throws `.integrity`: nothing applied, nothing moved),
-    /// then replayed as its own transaction whose log entry carries the record's origin and
-    /// the producer's cursor after it, so the watermark moves in the same write. A record
+    /// then replayed in a transaction whose log entries carry the records' origins and whose
+    /// last entry carries the producer's cursor after its last record, so the watermark moves
+    /// in the same write. Consecutive records that need nothing but the site share one
+    /// transaction (`replayBatch`); the others have one each (`replay`). A record
     /// whose replay fails is recorded in an `Event Sync Log` document (that write moves the
     /// watermark past it), its document is parked (later records of it are kept as `Waiting`
     /// entries, in order) and the pull goes on. Parked documents whose automatic retry is due
@@ -83,9 +85,29 @@ extension StreamConsumer {
             configuration = try producer(configuration.name)
             if let moved = positions.withLock({ $0[configuration.siteID] }), moved > cursor { cursor = moved }
         }
+        // The next reply is fetched and verified while this one is replayed: where it starts
+        // (`reply.next`) does not depend on the replay. One reply ahead at most; dropped unread
+        // when the pull ends early, and its errors surface only when the loop gets to it, after
+        // everything before it is applied.
+        let consumerName = site.identity.name
+        let fetch: @Sendable (LogCursor) async throws -> (UpdatesReply, [LogRecord]) = { after in
+            try UpdatesReply.decodeVerified(try await client.updates(consumer: consumerName, after: after, maxEntries: maxEntries, maxBytes: maxBytes))
+        }
+        var prefetched: (after: LogCursor, task: Task<(UpdatesReply, [LogRecord]), any Error>)?
+        defer { prefetched?.task.cancel() }
         while true {
-            let bytes = try await client.updates(consumer: site.identity.name, after: cursor, maxEntries: maxEntries, maxBytes: maxBytes)
-            let (reply, records) = try UpdatesReply.decodeVerified(bytes)
+            let (reply, records): (UpdatesReply, [LogRecord])
+            if let ahead = prefetched, ahead.after == cursor {
+                (reply, records) = try await ahead.task.value
+            } else {
+                prefetched?.task.cancel()
+                (reply, records) = try await fetch(cursor)
+            }
+            prefetched = nil
+            if !reply.caughtUp, reply.next != cursor {
+                let next = reply.next
+                prefetched = (next, Task { try await fetch(next) })
+            }
             report.batches += 1
             report.received += records.count
             report.producerLastSequence = reply.lastSequence
@@ -95,12 +117,25 @@ extension StreamConsumer {
             var acknowledgements: [WriteAcknowledgement] = []
             var outcomes: [(UInt64, ReplayOutcome, Bool)] = []
             var replayed = cursor
-            for (entry, record) in zip(reply.entries, records) {
-                let (outcome, acknowledgement, waiting) = try await replay(record, cursorAfter: entry.cursor, configuration: configuration, client: client)
+            // Runs of records that need nothing but the site share one transaction
+            // (StreamConsumer+BatchReplay.swift); the others go one by one through `replay`.
+            let run: [(cursor: LogCursor, record: LogRecord)] = zip(reply.entries, records).map { ($0.cursor, $1) }
+            let mappings = loadMappings(configuration)
+            var index = 0
+            while index < run.count {
+                let batch = try replayBatch(run[index..<min(index + Self.maxRecordsPerTransaction, run.count)],
+                                            configuration: configuration, mappings: mappings)
+                if let acknowledgement = batch.acknowledgement { acknowledgements.append(acknowledgement) }
+                for (offset, outcome) in batch.outcomes.enumerated() { outcomes.append((run[index + offset].record.sequence, outcome, false)) }
+                index += batch.outcomes.count
+                guard batch.outcomes.isEmpty, index < run.count else { continue }
+                let (after, record) = run[index]
+                let (outcome, acknowledgement, waiting) = try await replay(record, cursorAfter: after, configuration: configuration, client: client)
                 if let acknowledgement { acknowledgements.append(acknowledgement) }
                 outcomes.append((record.sequence, outcome, waiting))
-                replayed = entry.cursor
+                index += 1
             }
+            if let last = run.last { replayed = last.cursor }
             // The reply's writes share group commits; a record counts once its write is durable.
             for acknowledgement in acknowledgements { try await acknowledgement.wait() }
             for (sequence, outcome, waiting) in outcomes {
@@ -132,6 +167,10 @@ extension StreamConsumer {
         report.cursor = cursor
         return report
     }
+
+    /// The most records one replay transaction takes: bounds how long the site's writer is
+    /// held, and what a failing record makes the records before it redo.
+    static let maxRecordsPerTransaction = 256
 
     func remember(_ cursor: LogCursor, producer: String) {
         positions.withLock { positions in

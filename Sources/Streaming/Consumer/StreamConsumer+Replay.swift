@@ -139,16 +139,9 @@ extension StreamConsumer {
                                    ReplicaMark(producer: producerID, sequence: asOf, remoteName: stored.name!), origin: dependencyOrigin)
                 }
                 switch plan {
-                case .insert(var document, let sequence):
-                    if row.useSameName {
-                        document["remote_docname"] = nil
-                        document["remote_site_name"] = nil
-                    } else {
-                        document.name = nil
-                        document["remote_docname"] = .string(record.docname)
-                        document["remote_site_name"] = .string(configuration.name)
-                    }
-                    let stored = try tx.insert(document, keepingName: row.useSameName)
+                case .insert(let document, let sequence):
+                    let stored = try tx.insert(Self.named(document, row: row, remoteName: record.docname, configuration: configuration),
+                                               keepingName: row.useSameName)
                     localName = stored.name
                     let replayedOrigin = sequence == record.sequence ? origin : Origin(site: producerID, sequence: sequence)
                     tx.markReplica(doctype: doctype, name: stored.name!,
@@ -193,6 +186,23 @@ extension StreamConsumer {
         } catch {
             throw ApplyFailure(underlying: error, localName: localName)
         }
+    }
+
+    /// `document` ready to insert under the row's naming: the producer's name kept
+    /// (`use_same_name`), or left to this site's rule with `remote_docname` and
+    /// `remote_site_name` saying whose copy it is.
+    static func named(_ document: Document, row: ProducerConfiguration.Row, remoteName: String,
+                      configuration: ProducerConfiguration) -> Document {
+        var document = document
+        if row.useSameName {
+            document["remote_docname"] = nil
+            document["remote_site_name"] = nil
+        } else {
+            document.name = nil
+            document["remote_docname"] = .string(remoteName)
+            document["remote_site_name"] = .string(configuration.name)
+        }
+        return document
     }
 
     /// Whether the producer no longer has the record's document.

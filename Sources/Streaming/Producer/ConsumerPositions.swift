@@ -6,7 +6,7 @@ import Synchronization
 
 /// Where each consumer last asked the producer to read from, and when: what retention and the
 /// status pages go by. Kept in `stream-positions.json` in the site directory,
-/// `{"<consumer site id>": {"cursor": "1:4096", "at": <Unix seconds>}}`.
+/// `{"<consumer site id>": {"cursor": "1:4096", "at": <Unix seconds>, "previous": "1:2048"}}`.
 ///
 /// A position is a hint the producer keeps for itself, not a promise to the consumer: it is
 /// replaced atomically (temporary file, rename) but not synced, so a crash may bring back an
@@ -17,6 +17,13 @@ final class ConsumerPositions: Sendable {
         var cursor: LogCursor
         /// When the consumer last asked for updates (Unix seconds).
         var at: Double
+        /// Where the consumer's request before that one started. A consumer asks for the next
+        /// reply while it replays the last (one ahead at most), so only this position is known
+        /// to be applied: retention keeps what lies after it (`applied`).
+        var previous: LogCursor? = nil
+
+        /// The position a consumer has surely applied up to: the earlier of its last two.
+        var applied: LogCursor { min(cursor, previous ?? cursor) }
     }
 
     let file: URL
@@ -43,7 +50,7 @@ final class ConsumerPositions: Sendable {
         let snapshot: [String: Position]? = state.withLock { state in
             if state == nil { state = (load(), [:]) }
             let previous = state!.positions[siteID]
-            state!.positions[siteID] = Position(cursor: cursor, at: now)
+            state!.positions[siteID] = Position(cursor: cursor, at: now, previous: previous?.cursor)
             let lastWrite = state!.written[siteID] ?? 0
             guard previous?.cursor != cursor || now - lastWrite >= Self.refreshInterval else { return nil }
             state!.written[siteID] = now
@@ -58,7 +65,8 @@ final class ConsumerPositions: Sendable {
         var result: [String: Position] = [:]
         for (id, value) in object {
             guard let cursor = value["cursor"]?.stringValue.flatMap(LogCursor.init(string:)) else { continue }
-            result[id] = Position(cursor: cursor, at: value["at"]?.doubleValue ?? value["at"]?.intValue.map(Double.init) ?? 0)
+            result[id] = Position(cursor: cursor, at: value["at"]?.doubleValue ?? value["at"]?.intValue.map(Double.init) ?? 0,
+                                  previous: value["previous"]?.stringValue.flatMap(LogCursor.init(string:)))
         }
         return result
     }
@@ -66,7 +74,9 @@ final class ConsumerPositions: Sendable {
     private func store(_ positions: [String: Position]) {
         var o = JSONObject()
         for id in positions.keys.sorted() {
-            o[id] = ["cursor": .string(positions[id]!.cursor.description), "at": .double(positions[id]!.at)]
+            var position: JSONObject = ["cursor": .string(positions[id]!.cursor.description), "at": .double(positions[id]!.at)]
+            if let previous = positions[id]!.previous { position["previous"] = .string(previous.description) }
+            o[id] = .object(position)
         }
         // A lost write only makes retention keep more (see the type's comment).
         try? Data(JSON.object(o).serialized(pretty: true)).write(to: file, options: .atomic)

@@ -35,7 +35,7 @@ extension StreamProducer {
         let known = positions.all()
         var consumerBound: UInt64? = nil
         for consumer in try consumers() where !consumer.approved.isEmpty {
-            let needs = known[consumer.siteID]?.cursor.segment ?? 0
+            let needs = known[consumer.siteID]?.applied.segment ?? 0
             if needs < (consumerBound ?? .max) {
                 consumerBound = needs
                 report.heldBy = [consumer.name]

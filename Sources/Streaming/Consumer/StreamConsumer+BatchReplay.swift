@@ -1,0 +1,155 @@
+import DocumentModel
+import EventLog
+import Site
+import SiteStreamJSON
+import SnapshotStore
+
+extension StreamConsumer {
+    /// What became of a run of a reply's records replayed in one transaction.
+    struct BatchResult {
+        /// The records taken (from the run's start), each with its outcome; all `synced` or
+        /// `skipped`.
+        var outcomes: [ReplayOutcome] = []
+        /// The acknowledgement of the transaction (nil when it wrote nothing).
+        var acknowledgement: WriteAcknowledgement?
+    }
+
+    /// A record replayed inside the batch's transaction, or the reason it is not.
+    enum BatchStep {
+        case synced, skipped
+        /// The record needs what a shared transaction cannot give (the network, a parked
+        /// document, a second change of a document this transaction already changed): the
+        /// batch ends before it.
+        case stop
+    }
+
+    /// A record of the run threw inside the shared transaction (which therefore wrote
+    /// nothing): `index` is its place in the run.
+    struct BatchAbort: Error {
+        var index: Int
+    }
+
+    /// Replays the longest possible prefix of `records[start...]` as one queued transaction,
+    /// whose last entry carries the watermark of the last record taken (and how many were
+    /// synced). A record that needs the single-record path (`replay`) ends the run before it;
+    /// so does one that fails: its transaction is dropped and the records before it are
+    /// replayed again without it, so a failure never takes a neighbour down with it and is
+    /// recorded by `replay` on its own. Returns an empty result when `records[start]` itself
+    /// must go through `replay`.
+    func replayBatch(_ records: ArraySlice<(cursor: LogCursor, record: LogRecord)>, configuration: ProducerConfiguration,
+                     mappings: [String: FieldMapping]) throws -> BatchResult {
+        let parked = try parkedKeys(producer: configuration.name)
+        var limit = records.endIndex
+        while limit > records.startIndex {
+            do {
+                return try replayBatch(records[records.startIndex..<limit], configuration: configuration, mappings: mappings, parked: parked)
+            } catch let abort as BatchAbort {
+                limit = abort.index
+            }
+        }
+        return BatchResult()
+    }
+
+    private func replayBatch(_ records: ArraySlice<(cursor: LogCursor, record: LogRecord)>, configuration: ProducerConfiguration,
+                             mappings: [String: FieldMapping], parked: Set<ParkKey>) throws -> BatchResult {
+        let producerID = configuration.siteID
+        let (outcomes, acknowledgement) = try site.writeQueued(as: configuration.user) { tx -> [ReplayOutcome] in
+            var outcomes: [ReplayOutcome] = []
+            var synced: UInt64 = 0
+            for index in records.indices {
+                let (cursor, record) = records[index]
+                let step: BatchStep
+                do {
+                    step = try replayInTransaction(record, configuration: configuration, mappings: mappings, parked: parked, tx: tx)
+                } catch {
+                    throw BatchAbort(index: index)
+                }
+                if case .stop = step { break }
+                if case .synced = step { synced += 1 }
+                outcomes.append(step == .synced ? .synced : .skipped)
+                tx.setStreamMark(StreamMark(producer: producerID, sequence: record.sequence, cursor: cursor, outcome: .synced, count: synced))
+            }
+            return outcomes
+        }
+        return BatchResult(outcomes: outcomes, acknowledgement: acknowledgement)
+    }
+
+    /// Replays `record` into `tx`, as `apply` would on its own, when that needs nothing but
+    /// the transaction; `.stop` otherwise (before changing anything). Throws when the replay
+    /// fails (the caller drops the transaction).
+    func replayInTransaction(_ record: LogRecord, configuration: ProducerConfiguration, mappings: [String: FieldMapping],
+                             parked: Set<ParkKey>, tx: SiteTransaction) throws -> BatchStep {
+        guard let row = configuration.row(for: record.doctype) else { return .skipped }
+        if parked.contains(ParkKey(doctype: record.doctype, docname: record.docname)) { return .stop }
+        // Grants and revokes carry rules of their own (`apply`).
+        if record.updateType == .create || record.updateType == .delete, AccessMark(annotations: record.annotations) != nil { return .stop }
+        var mapping: FieldMapping?
+        if let name = row.mapping {
+            guard let loaded = mappings[name] else { return .stop }
+            mapping = loaded
+        }
+        let producerID = configuration.siteID
+        let doctype = mapping?.localDoctype ?? record.doctype
+        if let applied = try tx.replicaSequence(producer: producerID, doctype: doctype, remoteName: record.docname), applied >= record.sequence {
+            return .skipped
+        }
+        if let origin = record.origin, origin.site != producerID {
+            if origin.site == site.identity.id { return .skipped }
+            if let applied = try tx.replicaSequence(producer: origin.site, doctype: doctype, remoteName: record.docname), applied >= origin.sequence {
+                return .skipped
+            }
+        }
+        let origin = record.origin ?? Origin(site: producerID, sequence: record.sequence)
+        let replica = ReplicaMark(producer: producerID, sequence: record.sequence, remoteName: record.docname)
+        func localName() throws -> String? {
+            if row.useSameName { return tx.exists(doctype, record.docname) ? record.docname : nil }
+            return try tx.replicatedDocument(doctype, site: configuration.name, docname: record.docname)?.name
+        }
+        switch record.updateType {
+        case .create:
+            guard let parsed = Document(json: try JSON(parsing: record.payload)) else { return .stop }
+            let (document, links) = try mapping?.map(parsed, schema: site.schema) ?? (parsed, [])
+            guard links.isEmpty, !lacksLinkTargets(document, tx: tx) else { return .stop }
+            if row.useSameName, tx.hasReplicaMark(doctype: doctype, name: record.docname) { return .stop }
+            let stored = try tx.insert(Self.named(document, row: row, remoteName: record.docname, configuration: configuration),
+                                       keepingName: row.useSameName)
+            tx.markReplica(doctype: doctype, name: stored.name!, replica, origin: origin)
+        case .update, .cancel:
+            // A document this site lacks is fetched whole by `apply`.
+            guard let name = try localName(), !tx.hasReplicaMark(doctype: doctype, name: name),
+                  let local = try tx.get(doctype, name) else { return .stop }
+            let diff = try DocumentDiff(json: try JSON(parsing: record.payload))
+            let (change, links) = try mapping?.map(diff, schema: site.schema) ?? (diff, [])
+            guard links.isEmpty else { return .stop }
+            var document = try change.apply(to: local)
+            guard !lacksLinkTargets(document, tx: tx) else { return .stop }
+            document.modified = local.modified
+            try tx.save(document)
+            tx.markReplica(doctype: doctype, name: name, replica, origin: origin)
+        case .delete:
+            guard let name = try localName() else { return .synced }  // nothing to delete, as `apply`
+            if tx.hasReplicaMark(doctype: doctype, name: name) { return .stop }
+            try tx.delete(doctype, name)
+            tx.markReplica(doctype: doctype, name: name, replica, origin: origin)
+        }
+        return .synced
+    }
+
+    /// Whether `document` links to a document of a known DocType that this transaction cannot
+    /// see: fetching it needs the network, so the record goes through `apply`.
+    func lacksLinkTargets(_ document: Document, tx: SiteTransaction) -> Bool {
+        site.linkTargets(of: document).contains { key in
+            site.schema[key.doctype] != nil && !tx.exists(key.doctype, key.name)
+        }
+    }
+
+    /// The Document Type Mappings the rows of `configuration` name, loaded once per reply;
+    /// one that fails to load is left out (its records go through `apply`, which reports why).
+    func loadMappings(_ configuration: ProducerConfiguration) -> [String: FieldMapping] {
+        var mappings: [String: FieldMapping] = [:]
+        for name in Set(configuration.rows.compactMap(\.mapping)) {
+            mappings[name] = try? FieldMapping(site: site, name: name)
+        }
+        return mappings
+    }
+}
