@@ -1,6 +1,5 @@
 import DocumentModel
 import EventLog
-import Foundation
 import Logging
 import SiteStreamJSON
 import SnapshotStore
@@ -14,9 +13,6 @@ struct Leveler {
     let logger: Logger
     var batchEntries = 4096
     var batchBytes = 16 << 20
-    /// Threads that parse and index a batch's created documents (the rest of the fold is
-    /// sequential: entries of one document depend on each other, and the store takes one batch).
-    var foldWorkers = min(4, ProcessInfo.processInfo.activeProcessorCount)
 
     /// The store key of the naming-series counters (`{"prefix": last value}`), folded from the
     /// `series` annotations of log entries. `__` DocTypes are never user DocTypes.
@@ -57,9 +53,9 @@ struct Leveler {
             let records = try batch.records()
             // One slot per document the batch touches, in first-touched order, with its state
             // after the batch. One hash of the key per entry. A Create is kept as its record:
-            // its payload is parsed only if a later entry of the batch needs the document;
-            // otherwise parsing and indexing happen below, on several threads, and the store
-            // gets the payload as it is (the live path stored exactly those bytes).
+            // its payload is parsed once, when a later entry of the batch needs the document
+            // or for its index terms below, and the store gets the payload as it is (the live
+            // path stored exactly those bytes).
             var slots: [DocumentKey: Int] = [:]
             var touched: [(key: DocumentKey, state: FoldState)] = []
             var seriesChanged = false
@@ -88,8 +84,7 @@ struct Leveler {
                     seriesChanged = true
                 }
             }
-            let schema = self.schema
-            var changes: [StoreChange] = try parallelMap(touched, workers: foldWorkers) { entry in
+            var changes: [StoreChange] = try touched.map { entry in
                 switch entry.state {
                 case .created(let record):
                     Self.storeChange(entry.key, try DocumentFold.fold(record, into: nil), bytes: record.payload, schema: schema)

@@ -1,27 +1,14 @@
 import DocumentModel
 import ERPFixtures
 import Foundation
-@testable import Site
+import Site
 import SiteStreamJSON
 import Testing
 
-/// The rebuild parses and indexes a batch's created documents on several threads; what it
-/// stores and indexes must be what the one-thread fold stored.
-@Suite struct ParallelFoldTests {
-    @Test func parallelMapKeepsOrderAndRethrowsTheFirstError() throws {
-        let items = Array(0..<5_000)
-        #expect(try parallelMap(items, workers: 4) { $0 * 2 } == items.map { $0 * 2 })
-        #expect(try parallelMap([1, 2, 3], workers: 4) { $0 + 1 } == [2, 3, 4])
-        struct Refused: Error, Equatable { let item: Int }
-        #expect(throws: Refused(item: 1_000)) {
-            try parallelMap(items, workers: 4) { item in
-                if item == 1_000 || item == 4_000 { throw Refused(item: item) }
-                return item
-            }
-        }
-    }
-
-    /// Enough documents in one batch for several fold threads, with Creates later updated,
+/// The rebuild folds a batch of log entries per store write, keeping Creates unparsed until
+/// needed; what it stores and indexes must be what the live path stored.
+@Suite struct RebuildBatchTests {
+    /// Many documents in one batch, with Creates later updated,
     /// deleted, or deleted and created again inside the same batch; then the store is deleted
     /// and rebuilt. Documents and index terms (link lookups, the delete check) must match.
     @Test func rebuildingManyDocumentsInOneBatchGivesTheLiveStore() async throws {
@@ -51,7 +38,7 @@ import Testing
         let invoice = try await site.write { tx in try tx.insert(Document(json: json)!) }
         site = try SiteFixture.rebuildExpectingSameDocuments(site, at: dir.url)
         defer { try? site.close() }
-        // The invoice's links were indexed by a fold thread: its customer cannot be deleted.
+        // The invoice's links were indexed by the rebuild: its customer cannot be deleted.
         let customer = invoice["customer"]!.stringValue!
         await #expect(throws: SiteError.self) { try await site.write { tx in try tx.delete("Customer", customer) } }
     }
