@@ -29,6 +29,15 @@ public struct DocType: Sendable {
     /// Positions in `fields` of the fields that hold data, excluding the standard columns a
     /// DocType may redeclare (ToDo's `owner`): the fields a diff compares.
     public private(set) var diffFieldIndices: [Int]
+    /// Positions in `fields` of the Link, Dynamic Link and table fields, in order: what link
+    /// checks and index terms walk for every document and row, without visiting the rest.
+    public private(set) var linkingFieldIndices: [Int]
+    /// Positions in `fields` of the data fields (not tables) with a non-empty default, in order.
+    public private(set) var defaultedFieldIndices: [Int]
+    /// Per field (parallel to `fields`): what validation needs, computed once.
+    private(set) var facts: [FieldFacts]
+    /// The facts of the fields validation looks at again after coercion, in field order.
+    private(set) var checkedFacts: [FieldFacts]
 
     /// Builds a DocType from fields. Throws for duplicate fieldnames, an empty name or an
     /// invalid naming rule.
@@ -64,6 +73,17 @@ public struct DocType: Sendable {
         }
         self.index = index
         self.diffFieldIndices = diffFields
+        self.linkingFieldIndices = fields.indices.filter {
+            let type = fields[$0].fieldtype
+            return type == .link || type == .dynamicLink || type.isTable
+        }
+        self.defaultedFieldIndices = fields.indices.filter {
+            let field = fields[$0]
+            return field.fieldtype.isData && !field.fieldtype.isTable && !(field.defaultValue ?? "").isEmpty
+        }
+        let facts = fields.map(FieldFacts.init)
+        self.facts = facts
+        self.checkedFacts = facts.filter(\.checkedAfterCoercion)
         self.namingRule = .hash
         self.namingRule = try NamingRule(autoname: autoname, namingRule: namingRuleName, doctype: self)
     }
@@ -71,6 +91,11 @@ public struct DocType: Sendable {
     /// The field named `fieldname`, layout fields included.
     public func field(named fieldname: String) -> DocField? {
         index[fieldname].map { fields[$0] }
+    }
+
+    /// The validation facts of the field named `fieldname`, layout fields included.
+    func facts(named fieldname: String) -> FieldFacts? {
+        index[fieldname].map { facts[$0] }
     }
 
     /// Fields that hold data (not layout), in order.

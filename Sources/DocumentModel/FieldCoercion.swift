@@ -11,9 +11,16 @@ public enum FieldCoercion {
     }
 
     public static func coerce(_ value: JSON, for field: DocField) -> Outcome {
+        let options = field.selectOptions
+        return coerce(value, for: field, selectOptions: options, selectRestricts: !options.allSatisfy(\.isEmpty))
+    }
+
+    /// `coerce(_:for:)` with the field's Select choices already split (`FieldFacts`), so a
+    /// validation pass splits no strings and builds no message unless a value is refused.
+    static func coerce(_ value: JSON, for field: DocField, selectOptions: [String], selectRestricts: Bool) -> Outcome {
         if case .null = value { return .value(.null) }
         let type = field.fieldtype
-        let label = "'\(field.fieldname)' (\(type.rawValue))"
+        var label: String { "'\(field.fieldname)' (\(type.rawValue))" }
         switch type {
         case .int:
             switch value {
@@ -108,13 +115,15 @@ public enum FieldCoercion {
                 return .invalid(.wrongType, "\(label) needs text, found \(value.briefDescription)")
             }
             if type == .select, !text.isEmpty {
-                let options = field.selectOptions
-                if !options.allSatisfy(\.isEmpty), !options.contains(text) {
+                let options = selectOptions
+                if selectRestricts, !options.contains(text) {
                     let shown = options.filter { !$0.isEmpty }.map { "\"\($0)\"" }.joined(separator: ", ")
                     return .invalid(.invalidOption, "\(label): \"\(text)\" is not one of the options \(shown)")
                 }
             }
-            if let length = field.length, length > 0, text.count > length {
+            // `utf8.count` is O(1) and never below the Character count: only a long text pays
+            // for counting Characters.
+            if let length = field.length, length > 0, text.utf8.count > length, text.count > length {
                 return .invalid(.tooLong, "\(label) allows \(length) characters, found \(text.count)")
             }
             if case .string = value { return .value(value) }

@@ -44,36 +44,48 @@ extension Schema {
     /// Coerces one document or row; `table`/`row` say where a row sits in its parent.
     private func coerce(_ input: JSONObject, doctype: DocType, table: String?, row: Int?,
                         issues: inout [ValidationIssue]) -> JSONObject {
+        var lookup = FieldLookup()
+        return coerce(input, doctype: doctype, table: table, row: row, lookup: &lookup, issues: &issues)
+    }
+
+    /// `lookup` carries the field facts found for the previous row of the same table.
+    private func coerce(_ input: JSONObject, doctype: DocType, table: String?, row: Int?,
+                        lookup: inout FieldLookup, issues: inout [ValidationIssue]) -> JSONObject {
         var object = input
+        let values = input.values
         for (position, key) in input.keys.enumerated() {
-            let value = input.values[position]
-            guard let field = doctype.field(named: key) else {
+            let value = values[position]
+            guard let facts = lookup.facts(of: key, at: position, in: doctype) else {
                 if StandardColumns.isStandard(key) { continue }
                 issues.append(ValidationIssue(.unknownField, doctype: doctype.name, field: key, table: table, row: row,
                                               message: "\(doctype.name) has no field '\(key)'"))
                 continue
             }
-            if field.fieldtype.isLayout {
+            if facts.isLayout {
                 issues.append(ValidationIssue(.layoutField, doctype: doctype.name, field: key, table: table, row: row,
-                                              message: "'\(key)' is a \(field.fieldtype.rawValue), which holds no value"))
+                                              message: "'\(key)' is a \(facts.field.fieldtype.rawValue), which holds no value"))
                 continue
             }
-            switch FieldCoercion.coerce(value, for: field) {
+            switch FieldCoercion.coerce(value, for: facts.field, selectOptions: facts.selectOptions, selectRestricts: facts.selectRestricts) {
             case .invalid(let code, let message):
                 issues.append(ValidationIssue(code, doctype: doctype.name, field: key, table: table, row: row, message: message))
             case .value(let coerced):
-                var coerced = coerced
-                if field.fieldtype.isTable, case .array(let rows) = coerced {
-                    coerced = .array(coerceRows(rows, field: field, parentObject: input, parentType: doctype, issues: &issues))
+                if facts.isTable, case .array(let rows) = coerced {
+                    // Rows always come back rewritten (parent columns); storing them is cheaper
+                    // than comparing every row with the input to find out.
+                    object[key] = .array(coerceRows(rows, facts: facts, parentObject: input, parentType: doctype, issues: &issues))
+                    continue
                 }
-                if field.nonNegative, let n = coerced.doubleValue, n < 0 {
+                if facts.field.nonNegative, let n = coerced.doubleValue, n < 0 {
                     issues.append(ValidationIssue(.negativeValue, doctype: doctype.name, field: key, table: table, row: row,
                                                   message: "'\(key)' may not be negative, found \(n)"))
                 }
                 if coerced != value { object[key] = coerced }
             }
         }
-        for field in doctype.fields where field.fieldtype.isData {
+        // Only mandatory fields and links need a second look (`DocType.checkedFacts`).
+        for facts in doctype.checkedFacts {
+            let field = facts.field
             let value = object[field.fieldname]
             if field.reqd, field.fieldtype != .check {
                 let missing: Bool
@@ -91,7 +103,7 @@ extension Schema {
                 }
             }
             guard case .string(let text)? = value, !text.isEmpty else { continue }
-            if field.fieldtype == .link, let target = field.targetDocType {
+            if field.fieldtype == .link, let target = facts.target {
                 if target == "DocType" {
                     if !contains(text) {
                         issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: field.fieldname, table: table, row: row,
@@ -102,7 +114,7 @@ extension Schema {
                                                   message: "'\(field.fieldname)' links to DocType '\(target)', which this site does not have; install it or leave the field empty"))
                 }
             } else if field.fieldtype == .dynamicLink {
-                let sibling = field.options?.trimmingWhitespace() ?? ""
+                let sibling = facts.dynamicSibling
                 let target = object[sibling]?.stringValue ?? ""
                 if target.isEmpty {
                     issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: field.fieldname, table: table, row: row,
@@ -116,17 +128,18 @@ extension Schema {
         return object
     }
 
-    private func coerceRows(_ rows: [JSON], field: DocField, parentObject: JSONObject, parentType: DocType,
+    private func coerceRows(_ rows: [JSON], facts: FieldFacts, parentObject: JSONObject, parentType: DocType,
                             issues: inout [ValidationIssue]) -> [JSON] {
-        let table = field.fieldname
-        guard let childName = field.targetDocType, let child = self[childName] else {
+        let table = facts.field.fieldname
+        guard let childName = facts.target, let child = self[childName] else {
             if !rows.isEmpty {
                 issues.append(ValidationIssue(.invalidRow, doctype: parentType.name, field: table,
-                                              message: "table '\(table)' holds rows of '\(field.targetDocType ?? "?")', which is not installed on this site"))
+                                              message: "table '\(table)' holds rows of '\(facts.target ?? "?")', which is not installed on this site"))
             }
             return rows
         }
         let parentName = parentObject["name"]?.stringValue
+        var lookup = FieldLookup()
         var out: [JSON] = []
         out.reserveCapacity(rows.count)
         for (i, item) in rows.enumerated() {
@@ -140,7 +153,7 @@ extension Schema {
                 issues.append(ValidationIssue(.invalidRow, doctype: childName, field: "doctype", table: table, row: position,
                                               message: "row of '\(table)' says doctype '\(declared)'; the table holds '\(childName)'"))
             }
-            var coerced = coerce(row, doctype: child, table: table, row: position, issues: &issues)
+            var coerced = coerce(row, doctype: child, table: table, row: position, lookup: &lookup, issues: &issues)
             if coerced["doctype"]?.stringValue != childName { coerced["doctype"] = .string(childName) }
             if let parentName, coerced["parent"]?.stringValue != parentName { coerced["parent"] = .string(parentName) }
             if coerced["parenttype"]?.stringValue != parentType.name { coerced["parenttype"] = .string(parentType.name) }
@@ -149,5 +162,27 @@ extension Schema {
             out.append(.object(coerced))
         }
         return out
+    }
+}
+
+/// Finds the field facts of a document's keys. The rows of one table nearly always list their
+/// keys in the same order, so the facts found for a key at a position are remembered and reused
+/// when the next row has the same key there: a string comparison (usually of identical or
+/// small strings) instead of hashing the key.
+struct FieldLookup {
+    private var keys: [String] = []
+    private var found: [FieldFacts?] = []
+
+    mutating func facts(of key: String, at position: Int, in doctype: DocType) -> FieldFacts? {
+        if position < keys.count, keys[position] == key { return found[position] }
+        let facts = doctype.facts(named: key)
+        if position < keys.count {
+            keys[position] = key
+            found[position] = facts
+        } else if position == keys.count {
+            keys.append(key)
+            found.append(facts)
+        }
+        return facts
     }
 }

@@ -13,9 +13,11 @@ enum IndexTerms {
     static func linkValue(doctype: String, name: String) -> String { "\(doctype)\u{0}\(name)" }
     static func remoteValue(site: String, docname: String) -> String { "\(site)\u{0}\(docname)" }
 
-    static func terms(for document: Document, doctype: DocType, schema: Schema) -> [IndexTerm] {
+    /// `links`: the document's `links(of:…)` when the caller has them already (the lifecycle
+    /// checks them just before), so rows are walked once per write.
+    static func terms(for document: Document, doctype: DocType, schema: Schema, links: [Link]? = nil) -> [IndexTerm] {
         var terms: [IndexTerm] = []
-        collectLinks(document.object, doctype: doctype, schema: schema, into: &terms)
+        collectLinks(links ?? self.links(of: document.object, doctype: doctype, schema: schema), into: &terms)
         for field in doctype.fields where field.unique {
             if let text = scalarText(document.object[field.fieldname]), !text.isEmpty {
                 terms.append(IndexTerm(index: uniqueIndex(doctype: doctype.name, field: field.fieldname), value: text))
@@ -48,7 +50,8 @@ enum IndexTerms {
     }
 
     private static func collect(_ object: JSONObject, doctype: DocType, schema: Schema, table: String?, into found: inout [Link]) {
-        for field in doctype.fields {
+        for position in doctype.linkingFieldIndices {
+            let field = doctype.fields[position]
             switch field.fieldtype {
             case .link:
                 guard let target = field.options, !target.isEmpty, target != "DocType",
@@ -70,9 +73,9 @@ enum IndexTerms {
         }
     }
 
-    private static func collectLinks(_ object: JSONObject, doctype: DocType, schema: Schema, into terms: inout [IndexTerm]) {
+    private static func collectLinks(_ links: [Link], into terms: inout [IndexTerm]) {
         var seen = Set<String>()
-        for link in links(of: object, doctype: doctype, schema: schema) {
+        for link in links {
             let value = linkValue(doctype: link.doctype, name: link.name)
             if seen.insert(value).inserted {
                 terms.append(IndexTerm(index: linkTo, value: value))

@@ -51,24 +51,32 @@ struct Leveler {
             let batch = try log.read(after: cursor, maxEntries: batchEntries, maxBytes: batchBytes)
             guard batch.count > 0 else { break }
             let records = try batch.records()
-            var states: [DocumentKey: Document?] = [:]
-            // A document whose last entry in the batch is a Create is stored as that entry's
-            // payload: the live path stored exactly those bytes, so no re-serialization.
-            var created: [DocumentKey: [UInt8]] = [:]
-            var order: [DocumentKey] = []
+            // One slot per document the batch touches, in first-touched order, with its state
+            // after the batch. One hash of the key per entry. A Create is kept as its record:
+            // its payload is parsed once, when a later entry of the batch needs the document
+            // or for its index terms below, and the store gets the payload as it is (the live
+            // path stored exactly those bytes).
+            var slots: [DocumentKey: Int] = [:]
+            var touched: [(key: DocumentKey, state: FoldState)] = []
             var seriesChanged = false
             var replication = ReplicationFold(store: store)
+            var count = 0
+            slots.reserveCapacity(records.count)
+            touched.reserveCapacity(records.count)
             for record in records where record.sequence > from {
+                count += 1
                 let key = DocumentKey(doctype: record.doctype, name: record.docname)
-                let current: Document?
-                if let state = states[key] {
-                    current = state
-                } else {
-                    current = record.updateType == .create ? nil : try storedDocument(key)
-                    order.append(key)
+                let slot = Self.slot(of: key, in: &slots, next: touched.count)
+                if slot == touched.count {
+                    let before = record.updateType == .create ? nil : try storedDocument(key)
+                    touched.append((key, .document(before)))
                 }
-                states[key] = .some(try DocumentFold.fold(record, into: current))
-                created[key] = record.updateType == .create ? record.payload : nil
+                if record.updateType == .create {
+                    touched[slot].state = .created(record)
+                } else {
+                    let current = try touched[slot].state.document()
+                    touched[slot].state = .document(try DocumentFold.fold(record, into: current))
+                }
                 let annotations = record.annotations.isEmpty ? EntryAnnotations() : try EntryAnnotations(decoding: record.annotations)
                 try replication.fold(doctype: record.doctype, origin: record.origin, annotations)
                 for (prefix, value) in annotations.series where value > series[prefix] ?? 0 {
@@ -76,8 +84,13 @@ struct Leveler {
                     seriesChanged = true
                 }
             }
-            var changes: [StoreChange] = order.map { key in
-                Self.storeChange(key, states[key]!, bytes: created[key], schema: schema)
+            var changes: [StoreChange] = try touched.map { entry in
+                switch entry.state {
+                case .created(let record):
+                    Self.storeChange(entry.key, try DocumentFold.fold(record, into: nil), bytes: record.payload, schema: schema)
+                case .document(let document):
+                    Self.storeChange(entry.key, document, schema: schema)
+                }
             }
             changes += replication.changes()
             if seriesChanged {
@@ -85,11 +98,18 @@ struct Leveler {
             }
             if let through = records.last?.sequence, through > from {
                 try store.apply(changes, throughSequence: through)
-                folded += records.filter { $0.sequence > from }.count
+                folded += count
             }
             cursor = batch.next
         }
         return folded
+    }
+
+    /// The slot of `key`, given `next` (a new slot's number) when the key is new: the
+    /// dictionary's defaulting accessor looks the key up and inserts it in one hash.
+    static func slot(of key: DocumentKey, in slots: inout [DocumentKey: Int], next: Int) -> Int {
+        func read(_ value: inout Int) -> Int { value }
+        return read(&slots[key, default: next])
     }
 
     func storedDocument(_ key: DocumentKey) throws -> Document? {
@@ -103,5 +123,19 @@ struct Leveler {
         guard let document else { return .delete(key) }
         let terms = schema[key.doctype].map { IndexTerms.terms(for: document, doctype: $0, schema: schema) } ?? []
         return .put(key, document: bytes ?? document.json.serialized(), terms: terms)
+    }
+}
+
+/// A document's state while a batch is folded: as a document (nil: deleted), or still as the
+/// Create record that made it, not yet parsed.
+enum FoldState: Sendable {
+    case document(Document?)
+    case created(LogRecord)
+
+    func document() throws -> Document? {
+        switch self {
+        case .document(let document): document
+        case .created(let record): try DocumentFold.fold(record, into: nil)
+        }
     }
 }

@@ -5,11 +5,14 @@ import SnapshotStore
 extension SiteTransaction {
     /// Every Link and Dynamic Link value (rows included) must name an existing document; a Link
     /// to `DocType` must name an installed DocType.
-    func checkLinks(_ document: Document, doctype: DocType) throws {
+    /// Returns the links it checked, for the document's index terms.
+    @discardableResult
+    func checkLinks(_ document: Document, doctype: DocType) throws -> [IndexTerms.Link] {
         var missing: [String] = []
         // Rows often link to the same documents (an item group, a warehouse): look each up once.
         var found = Set<DocumentKey>()
-        for link in IndexTerms.links(of: document.object, doctype: doctype, schema: schema) {
+        let links = IndexTerms.links(of: document.object, doctype: doctype, schema: schema)
+        for link in links {
             let key = DocumentKey(doctype: link.doctype, name: link.name)
             if found.contains(key) { continue }
             if schema[link.doctype] == nil {
@@ -29,6 +32,7 @@ extension SiteTransaction {
             throw SiteError(.linkValidation, "\(doctype.name) \(document.name ?? ""): " + missing.joined(separator: "; "),
                             doctype: doctype.name, docname: document.name)
         }
+        return links
     }
 
     /// A `unique` field's value may belong to one document of the DocType only.

@@ -54,11 +54,11 @@ extension SiteTransaction {
             try assignNames(&document, doctype: doctype)
         }
         document = try validated(document, previous: nil, doctype: doctype)
-        try checkLinks(document, doctype: doctype)
+        let links = try checkLinks(document, doctype: doctype)
         try checkUnique(document, doctype: doctype)
 
         let key = DocumentKey(doctype: doctype.name, name: name)
-        record(key, .present(document))
+        record(key, .present(document), links: links)
         appendCreate(key, document)
 
         try controller?.afterInsert(document, in: self)
@@ -74,7 +74,7 @@ extension SiteTransaction {
     func applyDefaults(_ document: inout Document, doctype: DocType, newRowsOnly: Bool = false) {
         if !newRowsOnly { applyDefaults(&document.object, doctype: doctype) }
         for table in doctype.tableFields {
-            guard let child = schema.childDocType(of: table), child.fields.contains(where: { $0.defaultValue?.isEmpty == false }),
+            guard let child = schema.childDocType(of: table), !child.defaultedFieldIndices.isEmpty,
                   case .array(var rows)? = document.object[table.fieldname] else { continue }
             var changed = false
             for i in rows.indices {
@@ -93,7 +93,8 @@ extension SiteTransaction {
     @discardableResult
     private func applyDefaults(_ object: inout JSONObject, doctype: DocType) -> Bool {
         var changed = false
-        for field in doctype.fields where field.fieldtype.isData && !field.fieldtype.isTable {
+        for position in doctype.defaultedFieldIndices {
+            let field = doctype.fields[position]
             guard let text = field.defaultValue, !text.isEmpty else { continue }
             if let present = object[field.fieldname], !present.isNull { continue }
             let value: JSON

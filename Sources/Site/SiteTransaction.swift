@@ -106,10 +106,10 @@ public final class SiteTransaction {
     // MARK: Recording changes
 
     /// The index terms of `document`, the pending version of `key`.
-    func terms(of key: DocumentKey, _ document: Document) -> [IndexTerm] {
+    func terms(of key: DocumentKey, _ document: Document, links: [IndexTerms.Link]? = nil) -> [IndexTerm] {
         if let cached = pendingTerms[key] { return cached }
         guard let doctype = schema[key.doctype] else { return [] }
-        return IndexTerms.terms(for: document, doctype: doctype, schema: schema)
+        return IndexTerms.terms(for: document, doctype: doctype, schema: schema, links: links)
     }
 
     /// The store change for a pending key, reusing the bytes and terms already made for it.
@@ -122,7 +122,8 @@ public final class SiteTransaction {
         }
     }
 
-    func record(_ key: DocumentKey, _ state: Pending) {
+    /// `links`: the new version's links when the caller checked them already.
+    func record(_ key: DocumentKey, _ state: Pending, links: [IndexTerms.Link]? = nil) {
         if pending[key] == nil { touched.append(key) }
         pending[key] = state
         pendingBytes[key] = nil
@@ -130,7 +131,7 @@ public final class SiteTransaction {
             for term in old { pendingByTerm?[term]?.remove(key) }
         }
         if case .present(let document) = state {
-            let terms = self.terms(of: key, document)
+            let terms = self.terms(of: key, document, links: links)
             pendingTerms[key] = terms
             if pendingByTerm != nil {
                 for term in terms { pendingByTerm?[term, default: []].insert(key) }

@@ -67,6 +67,27 @@ import Testing
         #expect(issue?.description == "Test Invoice Item, items row 2, field 'colour': Test Invoice Item has no field 'colour'")
     }
 
+    /// Validation remembers the fields found for one row's keys and reuses them for the next
+    /// row when the keys sit at the same places; rows whose keys differ or move must still get
+    /// each key's own field.
+    @Test func rowsWithKeysInDifferentOrdersAreEachCoercedByTheirOwnFields() throws {
+        var d = invoice()
+        d["items"] = [
+            ["name": "r1", "item_code": "W", "qty": "2", "delivered": "true"],
+            ["name": "r2", "qty": "3", "item_code": "W", "delivered": "0"],
+            ["name": "r3", "delivered": 1, "qty": 4, "item_code": 7],
+        ]
+        let rows = try schema.validate(d).rows(of: "items")
+        #expect(rows.map { $0["qty"] } == [.double(2), .double(3), .double(4)])
+        #expect(rows.map { $0["delivered"] } == [.int(1), .int(0), .int(1)])
+        #expect(rows.map { $0["item_code"] } == ["W", "W", "7"])
+
+        d["items"] = [["name": "r1", "qty": 1, "item_code": "W"], ["name": "r2", "colour": "red", "item_code": "W"]]
+        let error = #expect(throws: ValidationError.self) { try schema.validate(d) }
+        #expect(error?.issues.map(\.field) == ["colour"])
+        #expect(error?.issues.first?.row == 2)
+    }
+
     @Test func collectsSeveralProblemsAtOnce() {
         var d = invoice(["count": "twelve", "posting_date": "2026-02-30", "status": "Lost", "grand_total": -5, "section_items": 1])
         d["customer"] = nil

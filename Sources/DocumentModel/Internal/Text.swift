@@ -3,10 +3,21 @@ import SiteStreamJSON
 extension String {
     /// The string without leading and trailing spaces, tabs and line breaks (no Foundation).
     func trimmingWhitespace() -> String {
+        // Fast path, same result: when neither end is a space, tab or line break byte, no end
+        // Character can equal one of them, so the string is returned as it is (no grapheme walk,
+        // no copy). Validation calls this for most values of every write.
+        if let first = utf8.first, let last = utf8.last, !Self.isSpaceByte(first), !Self.isSpaceByte(last) {
+            return self
+        }
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
         let last = lastIndex(where: { !isSpace($0) })!
         return String(self[first...last])
+    }
+
+    @inline(__always)
+    static func isSpaceByte(_ b: UInt8) -> Bool {
+        b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D
     }
 }
 

@@ -1,0 +1,36 @@
+import SiteStreamJSON
+
+/// What validating a value of one field needs, worked out once when the DocType is built
+/// instead of for every value of every write: the Select choices (split and trimmed), the
+/// target of a Link or Table, the sibling naming a Dynamic Link's DocType.
+///
+/// A class so that looking one up costs a single reference, not a copy of the `DocField` and
+/// its strings. Immutable, hence `Sendable`.
+final class FieldFacts: Sendable {
+    let field: DocField
+    let isLayout: Bool
+    let isTable: Bool
+    /// `field.targetDocType`.
+    let target: String?
+    /// `field.selectOptions`, and whether any of them is non-empty (a Select with only empty
+    /// choices takes any value).
+    let selectOptions: [String]
+    let selectRestricts: Bool
+    /// A Dynamic Link's sibling field (its `options`, trimmed).
+    let dynamicSibling: String
+    /// Whether the value needs a look after coercion: mandatory, or a Link / Dynamic Link whose
+    /// target DocType must be installed.
+    let checkedAfterCoercion: Bool
+
+    init(_ field: DocField) {
+        self.field = field
+        isLayout = field.fieldtype.isLayout
+        isTable = field.fieldtype.isTable
+        target = field.targetDocType
+        selectOptions = field.selectOptions
+        selectRestricts = !selectOptions.allSatisfy(\.isEmpty)
+        dynamicSibling = field.options?.trimmingWhitespace() ?? ""
+        checkedAfterCoercion = !isLayout && ((field.reqd && field.fieldtype != .check)
+            || (field.fieldtype == .link && target != nil) || field.fieldtype == .dynamicLink)
+    }
+}
