@@ -14,6 +14,20 @@ public enum ConsumerOperations {
         return client
     }
 
+    /// Every subscription's status; with `lag`, each producer that has a URL and key is asked
+    /// for the lag per DocType (`producer list` without, `producer status` with).
+    public static func statuses(_ consumer: StreamConsumer, lag: Bool) async throws -> [StreamConsumer.ProducerStatus] {
+        var result: [StreamConsumer.ProducerStatus] = []
+        for configuration in try consumer.producers() {
+            if lag, let client = try? client(consumer, producer: configuration.name) {
+                result.append(try await consumer.status(producer: configuration.name, client: client))
+            } else {
+                result.append(try consumer.status(producer: configuration.name))
+            }
+        }
+        return result
+    }
+
     /// Replays the parked documents of the Event Sync Log entries `ids` (or, with `failed`,
     /// every parked document), producer by producer. Returns a report per producer tried;
     /// empty when no entry matched.

@@ -23,18 +23,7 @@ extension SiteServer {
             try Self.requireAdministrator(context, "see this site's subscriptions")
             let query = try request.uri.query.map { try FormEncoding.decode(Substring($0)) } ?? []
             let withLag = query.last { $0.0 == "lag" }?.1 == "1"
-            let statuses = try await Self.streaming {
-                var result: [StreamConsumer.ProducerStatus] = []
-                for configuration in try consumer.producers() {
-                    if withLag, let document = try consumer.site.get(SystemDocTypes.eventProducer, configuration.name),
-                       let client = HTTPProducerClient(eventProducer: document.object) {
-                        result.append(try await consumer.status(producer: configuration.name, client: client))
-                    } else {
-                        result.append(try consumer.status(producer: configuration.name))
-                    }
-                }
-                return result
-            }
+            let statuses = try await Self.streaming { try await ConsumerOperations.statuses(consumer, lag: withLag) }
             return JSONReply.message(.array(statuses.map(\.json)))
         }
 

@@ -16,12 +16,13 @@ enum StreamSession {
         ServerFile.live(try options.layout()).map(RemoteDocumentClient.init(server:))
     }
 
-    /// This site's subscriptions: from its server (`lag`: with each producer's lag), or from
-    /// `local` on the site opened here.
-    static func subscriptions(_ options: SiteOptions, lag: Bool,
-                              local: (Site) async throws -> [StreamConsumer.ProducerStatus]) async throws -> [StreamConsumer.ProducerStatus] {
+    /// This site's subscriptions (`lag`: with each producer's lag), from its server or from the
+    /// site opened here.
+    static func subscriptions(_ options: SiteOptions, lag: Bool) async throws -> [StreamConsumer.ProducerStatus] {
         if let server = try server(options) { return try await server.subscriptions(lag: lag) }
-        return try await withSite(options, local)
+        return try await withSite(options) { site in
+            try await ConsumerOperations.statuses(StreamConsumer(site: site, logger: CLILogging.logger()), lag: lag)
+        }
     }
 
     static func withSite<T: Sendable>(_ options: SiteOptions, _ body: (Site) async throws -> T) async throws -> T {
@@ -158,19 +159,7 @@ struct ProducerCommand: AsyncParsableCommand {
     }
 
     static func showStatus(_ options: SiteOptions) async throws {
-        let statuses = try await StreamSession.subscriptions(options, lag: true) { site in
-            let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
-            var result: [StreamConsumer.ProducerStatus] = []
-            for configuration in try consumer.producers() {
-                guard let document = try site.get("Event Producer", configuration.name),
-                      let client = HTTPProducerClient(eventProducer: document.object) else {
-                    result.append(try consumer.status(producer: configuration.name))
-                    continue
-                }
-                result.append(try await consumer.status(producer: configuration.name, client: client))
-            }
-            return result
-        }
+        let statuses = try await StreamSession.subscriptions(options, lag: true)
         if options.json {
             Output.printJSON(.array(statuses.map(\.json)))
             return
@@ -199,10 +188,7 @@ struct ProducerCommand: AsyncParsableCommand {
     }
 
     static func show(_ options: SiteOptions) async throws {
-        let statuses = try await StreamSession.subscriptions(options, lag: false) { site in
-            let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
-            return try consumer.producers().map { try consumer.status(producer: $0.name) }
-        }
+        let statuses = try await StreamSession.subscriptions(options, lag: false)
         if options.json {
             Output.printJSON(.array(statuses.map(\.json)))
             return
@@ -382,10 +368,7 @@ struct PullCommand: AsyncParsableCommand {
             let consumer = StreamConsumer(site: site, logger: CLILogging.logger())
             var reports: [(String, StreamConsumer.PullReport)] = []
             for configuration in try consumer.producers() where producer == nil || configuration.isNamed(producer!) {
-                guard let document = try site.get("Event Producer", configuration.name),
-                      let client = HTTPProducerClient(eventProducer: document.object) else {
-                    throw CLIError("the Event Producer \(configuration.name) has no URL or credentials")
-                }
+                let client = try ConsumerOperations.client(consumer, producer: configuration.name)
                 let name = configuration.name
                 // Counted from the first record this pull sees, so the rate and ETA are this pull's.
                 let first = Mutex<UInt64?>(nil)
