@@ -28,8 +28,7 @@ extension SiteServer {
 
         router.get("/api/stream/updates") { request, context in
             let user = try context.requireUser()
-            let query = try request.uri.query.map { try FormEncoding.decode(Substring($0)) } ?? []
-            func value(_ key: String) -> String? { query.last { $0.0 == key }?.1 }
+            let value = try Self.queryValues(request)
             let after = try Self.cursor(value("after"))
             let maxEntries = try Self.bounded(value("max_entries"), name: "max_entries", default: 1_000, max: 100_000)
             let maxBytes = try Self.bounded(value("max_bytes"), name: "max_bytes", default: 4 << 20, max: 64 << 20)
@@ -54,8 +53,7 @@ extension SiteServer {
 
         router.get("/api/stream/status") { request, context in
             let user = try context.requireUser()
-            let query = try request.uri.query.map { try FormEncoding.decode(Substring($0)) } ?? []
-            func value(_ key: String) -> String? { query.last { $0.0 == key }?.1 }
+            let value = try Self.queryValues(request)
             // With `consumer`: that consumer's lag from `after` (its watermark), for its `producer status`.
             if let consumer = value("consumer"), !consumer.isEmpty {
                 let after = try Self.cursor(value("after"))
@@ -67,8 +65,7 @@ extension SiteServer {
 
         router.get("/api/stream/backfill") { request, context in
             let user = try context.requireUser()
-            let query = try request.uri.query.map { try FormEncoding.decode(Substring($0)) } ?? []
-            func value(_ key: String) -> String? { query.last { $0.0 == key }?.1 }
+            let value = try Self.queryValues(request)
             guard let consumer = value("consumer"), !consumer.isEmpty, let doctype = value("doctype"), !doctype.isEmpty else {
                 throw BackendError.malformed(message: "a backfill page needs consumer= and doctype=")
             }
@@ -97,6 +94,12 @@ extension SiteServer {
             endpoints.notify(producerID)
             return JSONReply.message("ok")
         }
+    }
+
+    /// The request's query as a lookup: the last value given for a name (nil when absent).
+    static func queryValues(_ request: Request) throws -> (String) -> String? {
+        let query = try request.uri.query.map { try FormEncoding.decode(Substring($0)) } ?? []
+        return { key in query.last { $0.0 == key }?.1 }
     }
 
     static func streaming<T>(_ body: () async throws -> T) async throws -> T {

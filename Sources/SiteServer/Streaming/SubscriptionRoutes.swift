@@ -21,16 +21,14 @@ extension SiteServer {
 
         router.get("/api/stream/subscriptions") { request, context in
             try Self.requireAdministrator(context, "see this site's subscriptions")
-            let query = try request.uri.query.map { try FormEncoding.decode(Substring($0)) } ?? []
-            let withLag = query.last { $0.0 == "lag" }?.1 == "1"
+            let withLag = try Self.queryValues(request)("lag") == "1"
             let statuses = try await Self.streaming { try await ConsumerOperations.statuses(consumer, lag: withLag) }
             return JSONReply.message(.array(statuses.map(\.json)))
         }
 
         router.post("/api/stream/pull") { request, context in
             try Self.requireAdministrator(context, "start pulls")
-            let query = try request.uri.query.map { try FormEncoding.decode(Substring($0)) } ?? []
-            let only: String? = query.last { $0.0 == "producer" }.flatMap { $0.1.isEmpty ? nil : $0.1 }
+            let only = try Self.queryValues(request)("producer").flatMap { $0.isEmpty ? nil : $0 }
             let reports = try await Self.streaming { try await endpoints.pullNow(only) }
             return JSONReply.message(.array(reports.map { name, report in
                 ["producer": .string(name), "batches": .int(Int64(report.batches)), "received": .int(Int64(report.received)),
@@ -46,8 +44,8 @@ extension SiteServer {
 
         router.get("/api/stream/sync-log") { request, context in
             try Self.requireAdministrator(context, "read the Event Sync Log")
-            let query = try request.uri.query.map { try FormEncoding.decode(Substring($0)) } ?? []
-            func value(_ key: String) -> String? { query.last { $0.0 == key }.flatMap { $0.1.isEmpty ? nil : $0.1 } }
+            let given = try Self.queryValues(request)
+            func value(_ key: String) -> String? { given(key).flatMap { $0.isEmpty ? nil : $0 } }
             var status: SyncLogEntry.Status?
             if let text = value("status") {
                 guard let parsed = SyncLogEntry.Status(rawValue: text.capitalized) else {
