@@ -17,6 +17,8 @@ final class InMemoryBackend: SiteBackend {
         var credentials: [String: (APISecretHash, SiteUser)] = [:]
         /// Document reads answered through `ImmediateDocumentReads` (the direct path).
         var immediateReads = 0
+        /// Keys checked through `ImmediateDocumentReads` (requests taken before the router).
+        var immediateAuthentications = 0
     }
 
     /// DocTypes and their mandatory fields.
@@ -33,6 +35,7 @@ final class InMemoryBackend: SiteBackend {
     var writes: [String] { state.withLock { $0.writes } }
 
     var immediateReads: Int { state.withLock { $0.immediateReads } }
+    var immediateAuthentications: Int { state.withLock { $0.immediateAuthentications } }
 
     func documentCount(_ doctype: String) -> Int { state.withLock { $0.documents[doctype]?.count ?? 0 } }
 
@@ -199,7 +202,11 @@ enum ValueCheck {
 /// The direct read path over the same documents and keys; "Broken" fails as `get` does.
 extension InMemoryBackend: ImmediateDocumentReads {
     func authenticateImmediately(apiKey: String, apiSecret: String) throws -> SiteUser? {
-        CredentialCheck.user(of: state.withLock { $0.credentials[apiKey] }.map { (hash: $0.0, user: $0.1) }, ifSecret: apiSecret)
+        let found = state.withLock { state in
+            state.immediateAuthentications += 1
+            return state.credentials[apiKey].map { (hash: $0.0, user: $0.1) }
+        }
+        return CredentialCheck.user(of: found, ifSecret: apiSecret)
     }
 
     func documentJSONTextImmediately(doctype: String, name: String, user: SiteUser) throws -> [UInt8]? {
