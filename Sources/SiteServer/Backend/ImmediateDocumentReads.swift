@@ -1,6 +1,7 @@
 /// A backend that can check an API key and read one document's JSON text without
 /// suspending: what the server needs to answer `GET /api/resource/{doctype}/{name}` on the
-/// connection's event loop (`DirectRouteHandler`), without a trip through the router.
+/// connection's event loop, and to check the key of a `POST /api/resource/{doctype}` before
+/// starting its insert (`DirectRouteHandler`), without a trip through the router.
 ///
 /// Both calls give the plain success answer or `nil`: an unknown or wrong key, an unknown
 /// DocType or document, a DocType whose documents must be redacted, anything the ordinary
