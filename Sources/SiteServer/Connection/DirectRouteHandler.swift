@@ -36,6 +36,8 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var unflushed = false
     /// A reply asked to close the connection has been written here.
     private var closing = false
+    /// The connection has closed: an insert finishing now has no one to answer.
+    private var inactive = false
 
     init(reader: DirectDocumentReader?, inserter: DirectDocumentInsert?) {
         self.reader = reader
@@ -91,6 +93,8 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         done.completeWithTask { await inserter.perform(work) }
         done.futureResult.assumeIsolated().whenSuccess { reply in
             self.inserting = false
+            // The insert stands (logged and counted); the client that asked has gone.
+            guard !self.inactive else { return }
             self.write(reply, closing: DirectDocumentReader.asksToClose(head), context: context)
             self.resume(context: context)
         }
@@ -116,6 +120,12 @@ final class DirectRouteHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if !inserting, held != nil { releaseHeld(context: context) }
         flushIfNeeded(context: context)
         context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inactive = true
+        waiting.removeAll()
+        context.fireChannelInactive()
     }
 
     func read(context: ChannelHandlerContext) {
