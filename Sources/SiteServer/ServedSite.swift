@@ -49,8 +49,11 @@ public final class ServedSite: Sendable {
         })
         // Saving an Event Producer registers with it and starts its pull loop.
         let registering = EventProducerBackend(inner: backend, consumer: consumer) { [weak self] in try self?.startPullLoops() }
-        return SiteServer(backend: registering, configuration: configuration, logger: httpLogger ?? logger, streaming: endpoints,
-                          metrics: metrics)
+        var server = SiteServer(backend: registering, configuration: configuration, logger: httpLogger ?? logger, streaming: endpoints,
+                                metrics: metrics)
+        // Document reads are the site's own: the registering wrapper changes only writes.
+        server.directReads = backend
+        return server
     }
 
     /// Starts a pull loop for every subscribed producer that has none yet (call again after a

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// The HTTP server of one site: Frappe's REST and method APIs over a `SiteBackend`.
@@ -16,6 +17,11 @@ public struct SiteServer: Sendable {
     public var streaming: StreamEndpoints?
     /// The site's figures; with them the server counts requests and serves `GET /metrics`.
     public var metrics: SiteMetrics?
+    /// What lets the server answer `GET /api/resource/{doctype}/{name}` on the event loop and
+    /// start `POST /api/resource/{doctype}` inserts before the router (`DirectRouteHandler`);
+    /// `nil` sends every request through the router. By default the backend itself, when it
+    /// can check keys and read without suspending.
+    public var directReads: (any ImmediateDocumentReads)?
 
     public init(backend: any SiteBackend, configuration: SiteServerConfiguration = .init(), logger: Logger,
                 streaming: StreamEndpoints? = nil, metrics: SiteMetrics? = nil) {
@@ -24,14 +30,19 @@ public struct SiteServer: Sendable {
         self.logger = logger
         self.streaming = streaming
         self.metrics = metrics
+        self.directReads = backend as? any ImmediateDocumentReads
     }
 
     /// The router with every route and middleware: request log (outermost), request metrics,
     /// Frappe-shaped errors, authentication, then the routes of each area.
     public func makeRouter() -> Router<SiteRequestContext> {
+        makeRouter(metricHandlers: metrics.map { RequestMetricHandlers(factory: $0.factory) })
+    }
+
+    func makeRouter(metricHandlers: RequestMetricHandlers?) -> Router<SiteRequestContext> {
         let router = Router(context: SiteRequestContext.self)
         router.add(middleware: RequestLogMiddleware())
-        if let metrics { router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory)) }
+        if let metricHandlers { router.add(middleware: RequestMetricsMiddleware(handlers: metricHandlers)) }
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: AuthenticationMiddleware(backend: backend))
         addRESTRoutes(to: router)
@@ -51,11 +62,20 @@ public struct SiteServer: Sendable {
     public func application(
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let idle = configuration.idleTimeout.components
-        let idleNanos = idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000
+        // One set of request counters for the router and the direct reads, so both count alike.
+        let metricHandlers = metrics.map { RequestMetricHandlers(factory: $0.factory) }
+        let headers = DirectReplyHeaders(serverName: configuration.serverName)
+        let reads = directReads.map { DirectDocumentReader(reads: $0, logger: logger, metrics: metricHandlers, headers: headers) }
+        let inserts = directReads.map {
+            DirectDocumentInsert(backend: backend, reads: $0, limits: configuration.limits, logger: logger, metrics: metricHandlers, headers: headers)
+        }
+        let (idleTimeout, bodyTimeout) = (configuration.idleTimeout, configuration.bodyReadTimeout)
         return Application(
-            router: makeRouter(),
-            server: .http1(configuration: .init(idleTimeout: .nanoseconds(idleNanos))),
+            router: makeRouter(metricHandlers: metricHandlers),
+            server: HTTPServerBuilder { responder in
+                SiteHTTP1Channel(responder: responder, idleTimeout: idleTimeout, bodyArrivalTimeout: bodyTimeout,
+                                 directReads: reads, directInserts: inserts)
+            },
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: configuration.serverName),

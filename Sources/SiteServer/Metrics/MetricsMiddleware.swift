@@ -9,8 +9,12 @@ struct RequestMetricsMiddleware: RouterMiddleware {
     typealias Context = SiteRequestContext
     let handlers: RequestMetricHandlers
 
-    init(factory: any MetricsFactory) {
-        handlers = RequestMetricHandlers(factory: factory)
+    init(handlers: RequestMetricHandlers) {
+        self.handlers = handlers
+    }
+
+    static func nanoseconds(_ elapsed: Duration) -> Int64 {
+        elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -30,7 +34,7 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         let (counter, timer) = handlers.handlers(route: route ?? "unmatched", method: request.method.rawValue, status: status)
         counter.increment()
-        timer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        timer.recordNanoseconds(Self.nanoseconds(elapsed))
     }
 }
 

@@ -26,6 +26,13 @@ import SiteStreamJSON
 /// the error logged.
 enum ErrorResponder {
     static func response(for error: any Error, request: Request, logger: Logger) -> Response {
+        let (status, body) = reply(for: error, method: request.method, path: request.uri.path, logger: logger)
+        return JSONReply.response(status: status, body: body)
+    }
+
+    /// The status and body for `error` (a request answered before the router replies
+    /// through this too).
+    static func reply(for error: any Error, method: HTTPRequest.Method, path: String, logger: Logger) -> (status: HTTPResponse.Status, body: JSON) {
         let backendError: BackendError
         switch error {
         case let e as BackendError:
@@ -39,32 +46,34 @@ enum ErrorResponder {
             case 413:
                 backendError = .tooLarge(message: "request body is over the server's limit")
             case 404:
-                backendError = .notFound(doctype: "", name: nil, message: "no route for \(request.method) \(request.uri.path)")
+                backendError = .notFound(doctype: "", name: nil, message: "no route for \(method) \(path)")
             case 405:
-                return errorResponse(status: .methodNotAllowed, excType: "MethodNotAllowed", message: "\(request.method) is not allowed on \(request.uri.path)")
+                return (.methodNotAllowed, errorBody(excType: "MethodNotAllowed", message: "\(method) is not allowed on \(path)"))
             case 400..<500:
                 backendError = .malformed(message: "bad request (\(e.status.code))")
             default:
-                logger.error("request failed", metadata: ["path": .string(request.uri.path), "error": .string("\(e)")])
-                return errorResponse(status: .init(code: e.status.code), excType: "ServerError", message: "internal error")
+                logger.error("request failed", metadata: ["path": .string(path), "error": .string("\(e)")])
+                return (.init(code: e.status.code), errorBody(excType: "ServerError", message: "internal error"))
             }
         default:
-            logger.error("request failed", metadata: ["path": .string(request.uri.path), "error": .string("\(error)")])
-            return errorResponse(status: .internalServerError, excType: "ServerError", message: "internal error; see the server log")
+            logger.error("request failed", metadata: ["path": .string(path), "error": .string("\(error)")])
+            return (.internalServerError, errorBody(excType: "ServerError", message: "internal error; see the server log"))
         }
-        return errorResponse(
-            status: .init(code: backendError.httpStatus), excType: backendError.excType, message: backendError.message)
+        return (.init(code: backendError.httpStatus), errorBody(excType: backendError.excType, message: backendError.message))
     }
 
     static func errorResponse(status: HTTPResponse.Status, excType: String, message: String) -> Response {
+        JSONReply.response(status: status, body: errorBody(excType: excType, message: message))
+    }
+
+    static func errorBody(excType: String, message: String) -> JSON {
         let serverMessage: JSON = ["message": .string(message), "title": "Message", "indicator": "red", "raise_exception": 1]
-        let body: JSON = [
+        return [
             "exc_type": .string(excType),
             "exception": .string("frappe.exceptions.\(excType): \(message)"),
             "exc": .string(JSON.array([.string("\(excType): \(message)")]).serializedString()),
             "_server_messages": .string(JSON.array([.string(serverMessage.serializedString())]).serializedString()),
         ]
-        return JSONReply.response(status: status, body: body)
     }
 }
 

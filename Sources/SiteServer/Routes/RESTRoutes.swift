@@ -26,7 +26,8 @@ extension SiteServer {
             return JSONReply.data(.array(rows.map(JSON.object)))
         }
 
-        router.post("/api/resource/:doctype") { request, context in
+        // Usually started before the router (DirectDocumentInsert); here when it cannot be.
+        router.post(RouterPath(DirectDocumentInsert.route)) { request, context in
             let user = try context.requireUser()
             let doctype = try Self.pathDocType(context)
             var document = try await RequestInput.read(request, limits: limits).document(limits: limits)
@@ -34,7 +35,8 @@ extension SiteServer {
             return JSONReply.data(.object(try await backend.insert(doctype: doctype, document: document, user: user)))
         }
 
-        router.get("/api/resource/:doctype/:name") { request, context in
+        // Usually answered before the router (DirectDocumentReader); here when it cannot be.
+        router.get(RouterPath(DirectDocumentReader.route)) { request, context in
             let user = try context.requireUser()
             let (doctype, name) = try Self.pathDocument(context)
             return JSONReply.data(jsonText: try await backend.getJSONText(doctype: doctype, name: name, user: user))

@@ -51,28 +51,16 @@ struct RequestInput: Sendable {
         if let declared, declared > limits.maxBodyBytes {
             throw BackendError.tooLarge(message: "request body of \(declared) bytes is over the limit of \(limits.maxBodyBytes) bytes")
         }
-        // HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body;
-        // skip the timed collection (two child tasks) for it, as for an empty one.
+        // HTTP/1.1: a request with neither Content-Length nor Transfer-Encoding has no body.
         if declared == 0 || (declared == nil && request.headers[.transferEncoding] == nil) {
             return []
         }
-        let body = request.body
-        let max = limits.maxBodyBytes
-        let timeout = limits.bodyReadTimeout
-        let buffer: ByteBuffer? = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body.collect(upTo: max) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
+        // The connection's BodyArrivalTimeoutHandler ends a body that is too slow.
+        do {
+            return Array(try await request.body.collect(upTo: limits.maxBodyBytes).readableBytesView)
+        } catch is BodyArrivalTimeout {
+            throw BackendError.requestTimeout(message: "the request body did not arrive within \(limits.bodyReadTimeout)")
         }
-        guard let buffer else {
-            throw BackendError.requestTimeout(message: "the request body did not arrive within \(timeout)")
-        }
-        return Array(buffer.readableBytesView)
     }
 
     /// Arguments for a method call: the query string's pairs, then the body's (a JSON

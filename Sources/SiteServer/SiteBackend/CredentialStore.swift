@@ -8,11 +8,19 @@ extension CredentialStore {
     /// The user whose key and secret these are, or `nil`. An unknown key costs one hash
     /// verification too, so response times do not tell which keys exist.
     public func authenticate(apiKey: String, apiSecret: String) async throws -> SiteUser? {
-        guard let (hash, user) = try await lookup(apiKey: apiKey) else {
-            _ = Self.decoy.verify(secret: apiSecret)
+        CredentialCheck.user(of: try await lookup(apiKey: apiKey), ifSecret: apiSecret)
+    }
+}
+
+enum CredentialCheck {
+    /// The user `found` for a key when `secret` is its secret, compared in constant time; an
+    /// unknown key (`nil`) is checked against a decoy, so it takes as long as a wrong secret.
+    static func user(of found: (hash: APISecretHash, user: SiteUser)?, ifSecret secret: String) -> SiteUser? {
+        guard let (hash, user) = found else {
+            _ = decoy.verify(secret: secret)
             return nil
         }
-        return hash.verify(secret: apiSecret) ? user : nil
+        return hash.verify(secret: secret) ? user : nil
     }
 
     private static var decoy: APISecretHash { APISecretHash(salt: Array(repeating: 0, count: 16), digest: Array(repeating: 0, count: 32)) }

@@ -101,10 +101,7 @@ public struct SiteDocumentBackend: SiteBackend {
     }
 
     public func authenticate(apiKey: String, apiSecret: String) async throws -> SiteUser? {
-        if let (hash, user) = processCredentials[apiKey] {
-            return hash.verify(secret: apiSecret) ? user : nil
-        }
-        return try await UserCredentialStore(site: site, cache: userKeys).authenticate(apiKey: apiKey, apiSecret: apiSecret)
+        try authenticateImmediately(apiKey: apiKey, apiSecret: apiSecret)
     }
 
     // MARK: Secrets

@@ -21,6 +21,11 @@ public struct UserCredentialStore: CredentialStore {
     /// index is a cache of the documents. With a `cache`, an unchanged `User` document is not
     /// parsed again.
     public func lookup(apiKey: String) async throws -> (hash: APISecretHash, user: SiteUser)? {
+        try lookupImmediately(apiKey: apiKey)
+    }
+
+    /// `lookup`, which never suspends (for reads answered on an event loop).
+    func lookupImmediately(apiKey: String) throws -> (hash: APISecretHash, user: SiteUser)? {
         guard let names = site.names(whereUnique: "api_key", of: SystemDocTypes.user, equals: apiKey) else {
             let users = try site.list(SystemDocTypes.user, limit: Int.max, where: { $0["api_key"]?.stringValue == apiKey })
             return users.first.flatMap { Self.credentials(of: $0, apiKey: apiKey) }

@@ -15,6 +15,10 @@ final class InMemoryBackend: SiteBackend {
         /// Every write that reached the backend, for "nothing was done" checks.
         var writes: [String] = []
         var credentials: [String: (APISecretHash, SiteUser)] = [:]
+        /// Document reads answered through `ImmediateDocumentReads` (the direct path).
+        var immediateReads = 0
+        /// Keys checked through `ImmediateDocumentReads` (requests taken before the router).
+        var immediateAuthentications = 0
     }
 
     /// DocTypes and their mandatory fields.
@@ -29,6 +33,9 @@ final class InMemoryBackend: SiteBackend {
     let state = Mutex(State())
 
     var writes: [String] { state.withLock { $0.writes } }
+
+    var immediateReads: Int { state.withLock { $0.immediateReads } }
+    var immediateAuthentications: Int { state.withLock { $0.immediateAuthentications } }
 
     func documentCount(_ doctype: String) -> Int { state.withLock { $0.documents[doctype]?.count ?? 0 } }
 
@@ -188,6 +195,27 @@ enum ValueCheck {
         case nil, .null?: return true
         case .string(let s)?: return s.isEmpty
         default: return false
+        }
+    }
+}
+
+/// The direct read path over the same documents and keys; "Broken" fails as `get` does.
+extension InMemoryBackend: ImmediateDocumentReads {
+    func authenticateImmediately(apiKey: String, apiSecret: String) throws -> SiteUser? {
+        let found = state.withLock { state in
+            state.immediateAuthentications += 1
+            return state.credentials[apiKey].map { (hash: $0.0, user: $0.1) }
+        }
+        return CredentialCheck.user(of: found, ifSecret: apiSecret)
+    }
+
+    func documentJSONTextImmediately(doctype: String, name: String, user: SiteUser) throws -> [UInt8]? {
+        if doctype == "Broken" { throw InternalFailure() }
+        guard doctypes[doctype] != nil else { return nil }
+        return state.withLock { state in
+            guard let document = state.documents[doctype]?[name] else { return nil }
+            state.immediateReads += 1
+            return JSON.object(document).serialized()
         }
     }
 }

@@ -21,8 +21,11 @@ struct TestServer: Sendable {
 
     /// Starts a server with `configure` applied to a test configuration (port 0, small
     /// limits), runs `body`, and shuts the server down, whatever `body` does.
+    /// `directReads: false` sends document reads through the router too (the backend still
+    /// could answer them directly); `metrics` turns on request metrics and `/metrics`.
     static func with(
         configure: (inout SiteServerConfiguration) -> Void = { _ in },
+        directReads: Bool = true, metrics: SiteMetrics? = nil,
         _ body: (TestServer) async throws -> Void
     ) async throws {
         let backend = InMemoryBackend()
@@ -34,7 +37,7 @@ struct TestServer: Sendable {
         configuration.maxPageLength = 50
         configure(&configuration)
         let logs = CapturedLogs()
-        try await serve(backend: backend, configuration: configuration, logs: logs) { port in
+        try await serve(backend: backend, configuration: configuration, logs: logs, directReads: directReads, metrics: metrics) { port in
             try await body(TestServer(
                 backend: backend, client: RawHTTPClient(port: port), admin: admin, reader: reader, logs: logs))
         }
@@ -43,32 +46,35 @@ struct TestServer: Sendable {
     /// Runs the application for `backend` until `body` (given the bound port) returns.
     static func serve(
         backend: any SiteBackend, configuration: SiteServerConfiguration, logs: CapturedLogs = CapturedLogs(),
+        directReads: Bool = true, metrics: SiteMetrics? = nil,
         _ body: (Int) async throws -> Void
     ) async throws {
         var logger = Logger(label: "test.server") { _ in CapturingLogHandler(sink: logs) }
         logger.logLevel = .debug
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = buildApplication(backend: backend, configuration: configuration, logger: logger) { port in
+        var server = SiteServer(backend: backend, configuration: configuration, logger: logger, metrics: metrics)
+        if !directReads { server.directReads = nil }
+        let app = server.application { port in
             portSink.yield(port)
             portSink.finish()
         }
         // Stopped gracefully, never cancelled: cancelling a server with a connection open traps.
-        let server = GracefulServer()
+        let runner = GracefulServer()
         let serverLogger = logger
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run(app, logger: serverLogger) }
+            group.addTask { try await runner.run(app, logger: serverLogger) }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next(), port > 0 else {
-                await server.stop()
+                await runner.stop()
                 throw RawHTTPClient.ClientError.socket("server did not report a port")
             }
             do {
                 try await body(port)
             } catch {
-                await server.stop()
+                await runner.stop()
                 throw error
             }
-            await server.stop()
+            await runner.stop()
             try await group.waitForAll()
         }
     }
