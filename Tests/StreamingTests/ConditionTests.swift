@@ -17,7 +17,8 @@ struct ConditionLanguageTests {
         "empty": [],
     ]
 
-    @Test("expressions evaluate as Python would", arguments: [
+    /// Expressions and what they give on `document`.
+    static let expressionCases: [(String, Bool)] = [
         // The subset the first version had.
         ("doc.a == 1", true), ("doc.a == True", true), ("doc.a != 1", false), ("doc.b == 'x'", true), ("doc.b == \"y\"", false),
         ("doc.a == 1 and doc.b == 'x'", true), ("doc.a == 2 or doc.b == 'x'", true), ("not doc.c", true), ("doc.c", false),
@@ -46,7 +47,9 @@ struct ConditionLanguageTests {
         ("len([r for r in doc.items if r.qty > 3]) == 1", true), ("True and not False", true), ("None", false),
         ("'North' in [t for t in ('North', 'East')]", true),
         ("[1, 2] < [1, 3]", true), ("'a' 'b' == 'ab'", true), ("1_000 == 1000 and 1e3 == 1000", true),
-    ])
+    ]
+
+    @Test("expressions evaluate as Python would", arguments: expressionCases)
     func expressions(text: String, expected: Bool) throws {
         #expect(try Condition(text).evaluate(Self.document) == expected, "\(text)")
     }
@@ -90,11 +93,14 @@ struct ConditionLanguageTests {
         #expect(throws: StreamError.self) { try Condition(nots) }
     }
 
-    @Test("errors while evaluating are thrown, never taken as false", arguments: [
+    /// Expressions that throw on `document`, and a word of the error.
+    static let failing: [(String, String)] = [
         ("doc.items[5].qty > 1", "IndexError"), ("doc.missing > 1", "TypeError"), ("doc.b > 1", "TypeError"),
         ("doc.a / 0 == 1", "ZeroDivisionError"), ("doc.b.missing_field == 1", "AttributeError"), ("doc['nope'] == 1", "KeyError"),
         ("1 in doc.a", "not a container"), ("9223372036854775807 + 1 > 0", "OverflowError"), ("max(r for r in doc.empty) > 0", "empty"),
-    ])
+    ]
+
+    @Test("errors while evaluating are thrown, never taken as false", arguments: failing)
     func evaluationErrors(text: String, kind: String) throws {
         let condition = try Condition(text)
         let error = #expect(throws: ConditionError.self) { try condition.evaluate(Self.document) }

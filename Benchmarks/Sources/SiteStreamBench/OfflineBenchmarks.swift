@@ -12,7 +12,11 @@ import Streaming
 /// subscribed before the backlog was written, so every entry is replayed.
 ///
 /// `offline.export` / `offline.import` in entries/s, with MB/s of bundle bytes and the
-/// bundle's bytes per entry next to the raw log frame's as further figures.
+/// bundle's bytes per entry next to the raw log frame's as further figures; and, from the same
+/// run, the references their goals are judged by (OfflineBenchmarks+Reference.swift): the
+/// disk's raw write bandwidth for as many bytes (`offline.export.disk_ratio`, goal ≥ 0.5) and a
+/// local fold of the same entries through a consumer site's lifecycle (`offline.import_ratio`,
+/// goal ≥ 0.9).
 public struct OfflineBenchmarks: BenchmarkGroup {
     public let name = "offline"
 
@@ -29,9 +33,22 @@ public struct OfflineBenchmarks: BenchmarkGroup {
         let note = "\(backlog)-entry Customer backlog, durability interval"
         report(Figure(id: "offline.export", unit: "entries/s", samples: results.map(\.exportRate), note: note))
         report(Figure(id: "offline.export.mb_s", unit: "MB/s", samples: results.map(\.exportMBs), note: "bundle bytes written per second"))
+        report(Figure(id: "offline.export.cpu", unit: "entries/cpu-s", samples: results.map(\.exportCPURate),
+                      note: "the export's entries per second of process CPU time (user+sys, all threads)"))
+        report(Figure(id: "offline.disk.raw", unit: "MB/s", samples: results.map(\.rawMBs),
+                      note: "as many bytes as the bundle, written in 1 MiB writes + one fdatasync, same directory, right after the export"))
+        report(Figure(id: "offline.export.disk_ratio", unit: "ratio", samples: results.map { $0.exportMBs / $0.rawMBs },
+                      note: "export MB/s ÷ offline.disk.raw, same run (goal ≥ 0.5)"))
         report(Figure(id: "offline.import", unit: "entries/s", samples: results.map(\.importRate), note: note + "; verify + replay through the lifecycle"))
         report(Figure(id: "offline.import.cpu", unit: "entries/cpu-s", samples: results.map(\.importCPURate),
                       note: "the import's entries per second of process CPU time (user+sys, all threads): what the machine's load cannot inflate"))
+        report(Figure(id: "offline.local_fold", unit: "entries/s", samples: results.map(\.foldRate),
+                      note: "the same Creates read from the producer's log file and inserted through a fresh consumer site's lifecycle as replicas, 256 per transaction (OfflineBenchmarks+Reference.swift)"))
+        report(Figure(id: "offline.local_fold.cpu", unit: "entries/cpu-s", samples: results.map(\.foldCPURate), note: "the local fold's entries per second of process CPU time"))
+        report(Figure(id: "offline.import_ratio", unit: "ratio", samples: results.map { $0.importRate / $0.foldRate },
+                      note: "offline.import ÷ offline.local_fold, same run (goal ≥ 0.9)"))
+        report(Figure(id: "offline.import_ratio.cpu", unit: "ratio", samples: results.map { $0.importCPURate / $0.foldCPURate },
+                      note: "the same by CPU time"))
         report(Figure(id: "offline.import.mb_s", unit: "MB/s", samples: results.map(\.importMBs), note: "bundle bytes imported per second"))
         report(Figure(id: "offline.bundle_bytes_per_entry", unit: "bytes", samples: results.map(\.bundlePerEntry),
                       note: "the whole bundle (records, dependency documents, manifest) ÷ entries"))
@@ -42,11 +59,15 @@ public struct OfflineBenchmarks: BenchmarkGroup {
     struct Result: Sendable {
         var exportRate: Double
         var exportMBs: Double
+        var exportCPURate: Double
         var importRate: Double
         var importMBs: Double
         var importCPURate: Double
         var bundlePerEntry: Double
         var rawPerEntry: Double
+        var rawMBs: Double
+        var foldRate: Double
+        var foldCPURate: Double
     }
 
     static func measure(backlog: Int, runs: Int, in directory: URL) async throws -> [Result] {
@@ -64,13 +85,21 @@ public struct OfflineBenchmarks: BenchmarkGroup {
         let producer = StreamProducer(site: producerSite, logger: logger)
         let client = LocalProducerClient(producer: producer)
         var consumers: [Site] = []
-        defer { for c in consumers { try? c.close() } }
+        var folds: [Site] = []
+        defer { for c in consumers + folds { try? c.close() } }
         for run in 0..<runs {
             let consumerSite = try await site("consumer-\(run)")
             consumers.append(consumerSite)
             try await StreamConsumer(site: consumerSite, logger: logger).subscribe(
                 Subscription(producerURL: "local", apiKey: "k", apiSecret: "s", doctypes: [.init("Customer")]), client: client)
             try await producer.approve(consumer: "consumer-\(run)", doctypes: ["Customer"])
+            // The local fold's site: subscribed alike (the same producer configuration), with
+            // the one dependency in place as the import brings it.
+            let foldSite = try await site("fold-\(run)")
+            folds.append(foldSite)
+            try await StreamConsumer(site: foldSite, logger: logger).subscribe(
+                Subscription(producerURL: "local", apiKey: "k", apiSecret: "s", doctypes: [.init("Customer")]), client: client)
+            try await foldSite.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Retail"])) }
         }
         try await producerSite.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Retail"])) }
         for start in stride(from: 0, to: backlog, by: 500) {
@@ -92,20 +121,31 @@ public struct OfflineBenchmarks: BenchmarkGroup {
         for (run, consumerSite) in consumers.enumerated() {
             let path = directory.appendingPathComponent("bundle-\(run)").path
             var started = monotonicNanoseconds()
+            let exportCPUStarted = SiteBenchmarks.processCPUSeconds()
             let exported = try producer.exportBundle(consumer: "consumer-\(run)", to: path)
             let exportSeconds = Double(monotonicNanoseconds() - started) / 1e9
+            let exportCPU = SiteBenchmarks.processCPUSeconds() - exportCPUStarted
             precondition(exported.manifest.entries == UInt64(backlog), "exported \(exported.manifest.entries) of \(backlog)")
+            let raw = try Self.rawWrite(bytes: Int(exported.bundleBytes), in: directory.path)
+            // The import and its reference take turns going first, so neither always runs on
+            // the heap the other left behind.
+            var fold: (rate: Double, cpuRate: Double, entries: Int)?
+            if run % 2 == 1 { fold = try await Self.localFold(into: folds[run], from: producerSite, doctype: "Customer") }
             started = monotonicNanoseconds()
             let cpuStarted = SiteBenchmarks.processCPUSeconds()
             let imported = try await StreamConsumer(site: consumerSite, logger: logger).importBundle(at: path)
             let importSeconds = Double(monotonicNanoseconds() - started) / 1e9
             let importCPU = SiteBenchmarks.processCPUSeconds() - cpuStarted
             precondition(imported.pull.synced == backlog, "imported \(imported.pull.synced) of \(backlog)")
+            if fold == nil { fold = try await Self.localFold(into: folds[run], from: producerSite, doctype: "Customer") }
+            guard let fold, fold.entries == backlog else { throw BenchError("offline: the local fold folded \(fold?.entries ?? 0) of \(backlog)") }
             let bytes = Double(exported.bundleBytes)
             results.append(Result(exportRate: Double(backlog) / exportSeconds, exportMBs: bytes / 1e6 / exportSeconds,
+                                  exportCPURate: Double(backlog) / exportCPU,
                                   importRate: Double(backlog) / importSeconds, importMBs: bytes / 1e6 / importSeconds,
                                   importCPURate: Double(backlog) / importCPU,
-                                  bundlePerEntry: bytes / Double(backlog), rawPerEntry: Double(exported.frameBytes) / Double(backlog)))
+                                  bundlePerEntry: bytes / Double(backlog), rawPerEntry: Double(exported.frameBytes) / Double(backlog),
+                                  rawMBs: raw / 1e6, foldRate: fold.rate, foldCPURate: fold.cpuRate))
             try? FileManager.default.removeItem(atPath: path)
         }
         return results

@@ -25,16 +25,20 @@ public struct StreamBenchmarks: BenchmarkGroup {
         let backlog = context.size(full: 50_000, quick: 10_000, smoke: 500)
         var rates: [Mode: [Double]] = [:]
         var ratios: [Mode: [Double]] = [:]
+        var cpuRatios: [Mode: [Double]] = [:]
         for run in 0..<context.runs {
             // The three modes alternate within each run, so a ratio compares like with like.
-            var runRates: [Mode: Double] = [:]
+            var runRates: [Mode: (rate: Double, cpuRate: Double)] = [:]
             for mode in Mode.allCases {
                 let directory = try context.freshDirectory("stream-catchup-\(mode.rawValue)-\(run)")
                 runRates[mode] = try Self.blocking { try await Self.catchUp(backlog: backlog, mode: mode, in: directory) }
                 try? FileManager.default.removeItem(at: directory)
-                rates[mode, default: []].append(runRates[mode]!)
+                rates[mode, default: []].append(runRates[mode]!.rate)
             }
-            for mode in [Mode.filtered, .mapped] { ratios[mode, default: []].append(runRates[mode]! / runRates[.plain]!) }
+            for mode in [Mode.filtered, .mapped] {
+                ratios[mode, default: []].append(runRates[mode]!.rate / runRates[.plain]!.rate)
+                cpuRatios[mode, default: []].append(runRates[mode]!.cpuRate / runRates[.plain]!.cpuRate)
+            }
         }
         report(Figure(id: "stream.catchup.inprocess", unit: "entries/s", samples: rates[.plain]!,
                       note: "\(backlog)-entry Customer backlog, in-process client (wire bytes, no HTTP), 1000-entry replies, durability interval"))
@@ -42,6 +46,12 @@ public struct StreamBenchmarks: BenchmarkGroup {
                       note: "records replayed/s with condition doc.customer_type == 'Individual' (passes half) ÷ plain records/s, same run"))
         report(Figure(id: "stream.mapped_ratio", unit: "ratio", samples: ratios[.mapped]!,
                       note: "records replayed/s through the Customer to Supplier mapping ÷ plain records/s, same run"))
+        // Producer and consumer share the process: the same ratios by CPU time (user+sys, all
+        // threads), which the machine's load cannot inflate.
+        report(Figure(id: "stream.filtered_ratio.cpu", unit: "ratio", samples: cpuRatios[.filtered]!,
+                      note: "records replayed per process CPU-second with the condition ÷ plain, same run"))
+        report(Figure(id: "stream.mapped_ratio.cpu", unit: "ratio", samples: cpuRatios[.mapped]!,
+                      note: "records replayed per process CPU-second through the mapping ÷ plain, same run"))
         for (id, text, document, note) in Self.conditionCases() {
             let condition = try Condition(text)
             let iterations = context.size(full: 400_000, quick: 100_000, smoke: 2_000)
@@ -85,7 +95,8 @@ public struct StreamBenchmarks: BenchmarkGroup {
         ]
     }
 
-    static func catchUp(backlog: Int, mode: Mode, in directory: URL) async throws -> Double {
+    /// One catch-up: records replayed per second, and per second of the process's CPU time.
+    static func catchUp(backlog: Int, mode: Mode, in directory: URL) async throws -> (rate: Double, cpuRate: Double) {
         var logger = Logger(label: "bench.stream")
         logger.logLevel = .error
         func site(_ name: String) async throws -> Site {
@@ -138,13 +149,15 @@ public struct StreamBenchmarks: BenchmarkGroup {
         let written = producerSite.log.lastWrittenSequence
         if written > 0 { _ = await producerSite.log.waitForDurable(after: written - 1) }
         let started = monotonicNanoseconds()
+        let cpuStarted = SiteBenchmarks.processCPUSeconds()
         let pulled = try await consumer.pull(producer: "producer", client: client, maxEntries: 1000, maxBytes: 4 << 20)
         let seconds = Double(monotonicNanoseconds() - started) / 1e9
+        let cpu = SiteBenchmarks.processCPUSeconds() - cpuStarted
         let expected = mode == .filtered ? (backlog + 1) / 2 : backlog
         guard pulled.synced == expected && pulled.failed == 0 else {
             throw BenchError("stream: the catch-up replayed \(pulled.synced) of \(expected) (\(pulled.failed) failed)")
         }
-        return Double(pulled.synced) / seconds
+        return (Double(pulled.synced) / seconds, Double(pulled.synced) / cpu)
     }
 
     /// Runs async work from the harness's synchronous `run` (which runs on a thread of its own).

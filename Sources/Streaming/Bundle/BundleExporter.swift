@@ -64,23 +64,24 @@ extension StreamProducer {
             var state = ExportState(directory: temporary, fileBytes: fileBytes)
             var cursor = start
             var end = start
-            let lastSequence = site.log.lastSequence
+            var lastSequence = site.log.lastSequence
+            var dependencies = DependencyScans(site: site)
             scanning: while true {
                 // As a pull's filter decides, except that a document created and deleted within
-                // one reply stays: the consumer may hold it from an earlier import or pull.
-                let reply = try filteredUpdates(for: record, after: cursor, maxEntries: 10_000, maxBytes: 8 << 20,
-                                                dropCreatedAndDeleted: false)
-                for entry in reply.entries {
-                    if let through, entry.cursor > through { break }
+                // one reply stays: the consumer may hold it from an earlier import or pull. The
+                // frames go from the log's read buffer straight to the records file.
+                let reply = try filteredFrames(for: record, after: cursor, maxEntries: 10_000, maxBytes: 8 << 20) { scanned in
+                    if let through, scanned.cursor > through { return }
                     // A grant or revoke a condition retry makes at the request's own position
                     // (ConsumerFilter.retryFailing) carries an earlier sequence; a bundle is
                     // strictly ordered, so it is left out (the document's next change, or an
                     // online pull, brings the consumer its state).
-                    guard entry.cursor > state.lastCursor ?? start, entry.frame.u64(at: 8) > max(state.lastSequence, fromSequence) else { continue }
-                    try state.write(entry)
-                    try noteDependencies(of: entry.frame, into: &state)
-                    progress?(state.lastSequence, max(lastSequence, reply.lastSequence))
+                    guard scanned.cursor > state.lastCursor ?? start, scanned.peek.sequence > max(state.lastSequence, fromSequence) else { return }
+                    try state.write(scanned.frame, sequence: scanned.peek.sequence, cursor: scanned.cursor)
+                    try noteDependencies(of: scanned, into: &state, scans: &dependencies)
+                    progress?(state.lastSequence, max(lastSequence, state.lastSequence))
                 }
+                lastSequence = max(lastSequence, reply.lastSequence)
                 if let through, reply.next >= through {
                     end = through
                     break scanning
@@ -134,15 +135,14 @@ extension StreamProducer {
     /// Remembers what a record links to, so its dependencies travel with the bundle: a
     /// Create's links, and for an Update or Cancel the links of the document as it stands now
     /// (once per document). Targets created earlier in the bundle need not travel.
-    func noteDependencies(of frame: [UInt8], into state: inout ExportState) throws {
-        guard let peek = FramePeek(frame, at: 0) else { return }
+    func noteDependencies(of scanned: ScannedFrame, into state: inout ExportState, scans: inout DependencyScans) throws {
+        let peek = scanned.peek
         let key = DocumentKey(doctype: peek.doctype, name: peek.docname)
         let document: Document?
         switch UpdateType(rawValue: peek.updateType) {
         case .create?:
             state.created.insert(ExportState.hash(key))
-            let record = try RecordFrame.decode(frame).record
-            document = (try? JSON(parsing: record.payload)).flatMap(Document.init(json:))
+            document = try scans.linkingFields(of: scanned.frame, doctype: peek.doctype)
         case .update?, .cancel?:
             guard state.looked.insert(ExportState.hash(key)).inserted else { return }
             document = try site.get(peek.doctype, peek.docname)
@@ -249,22 +249,21 @@ struct ExportState {
         wanted.append(key)
     }
 
-    mutating func write(_ entry: UpdateEntry) throws {
-        let sequence = entry.frame.u64(at: 8)
+    mutating func write(_ frame: ArraySlice<UInt8>, sequence: UInt64, cursor: LogCursor) throws {
         if writer == nil {
             let name = String(repeating: "0", count: max(0, 20 - String(sequence).count)) + String(sequence) + ".records"
             writer = try BundleWriter(path: directory + "/" + name)
             current = BundleManifest.File(name: name, bytes: 0, crc32: 0, entries: 0, firstSequence: sequence, lastSequence: sequence)
         }
-        writer!.appendU64(entry.cursor.segment)
-        writer!.appendU64(entry.cursor.offset)
-        try writer!.append(entry.frame)
+        writer!.appendU64(cursor.segment)
+        writer!.appendU64(cursor.offset)
+        try writer!.append(frame)
         current.entries += 1
         current.lastSequence = sequence
         totalEntries += 1
-        frameBytes += UInt64(entry.frame.count)
+        frameBytes += UInt64(frame.count)
         lastSequence = sequence
-        lastCursor = entry.cursor
+        lastCursor = cursor
         if writer!.size >= UInt64(fileBytes) { try closeFile() }
     }
 

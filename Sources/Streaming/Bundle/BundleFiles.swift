@@ -101,7 +101,9 @@ final class BundleWriter {
 
     deinit { close(fd) }
 
-    func append(_ part: [UInt8]) throws {
+    func append(_ part: [UInt8]) throws { try append(part[...]) }
+
+    func append(_ part: ArraySlice<UInt8>) throws {
         pending.append(contentsOf: part)
         if pending.count >= 1 << 20 { try flush() }
     }

@@ -104,19 +104,63 @@ final class AccessJournal {
 
     private func set(_ key: AccessKey, _ state: AccessState?) {
         states[key] = state
-        if state?.verdict == .failing { failingKeys.insert(key) } else { failingKeys.remove(key) }
-        var o: JSONObject = ["d": .string(key.doctype), "n": .string(key.docname)]
-        if let state {
-            o["v"] = .string(state.verdict.rawValue)
-            o["c"] = .string(state.cursor.description)
-            o["s"] = .int(Int64(bitPattern: state.sequence))
-            if state.wasGranted { o["g"] = 1 }
-            if state.retry { o["r"] = 1 }
-            if let error = state.error { o["e"] = .string(error) }
-        }
-        pending += JSON.object(o).serialized()
-        pending.append(UInt8(ascii: "\n"))
+        if state?.verdict == .failing { failingKeys.insert(key) } else if !failingKeys.isEmpty { failingKeys.remove(key) }
+        Self.appendLine(key, state, to: &pending)
         lines += 1
+    }
+
+    /// Appends one line of the file: `{"d": doctype, "n": docname}` for a forgotten document,
+    /// with `"v"` verdict, `"c"` cursor, `"s"` sequence, and `"g"`, `"r"`, `"e"` when set. Written
+    /// field by field (strings escaped by the JSON serializer): one line per decision, and a
+    /// filtered pull decides for every document it grants.
+    static func appendLine(_ key: AccessKey, _ state: AccessState?, to out: inout [UInt8]) {
+        func member(_ name: StaticString, first: Bool = false) {
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            out.append(UInt8(ascii: "\""))
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+        member("d", first: true)
+        JSON.string(key.doctype).serialize(into: &out)
+        member("n")
+        JSON.string(key.docname).serialize(into: &out)
+        if let state {
+            member("v")
+            JSON.string(state.verdict.rawValue).serialize(into: &out)
+            member("c")
+            out.append(UInt8(ascii: "\""))
+            appendDecimal(state.cursor.segment, to: &out)
+            out.append(UInt8(ascii: ":"))
+            appendDecimal(state.cursor.offset, to: &out)
+            out.append(UInt8(ascii: "\""))
+            member("s")
+            // As the JSON value it always was: the sequence's bits as a signed integer.
+            let sequence = Int64(bitPattern: state.sequence)
+            if sequence < 0 { out.append(UInt8(ascii: "-")) }
+            appendDecimal(sequence.magnitude, to: &out)
+            if state.wasGranted {
+                member("g")
+                out.append(UInt8(ascii: "1"))
+            }
+            if state.retry {
+                member("r")
+                out.append(UInt8(ascii: "1"))
+            }
+            if let error = state.error {
+                member("e")
+                JSON.string(error).serialize(into: &out)
+            }
+        }
+        out.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
+    }
+
+    private static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        guard value >= 10 else {
+            out.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        appendDecimal(value / 10, to: &out)
+        out.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     static func state(_ json: JSON) -> AccessState? {

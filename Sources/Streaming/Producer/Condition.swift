@@ -30,6 +30,11 @@ public struct Condition: Sendable {
     public let kind: Kind
     let expr: Expr?
     let function: (any ConditionFunction)?
+    /// The document's top-level fields the expression reads, when it reads nothing else
+    /// (`fieldsRead(by:)`); nil when it needs the whole document.
+    let fields: [String]?
+    /// Reads those fields out of a payload (nil with `fields`).
+    let fieldScan: JSONFieldScan?
 
     /// Parses `text`; a `cmd:` name must be registered in `functions`. Throws `.invalidRequest`
     /// naming the position (1-based character) and the reason.
@@ -45,6 +50,8 @@ public struct Condition: Sendable {
             kind = .command(name)
             expr = nil
             self.function = function
+            fields = nil
+            fieldScan = nil
             return
         }
         do {
@@ -54,6 +61,8 @@ public struct Condition: Sendable {
         }
         kind = .expression
         function = nil
+        fields = Self.fieldsRead(by: expr)
+        fieldScan = fields.map(JSONFieldScan.init)
     }
 
     /// Whether `document` satisfies the condition. Throws `ConditionError` when evaluating

@@ -51,6 +51,18 @@ struct ConsumerFilter {
         }
     }
 
+    /// The document the verified Create at `offset` of `bytes` creates, as `condition` needs
+    /// it: only the fields it reads, scanned out of the payload where it lies, when it reads
+    /// nothing else and the payload is stored undeflated (most records; `JSONFieldScan`);
+    /// otherwise the whole payload parsed. nil when the payload is not a JSON object.
+    static func created(_ condition: Condition?, frame bytes: [UInt8], offset: Int) throws -> JSONObject? {
+        if let scan = condition?.fieldScan, let scanned = FramePeek.scanPayload(bytes[offset...], with: scan) {
+            return scanned
+        }
+        let frame = try RecordFrame.decode(bytes, at: offset).record
+        return try? JSON(parsing: frame.payload).objectValue
+    }
+
     /// The verdict on one verified frame of the log (`peek` at `offset` of `bytes`), whose
     /// cursor-after is `cursor`.
     func decide(_ peek: FramePeek, bytes: [UInt8], offset: Int, cursor: LogCursor) throws -> Verdict {
@@ -71,8 +83,8 @@ struct ConsumerFilter {
         let document: JSONObject
         if type == .create {
             // As Frappe decides it: a Create by the document it creates.
-            let frame = try RecordFrame.decode(bytes, at: offset).record
-            guard let object = try? JSON(parsing: frame.payload).objectValue else { return .skip }
+            let condition = try? conditions[peek.doctype]?.get()
+            guard let object = try Self.created(condition, frame: bytes, offset: offset) else { return .skip }
             document = object
         } else {
             // An Update or Cancel by the document as it stands now; gone since: its Delete follows.
@@ -119,7 +131,7 @@ struct ConsumerFilter {
     /// where it is; the decision counts once the consumer moves past this reply).
     func retryFailing(after: LogCursor) throws -> (frame: [UInt8], cursor: LogCursor)? {
         guard let journal else { return nil }
-        if let pending = journal.pendingRetry, pending.cursor == after { return pending }
+        if let pending = journal.pendingRetry, pending.cursor == after { return (pending.frame, pending.cursor) }
         func pending(_ frame: [UInt8]) -> (frame: [UInt8], cursor: LogCursor) {
             journal.setPendingRetry(frame, at: after)
             return (frame, after)

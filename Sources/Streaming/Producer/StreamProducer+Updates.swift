@@ -47,28 +47,41 @@ extension StreamProducer {
     /// (an offline bundle may start before what its consumer holds already).
     public func filteredUpdates(for record: ConsumerRecord, after: LogCursor?, maxEntries: Int, maxBytes: Int,
                                 scanBytes: Int = 256 << 20, dropCreatedAndDeleted: Bool = true) throws -> UpdatesReply {
-        let statuses = record.doctypes.filter { !record.unsubscribed.contains($0.doctype) }
+        var collected = CollectedFrames()
+        let end = try filteredFrames(for: record, after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes) {
+            collected.append($0)
+        }
+        var reply = collected.reply(end, dropCreatedAndDeleted: dropCreatedAndDeleted)
+        reply.statuses = record.doctypes.filter { !record.unsubscribed.contains($0.doctype) }
+        return reply
+    }
+
+    /// `filteredUpdates` handing each frame the consumer may see to `emit` as it is decided,
+    /// straight from the log's read buffer (an export writes them to its files without a copy
+    /// per record). Every frame is emitted; none is dropped as created and deleted within the
+    /// reply. The access journal is made durable before this returns, so what `emit` was
+    /// given is remembered before the caller hands it on.
+    func filteredFrames(for record: ConsumerRecord, after: LogCursor?, maxEntries: Int, maxBytes: Int,
+                        scanBytes: Int = 256 << 20, emit: (ScannedFrame) throws -> Void) throws -> ScanEnd {
         guard !record.conditionTexts.isEmpty || journals.exists(consumerID: record.siteID) else {
-            var reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes,
-                                 dropCreatedAndDeleted: dropCreatedAndDeleted) { peek, _, _, _ in
-                record.approved.contains(peek.doctype) && peek.originSite != record.siteID ? .keep : .skip
-            }
-            reply.statuses = statuses
-            return reply
+            // Worked out once: `approved` builds a new set each time it is read.
+            let approved = record.approved
+            return try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes, decide: { peek, _, _, _ in
+                approved.contains(peek.doctype) && peek.originSite != record.siteID ? .keep : .skip
+            }, emit: emit)
         }
         return try journals.with(consumerID: record.siteID) { journal in
             let start = after ?? site.log.startCursor
             journal.begin(after: start)
             let filter = self.filter(for: record, journal: journal)
             let retried = after == nil ? nil : try filter.retryFailing(after: start)
-            var reply = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes,
-                                 dropCreatedAndDeleted: dropCreatedAndDeleted, first: retried.map { UpdateEntry(cursor: $0.cursor, frame: $0.frame) }) { peek, bytes, offset, cursor in
-                try filter.decide(peek, bytes: bytes, offset: offset, cursor: cursor)
-            }
+            let end = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes,
+                               first: retried.map { UpdateEntry(cursor: $0.cursor, frame: $0.frame) },
+                               decide: { peek, bytes, offset, cursor in try filter.decide(peek, bytes: bytes, offset: offset, cursor: cursor) },
+                               emit: emit)
             // What the consumer is sent is remembered before it leaves.
             try journal.flush()
-            reply.statuses = statuses
-            return reply
+            return end
         }
     }
 
@@ -81,57 +94,97 @@ extension StreamProducer {
         guard maxEntries > 0, maxBytes > 0 else {
             throw StreamError(.invalidRequest, "max_entries and max_bytes must be at least 1 (got \(maxEntries), \(maxBytes))")
         }
-        return try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: Int.max, dropCreatedAndDeleted: false) { _, _, _, _ in .keep }
+        var collected = CollectedFrames()
+        let end = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: Int.max, decide: { _, _, _, _ in .keep }) {
+            collected.append($0)
+        }
+        return collected.reply(end, dropCreatedAndDeleted: false)
     }
 
-    /// Reads the log after `after`, keeping the frames `decide` keeps or replaces (see
-    /// `updates`); `decide` gets each frame's peek, the batch bytes, its offset there and the
-    /// cursor after it. `first`, if given, goes ahead of everything read.
-    func scan(after: LogCursor?, maxEntries: Int, maxBytes: Int, scanBytes: Int, dropCreatedAndDeleted: Bool = true,
-              first: UpdateEntry? = nil,
-              decide: (FramePeek, [UInt8], Int, LogCursor) throws -> ConsumerFilter.Verdict) throws -> UpdatesReply {
-        let lastSequence = site.log.lastSequence
-        var cursor = after ?? site.log.startCursor
+    /// One frame a scan keeps: the log's frame where it lies in the read buffer, or a grant or
+    /// revoke made for the consumer (`synthesized`), with the cursor after its log record.
+    struct ScannedFrame {
+        var peek: FramePeek
+        var cursor: LogCursor
+        var frame: ArraySlice<UInt8>
+        var synthesized: Bool
+    }
+
+    /// Where a scan stopped: the cursor to continue from, whether it reached the log's durable
+    /// end, and the log's last sequence when it began.
+    struct ScanEnd {
+        var next: LogCursor
+        var caughtUp: Bool
+        var lastSequence: UInt64
+    }
+
+    /// The frames of a scan gathered into a reply.
+    struct CollectedFrames {
         var entries: [UpdateEntry] = []
         var keys: [FilterKey] = []
+
+        mutating func append(_ scanned: ScannedFrame) {
+            entries.append(UpdateEntry(cursor: scanned.cursor, frame: Array(scanned.frame)))
+            keys.append(FilterKey(doctype: scanned.peek.doctype, docname: scanned.peek.docname,
+                                  updateType: scanned.frame[scanned.frame.startIndex + 24], synthesized: scanned.synthesized))
+        }
+
+        func reply(_ end: ScanEnd, dropCreatedAndDeleted: Bool) -> UpdatesReply {
+            var entries = entries
+            if dropCreatedAndDeleted {
+                let kept = StreamProducer.droppingCreatedAndDeleted(keys)
+                if kept.count != entries.count { entries = kept.map { entries[$0] } }
+            }
+            return UpdatesReply(next: end.next, caughtUp: end.caughtUp, lastSequence: end.lastSequence, statuses: [], entries: entries)
+        }
+    }
+
+    /// Reads the log after `after`, handing `emit` the frames `decide` keeps or replaces (see
+    /// `updates` for the bounds); `decide` gets each frame's peek, the batch bytes, its offset
+    /// there and the cursor after it. `first`, if given, goes ahead of everything read.
+    func scan(after: LogCursor?, maxEntries: Int, maxBytes: Int, scanBytes: Int, first: UpdateEntry? = nil,
+              decide: (FramePeek, [UInt8], Int, LogCursor) throws -> ConsumerFilter.Verdict,
+              emit: (ScannedFrame) throws -> Void) throws -> ScanEnd {
+        let lastSequence = site.log.lastSequence
+        var cursor = after ?? site.log.startCursor
+        var emitted = 0
         var frameBytes = 0
         if let first, let peek = FramePeek(first.frame, at: 0) {
-            entries.append(first)
-            keys.append(FilterKey(doctype: peek.doctype, docname: peek.docname, updateType: peek.updateType, synthesized: true))
+            try emit(ScannedFrame(peek: peek, cursor: first.cursor, frame: first.frame[...], synthesized: true))
+            emitted += 1
             frameBytes += first.frame.count
         }
         var scanned = 0
         var caughtUp = false
-        reading: while entries.count < maxEntries, frameBytes < maxBytes, scanned < scanBytes {
+        reading: while emitted < maxEntries, frameBytes < maxBytes, scanned < scanBytes {
             let room = maxBytes - frameBytes
-            let batch = try site.log.read(after: cursor, maxEntries: maxEntries - entries.count, maxBytes: min(room, 4 << 20))
+            let batch = try site.log.read(after: cursor, maxEntries: maxEntries - emitted, maxBytes: min(room, 4 << 20))
             guard batch.count > 0 else {
                 caughtUp = true
                 break
             }
-            let cursors = batch.cursors
             var offset = 0
-            for after in cursors {
+            for after in batch.cursors {
                 guard let peek = FramePeek(batch.bytes, at: offset) else {
                     throw StreamError(.integrity, "log batch after \(cursor) holds an unreadable frame at byte \(offset)", offset: offset)
                 }
-                if peek.length > maxBytes - frameBytes, !entries.isEmpty {
+                if peek.length > maxBytes - frameBytes, emitted > 0 {
                     // Possibly a record larger than the room left: it goes first in the next
                     // reply (decided then, so nothing is decided that is not sent).
                     break reading
                 }
-                let frame: [UInt8]?
+                let frame: ArraySlice<UInt8>?
                 var synthesized = false
                 switch try decide(peek, batch.bytes, offset, after) {
                 case .skip: frame = nil
-                case .keep: frame = Array(batch.bytes[offset..<offset + peek.length])
+                case .keep: frame = batch.bytes[offset..<offset + peek.length]
                 case .replace(let replacement):
-                    frame = replacement
+                    frame = replacement[...]
                     synthesized = true
                 }
                 if let frame {
-                    entries.append(UpdateEntry(cursor: after, frame: frame))
-                    keys.append(FilterKey(doctype: peek.doctype, docname: peek.docname, updateType: frame[24], synthesized: synthesized))
+                    try emit(ScannedFrame(peek: peek, cursor: after, frame: frame, synthesized: synthesized))
+                    emitted += 1
                     frameBytes += frame.count
                 }
                 scanned += peek.length
@@ -140,11 +193,7 @@ extension StreamProducer {
             }
             cursor = batch.next
         }
-        let kept = dropCreatedAndDeleted ? Self.droppingCreatedAndDeleted(keys) : Array(keys.indices)
-        if kept.count != entries.count {
-            entries = kept.map { entries[$0] }
-        }
-        return UpdatesReply(next: cursor, caughtUp: caughtUp, lastSequence: lastSequence, statuses: [], entries: entries)
+        return ScanEnd(next: cursor, caughtUp: caughtUp, lastSequence: lastSequence)
     }
 
     struct FilterKey: Hashable {
