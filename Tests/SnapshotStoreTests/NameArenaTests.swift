@@ -35,6 +35,51 @@ struct NameArenaTests {
         for (i, span) in spans.enumerated() { #expect(arena.equals(span, "\(i)-\(long)")) }
     }
 
+    /// The store's internal keys share long prefixes up to their last NUL: kept once each.
+    @Test func sharedPrefixesAreKeptOnce() {
+        var arena = NameArena(internsPrefixes: true)
+        let producer = String(repeating: "f", count: 64)
+        var names: [String] = []
+        for i in 0..<1000 { names.append("\(producer)\u{0}Customer\u{0}Customer \(i)") }
+        names += ["\(producer)\u{0}Customer\u{0}", "short\u{0}x", "\(producer)\u{0}Customer", "Customer 5", "\(producer)\u{0}Item\u{0}ITEM-1", "é\u{0}é\u{0}é\u{0}é"]
+        let spans = names.map { arena.add($0) }
+        // Only what follows the prefix is stored: "Customer i" and the odd ones out.
+        #expect(arena.liveBytes < 1000 * 14 + 200, "\(arena.liveBytes) bytes stored")
+        for (name, span) in zip(names, spans) {
+            #expect(arena.string(span) == name)
+            #expect(arena.equals(span, name))
+            #expect(arena.length(span) == name.utf8.count)
+            #expect(!arena.equals(span, name + "x"))
+        }
+        for (a, spanA) in zip(names, spans).suffix(12) {
+            for (b, spanB) in zip(names, spans).suffix(12) {
+                #expect(arena.less(spanA, spanB) == (a < b), "\(a.debugDescription) < \(b.debugDescription)")
+                #expect(arena.less(spanA, than: b) == (a < b))
+                #expect(arena.less(a, than: spanB) == (a < b))
+            }
+        }
+        let (fresh, moved) = arena.compacted(spans)
+        for (name, span) in zip(names, moved) { #expect(fresh.string(span) == name) }
+    }
+
+    /// A value over 65,535 bytes (a long unique field in a `TermTable`) gets a page of its own.
+    @Test func aLongValueGetsItsOwnPage() {
+        var arena = NameArena()
+        let small = arena.add("before")
+        let huge = String(repeating: "ü", count: 70_000)
+        let long = arena.add(huge)
+        let after = arena.add("after")
+        #expect(arena.string(long) == huge && arena.length(long) == huge.utf8.count)
+        #expect(arena.string(small) == "before" && arena.string(after) == "after")
+        #expect(arena.less(small, long) == ("before" < huge))
+        var table = TermTable()
+        table.add(huge, document: 7)
+        table.add("x", document: 8)
+        #expect(table.documents(with: huge) == [7])
+        table.remove(huge, document: 7)
+        #expect(table.documents(with: huge).isEmpty && table.documents(with: "x") == [8])
+    }
+
     /// Removing most documents makes the index rewrite its names; every live one is kept, in order.
     @Test func removedNamesAreReclaimed() {
         var index = StoreIndex()

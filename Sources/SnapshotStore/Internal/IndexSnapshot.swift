@@ -81,9 +81,10 @@ enum IndexSnapshot {
             writer.write(UInt32(table.sorted.count))
             for id in table.sorted {
                 let entry = index.entries[Int(id)]
-                index.names.withBytes(entry.name) { name in
-                    writer.write(UInt16(name.count))
-                    writer.write(name)
+                index.names.withParts(entry.name) { head, rest in
+                    writer.write(UInt16(head.count + rest.count))
+                    writer.write(head)
+                    writer.write(rest)
                 }
                 writer.write(entry.offset)
                 writer.write(entry.length)

@@ -43,7 +43,7 @@ struct StoreIndex {
     var tables: [Table] = []
     var entries: [Entry] = []
     /// The entries' names (`Entry.name` is a span into it).
-    var names = NameArena()
+    var names = NameArena(internsPrefixes: true)
     var freeIDs: [UInt32] = []
     /// Term tables by index name (few names, looked up on every put: `HashSlots` over
     /// `termNames` with the fast hash rather than a `Dictionary<String, …>`).
