@@ -14,33 +14,41 @@ extension SnapshotStore {
     }
 
     /// The body of `checkpoint()`; the caller holds `fileSwitch`.
+    ///
+    /// The snapshot is encoded straight into its temporary file, a chunk at a time
+    /// (`IndexSnapshot.encode(…emit:)`), so a checkpoint never holds a second copy of the
+    /// index in memory; the file only replaces `index.ssi` after the data it claims is durable.
     func writeIndexSnapshot() throws {
-        let captured: (StoreFile, UInt64, UInt64, [UInt8])? = try state.withLock { state in
+        let path = directoryPath + "/" + IndexSnapshot.fileName
+        let temporary = path + ".tmp"
+        let captured: (StoreFile, UInt64, UInt64, StoreFile, Int)? = try state.withLock { state in
             guard !state.closed else { throw closedError() }
             guard state.snapshotPosition != state.end else { return nil }
             try Self.flushBuffer(&state)
             state.index.mergeAll()
-            let bytes = IndexSnapshot.encode(state.index, generation: state.generation, position: state.end,
-                                             lastAppliedSequence: state.lastAppliedSequence)
-            return (state.file, state.generation, state.end, bytes)
+            let snapshot = try StoreFile.open(temporary, create: true, truncate: true)
+            var written: UInt64 = 0
+            var failure: (any Error)?
+            let size = IndexSnapshot.encode(state.index, generation: state.generation, position: state.end,
+                                            lastAppliedSequence: state.lastAppliedSequence) { chunk in
+                guard failure == nil else { return }
+                do { try snapshot.write(chunk, at: written) } catch { failure = error }
+                written += UInt64(chunk.count)
+            }
+            if let failure { throw failure }
+            return (state.file, state.generation, state.end, snapshot, size)
         }
-        guard let (file, generation, position, bytes) = captured else { return }
+        guard let (file, generation, position, snapshot, size) = captured else { return }
         // The snapshot claims the data up to `position`: that data must be durable first.
         try file.syncData()
-        let path = directoryPath + "/" + IndexSnapshot.fileName
-        let temporary = path + ".tmp"
-        do {
-            let snapshot = try StoreFile.open(temporary, create: true, truncate: true)
-            try snapshot.write(bytes, at: 0)
-            try snapshot.syncData()
-        }
+        try snapshot.syncData()
         try StoreDirectory.rename(temporary, path)
         try StoreDirectory.sync(directoryPath)
         state.withLock { state in
             if state.generation == generation { state.snapshotPosition = max(state.snapshotPosition, position) }
-            state.snapshotBytes = UInt64(bytes.count)
+            state.snapshotBytes = UInt64(size)
         }
-        logger.debug("wrote the store's index snapshot", metadata: ["bytes": "\(bytes.count)", "position": "\(position)"])
+        logger.debug("wrote the store's index snapshot", metadata: ["bytes": "\(size)", "position": "\(position)"])
     }
 
     /// The automatic snapshot every `snapshotInterval` bytes: on a thread of its own, so the

@@ -31,7 +31,7 @@ extension SnapshotStore {
     /// Ordering by other fields is left to the caller (through `scan`) for now.
     public func names(doctype: String, after: String? = nil, limit: Int) -> [String] {
         state.withLock { state in
-            state.index.names(doctype: doctype, after: after, limit: limit).map { state.index.entries[Int($0)].name }
+            state.index.names(doctype: doctype, after: after, limit: limit).map { state.index.name(of: $0) }
         }
     }
 
@@ -58,7 +58,7 @@ extension SnapshotStore {
                     // Deleted since the start, or the id now names another document: skip.
                     guard entry.isLive, entry.doctype == doctypeID else { continue }
                     let location = StoreIndex.Location(offset: entry.offset, length: entry.length, hasTerms: entry.hasTerms)
-                    found.append((entry.name, location, Self.source(of: location, in: state)))
+                    found.append((state.index.names.string(entry.name), location, Self.source(of: location, in: state)))
                 }
                 return found
             }

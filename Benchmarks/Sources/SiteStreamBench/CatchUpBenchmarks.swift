@@ -16,26 +16,45 @@ import Synchronization
 /// spawn to exit. Its peak resident memory is the kernel's `ru_maxrss` for that process
 /// (`wait4`), so it is the consumer's own, not the harness's.
 ///
+/// The reference, `stream.catchup.local_fold`: the same entries folded locally from a log
+/// file. A second consumer ("local"), set up exactly as the first, is exported the backlog as
+/// a bundle (the producer's log frames copied into files; not timed), and `sitestream import`
+/// replays it in a process of its own, through the same consumer path (`StreamConsumer.pull`,
+/// with the bundle as the producer), timed from spawn to exit like the pull. It runs right
+/// after the HTTP pull; `stream.catchup.local_ratio` is the HTTP rate ÷ the local one of the
+/// same run (the goal: ≥ 0.8).
+///
 /// Figures: `stream.catchup` (entries/s: backlog ÷ the pull's wall time, process start and
 /// site open included) and `stream.catchup.peak_rss` (MB). Backlog: 1M entries, `--quick`
 /// 100k, `--smoke` 2k. Needs `BenchContext.executable` (the command line sets it); without
 /// it the group reports nothing.
+///
+/// For diagnosis: `SITESTREAM_CATCHUP_BACKLOG=N` sets the backlog's size, and
+/// `SITESTREAM_CATCHUP_WRAPPER` (a command and its arguments, split at spaces; e.g.
+/// `heaptrack -o /tmp/pull`) runs the consumer's `pull` under that command, for profiling
+/// it; its figures then describe the wrapped run.
 public struct CatchUpBenchmarks: BenchmarkGroup {
     public let name = "catchup"
     public init() {}
 
     public func run(_ context: BenchContext, report: (Figure) -> Void) throws {
         guard let executable = context.executable else { return }
-        let backlog = context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
+        // `SITESTREAM_CATCHUP_BACKLOG=N` overrides the size (how memory grows between 100k and 1M).
+        let backlog = ProcessInfo.processInfo.environment["SITESTREAM_CATCHUP_BACKLOG"].flatMap { Int($0) }
+            ?? context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
         var rates: [Double] = [], peaks: [Double] = [], cpuRates: [Double] = []
+        var localRates: [Double] = [], localPeaks: [Double] = [], ratios: [Double] = []
         // A 1M-entry backlog takes minutes to write: one run of the full size, `runs` of smaller ones.
         let runs = backlog >= 1_000_000 ? 1 : context.runs
         for run in 0..<runs {
             let directory = try context.freshDirectory("catchup-\(run)")
-            let (rate, peakMB, cpuRate) = try Self.catchUp(backlog: backlog, executable: executable, in: directory)
-            rates.append(rate)
-            cpuRates.append(cpuRate)
-            peaks.append(peakMB)
+            let result = try Self.catchUp(backlog: backlog, executable: executable, in: directory)
+            rates.append(result.rate)
+            cpuRates.append(result.cpuRate)
+            peaks.append(result.peakMB)
+            localRates.append(result.localRate)
+            localPeaks.append(result.localPeakMB)
+            ratios.append(result.rate / result.localRate)
             try? FileManager.default.removeItem(at: directory)
         }
         let note = "\(backlog)-entry Customer backlog over loopback HTTP, consumer `sitestream pull` in its own process (start and open included), durability interval"
@@ -43,9 +62,29 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         report(Figure(id: "stream.catchup.peak_rss", unit: "MB", samples: peaks, note: "the consumer process's ru_maxrss during that catch-up"))
         // CPU time of the consumer process (user+sys, all its threads): what the machine's load cannot inflate.
         report(Figure(id: "stream.catchup.cpu", unit: "entries/cpu-s", samples: cpuRates, note: "the same entries per CPU second of the consumer process"))
+        report(Figure(id: "stream.catchup.local_fold", unit: "entries/s", samples: localRates,
+                      note: "the same entries folded locally: exported from the producer's log as a bundle, replayed by `sitestream import` into a second empty consumer in its own process (start and open included), same replay path, no HTTP"))
+        report(Figure(id: "stream.catchup.local_fold.peak_rss", unit: "MB", samples: localPeaks, note: "that import process's ru_maxrss"))
+        report(Figure(id: "stream.catchup.local_ratio", unit: "ratio", samples: ratios,
+                      note: "stream.catchup ÷ stream.catchup.local_fold of the same run (goal ≥ 0.8)"))
     }
 
-    static func catchUp(backlog: Int, executable: URL, in directory: URL) throws -> (rate: Double, peakMB: Double, cpuRate: Double) {
+    struct Result {
+        var rate: Double
+        var peakMB: Double
+        var cpuRate: Double
+        var localRate: Double
+        var localPeakMB: Double
+    }
+
+    /// N in "…, N WORD, …" (the pull's and the import's summary lines).
+    static func count(_ word: String, in output: String) -> Int? {
+        output.split(whereSeparator: { $0 == "," || $0 == ":" || $0 == "\n" })
+            .first { $0.trimmingCharacters(in: .whitespaces).hasSuffix(" " + word) }
+            .flatMap { Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") }
+    }
+
+    static func catchUp(backlog: Int, executable: URL, in directory: URL) throws -> Result {
         var logger = Logger(label: "bench.catchup")
         logger.logLevel = .error
         let layout = SiteLayout(root: directory.appendingPathComponent("producer"))
@@ -67,6 +106,12 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         try Self.run(executable, ["producer", "add", "--site", consumer, "--url", url, "--api-key", key.apiKey,
                                   "--api-secret", key.apiSecret, "--doctype", "Customer"], what: "producer add")
         try blocking { _ = try await served.producer.approve(consumer: "consumer", doctypes: ["Customer"]) }
+        // The local-fold reference's consumer, subscribed the same way now, so that it too replays the whole backlog.
+        let localConsumer = directory.appendingPathComponent("consumer-local").path
+        try Self.run(executable, ["init", "--site", localConsumer, "--name", "local"], what: "init")
+        try Self.run(executable, ["producer", "add", "--site", localConsumer, "--url", url, "--api-key", key.apiKey,
+                                  "--api-secret", key.apiSecret, "--doctype", "Customer"], what: "producer add")
+        try blocking { _ = try await served.producer.approve(consumer: "local", doctypes: ["Customer"]) }
         try blocking {
             try await site.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Retail"])) }
             for start in stride(from: 0, to: backlog, by: 1000) {
@@ -87,12 +132,23 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         }
         let pull = try Self.run(executable, ["pull", "--site", consumer], what: "pull")
         // "producer: N received, N synced, …": every Customer and the group must have been replayed.
-        let synced = pull.stdout.split(separator: ",").first { $0.hasSuffix(" synced") }
-            .flatMap { Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") }
+        let synced = Self.count("synced", in: pull.stdout)
         guard let synced, synced >= backlog else {
             throw BenchError("catchup: the consumer replayed \(synced.map(String.init) ?? "?") of \(backlog) entries: \(pull.stdout)")
         }
-        return (Double(synced) / pull.seconds, Double(pull.maxRSSKiB) / 1024, Double(synced) / pull.cpuSeconds)
+        // The reference: the same entries, copied from the producer's log into a bundle (not
+        // timed), folded by `sitestream import` in a process of its own, timed as the pull is.
+        let bundle = directory.appendingPathComponent("local.bundle").path
+        let exported = try served.producer.exportBundle(consumer: "local", to: bundle)
+        guard exported.manifest.entries >= UInt64(backlog) else {
+            throw BenchError("catchup: the bundle for the local fold holds \(exported.manifest.entries) of \(backlog) entries")
+        }
+        let local = try Self.run(executable, ["import", "--site", localConsumer, bundle], what: "import")
+        guard let localSynced = Self.count("synced", in: local.stdout), localSynced >= backlog else {
+            throw BenchError("catchup: the local fold replayed \(Self.count("synced", in: local.stdout).map(String.init) ?? "?") of \(backlog) entries: \(local.stdout)")
+        }
+        return Result(rate: Double(synced) / pull.seconds, peakMB: Double(pull.maxRSSKiB) / 1024, cpuRate: Double(synced) / pull.cpuSeconds,
+                      localRate: Double(localSynced) / local.seconds, localPeakMB: Double(local.maxRSSKiB) / 1024)
     }
 
     struct ChildResult {
@@ -114,11 +170,13 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+        // A profiler's command line in front of the pull's (see the type's comment).
+        let wrapper = what == "pull" ? (ProcessInfo.processInfo.environment["SITESTREAM_CATCHUP_WRAPPER"] ?? "").split(separator: " ").map(String.init) : []
+        let argv = (wrapper + [executable.path] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
         var pid: pid_t = 0
         let started = monotonicNanoseconds()
-        let rc = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
+        let rc = posix_spawnp(&pid, wrapper.first ?? executable.path, &actions, nil, argv, environ)
         guard rc == 0 else { throw BenchError("catchup: cannot start \(executable.path) \(what): \(String(cString: strerror(rc)))") }
         var status: Int32 = 0
         var usage = rusage()

@@ -146,3 +146,9 @@ func sameBytes(_ string: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
         utf8.count == bytes.count && (utf8.count == 0 || memcmp(utf8.baseAddress!, bytes.baseAddress!, utf8.count) == 0)
     }
 }
+
+/// Byte equality of two byte ranges.
+@inline(__always)
+func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+}

@@ -33,14 +33,36 @@ enum IndexSnapshot {
 
     /// Serializes the index; `index` must be merged (names in order) first.
     static func encode(_ index: StoreIndex, generation: UInt64, position: UInt64, lastAppliedSequence: UInt64) -> [UInt8] {
-        // Sized up front: growing a buffer of tens of megabytes by doubling costs more than the encoding.
-        var capacity = headerSize + 4 + index.liveCount * 15
-        for (doctype, name) in index.doctypeNames.enumerated() {
-            capacity += 6 + name.utf8.count
-            for id in index.tables[doctype].sorted { capacity += index.entries[Int(id)].name.utf8.count }
+        var bytes: [UInt8] = []
+        encode(index, generation: generation, position: position, lastAppliedSequence: lastAppliedSequence) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// The bytes `emit` is handed at a time (about; one value's postings may add a little).
+    static let chunkSize = 1 << 20
+
+    /// Serializes the index into `emit`, about `chunkSize` bytes a call, in order; returns the
+    /// snapshot's size. The snapshot of a million documents is a couple of hundred megabytes:
+    /// building it whole in memory doubled the index's footprint at every checkpoint, so it is
+    /// handed out as it is encoded and memory stays at one chunk.
+    @discardableResult
+    static func encode(_ index: StoreIndex, generation: UInt64, position: UInt64, lastAppliedSequence: UInt64,
+                       emit: (UnsafeRawBufferPointer) -> Void) -> Int {
+        // Called only while this function runs; the closures passed to `forEachRaw` use it.
+        withoutActuallyEscaping(emit) { emit in encode(index, generation: generation, position: position, lastAppliedSequence: lastAppliedSequence, escaping: emit) }
+    }
+
+    private static func encode(_ index: StoreIndex, generation: UInt64, position: UInt64, lastAppliedSequence: UInt64,
+                               escaping emit: @escaping (UnsafeRawBufferPointer) -> Void) -> Int {
+        var writer = ByteWriter(capacity: chunkSize + 4096)
+        var crc: UInt32 = 0
+        var emitted = 0
+        func flush() {
+            crc = checksum(writer.bytes, from: 0, to: writer.count, seed: crc)
+            writer.bytes.withUnsafeBytes { emit($0) }
+            emitted += writer.count
+            writer.bytes.removeAll(keepingCapacity: true)
         }
-        for (name, table) in zip(index.termNames, index.termTables) { capacity += 6 + name.utf8.count + table.snapshotBytes }
-        var writer = ByteWriter(capacity: capacity)
         writer.write(magic)
         writer.write(formatVersion)
         writer.write(UInt32(0))
@@ -59,13 +81,17 @@ enum IndexSnapshot {
             writer.write(UInt32(table.sorted.count))
             for id in table.sorted {
                 let entry = index.entries[Int(id)]
-                writer.write(UInt16(entry.name.utf8.count))
-                writer.write(utf8: entry.name)
+                index.names.withParts(entry.name) { head, rest in
+                    writer.write(UInt16(head.count + rest.count))
+                    writer.write(head)
+                    writer.write(rest)
+                }
                 writer.write(entry.offset)
                 writer.write(entry.length)
                 writer.write(entry.flags)
                 ordinals[Int(id)] = next
                 next += 1
+                if writer.count >= chunkSize { flush() }
             }
         }
         for (indexName, table) in zip(index.termNames, index.termTables) where table.count > 0 {
@@ -76,11 +102,16 @@ enum IndexSnapshot {
                 writer.write(UInt32(value.count))
                 writer.write(value)
                 writer.write(UInt32(count))
-                visit { id in writer.write(ordinals[Int(id)]) }
+                visit { id in
+                    writer.write(ordinals[Int(id)])
+                    if writer.count >= chunkSize { flush() }
+                }
             }
         }
-        writer.write(checksum(writer.bytes, from: 0, to: writer.count))
-        return writer.bytes
+        flush()
+        writer.write(crc)
+        writer.bytes.withUnsafeBytes { emit($0) }
+        return emitted + writer.count
     }
 
     /// Parses a snapshot; throws a `.badFormat`/`.corrupt` error naming `path` when it is not
@@ -115,12 +146,16 @@ enum IndexSnapshot {
                 table.ids.reserve(Int(count))
                 table.sorted.reserveCapacity(Int(count))
                 for _ in 0..<count {
-                    guard let nameLength = reader.read(UInt16.self), let name = reader.readString(count: Int(nameLength)),
-                          let offset = reader.read(UInt64.self), let length = reader.read(UInt32.self),
+                    guard let nameLength = reader.read(UInt16.self), reader.remaining >= Int(nameLength) else {
+                        throw damaged("bad entry of \(doctype)", reader.position)
+                    }
+                    let name = UnsafeRawBufferPointer(rebasing: body[reader.position..<(reader.position + Int(nameLength))])
+                    _ = reader.skip(Int(nameLength))
+                    guard let offset = reader.read(UInt64.self), let length = reader.read(UInt32.self),
                           let flags = reader.read(UInt8.self)
                     else { throw damaged("bad entry of \(doctype)", reader.position) }
                     let documentID = UInt32(index.entries.count)
-                    index.entries.append(.init(name: name, offset: offset, length: length, doctype: id, flags: flags | StoreIndex.Entry.live))
+                    index.entries.append(.init(name: index.names.add(name), offset: offset, length: length, doctype: id, flags: flags | StoreIndex.Entry.live))
                     table.ids.insert(hash: slotHash(name), number: documentID)
                     table.sorted.append(documentID)
                     index.liveBytes += UInt64(length)

@@ -6,7 +6,8 @@
 /// A value type owned by the store's mutex; not thread-safe on its own.
 struct StoreIndex {
     struct Entry {
-        var name: String
+        /// The name's bytes in `names` (`NameArena`).
+        var name: UInt64
         var offset: UInt64
         var length: UInt32
         var doctype: UInt16
@@ -41,6 +42,8 @@ struct StoreIndex {
     var doctypeNames: [String] = []
     var tables: [Table] = []
     var entries: [Entry] = []
+    /// The entries' names (`Entry.name` is a span into it).
+    var names = NameArena(internsPrefixes: true)
     var freeIDs: [UInt32] = []
     /// Term tables by index name (few names, looked up on every put: `HashSlots` over
     /// `termNames` with the fast hash rather than a `Dictionary<String, …>`).
@@ -60,7 +63,7 @@ struct StoreIndex {
 
     @inline(__always)
     func id(of name: String, hash: UInt32, in doctype: UInt16) -> UInt32? {
-        tables[Int(doctype)].ids.find(hash: hash) { entries[Int($0)].name == name }
+        tables[Int(doctype)].ids.find(hash: hash) { names.equals(entries[Int($0)].name, name) }
     }
 
     func location(of key: DocumentKey) -> Location? {
@@ -71,7 +74,12 @@ struct StoreIndex {
 
     func key(of id: UInt32) -> DocumentKey {
         let entry = entries[Int(id)]
-        return DocumentKey(doctype: doctypeNames[Int(entry.doctype)], name: entry.name)
+        return DocumentKey(doctype: doctypeNames[Int(entry.doctype)], name: names.string(entry.name))
+    }
+
+    /// The name of the document numbered `id`.
+    func name(of id: UInt32) -> String {
+        names.string(entries[Int(id)].name)
     }
 
     func keys(matching term: IndexTerm) -> [DocumentKey] {
@@ -112,7 +120,7 @@ struct StoreIndex {
             liveBytes -= UInt64(old.length)
             return (id, Location(offset: old.offset, length: old.length, hasTerms: old.hasTerms))
         }
-        let entry = Entry(name: key.name, offset: offset, length: length, doctype: doctype, flags: flags)
+        let entry = Entry(name: names.add(key.name), offset: offset, length: length, doctype: doctype, flags: flags)
         let id: UInt32
         if let free = freeIDs.popLast() {
             id = free
@@ -136,7 +144,9 @@ struct StoreIndex {
         tables[Int(doctype)].ids.remove(hash: hash) { $0 == id }
         let old = entries[Int(id)]
         entries[Int(id)].flags = 0
-        entries[Int(id)].name = ""
+        names.remove(entries[Int(id)].name)
+        entries[Int(id)].name = NameArena.empty
+        if names.wantsCompaction { compactNames() }
         tables[Int(doctype)].limbo.append(id)
         liveBytes -= UInt64(old.length)
         liveCount -= 1
@@ -184,16 +194,16 @@ struct StoreIndex {
         var table = tables[Int(doctype)]
         guard !table.pending.isEmpty || !table.limbo.isEmpty else { return }
         tables[Int(doctype)] = Table() // unique reference while editing
-        let entries = self.entries
+        let entries = self.entries, names = self.names
         var added = table.pending.filter { entries[Int($0)].isLive }
-        added.sort { entries[Int($0)].name < entries[Int($1)].name }
+        added.sort { names.less(entries[Int($0)].name, entries[Int($1)].name) }
         var merged: [UInt32] = []
         merged.reserveCapacity(table.ids.count)
         var i = 0, j = 0
         let old = table.sorted
         while i < old.count || j < added.count {
             if i < old.count && !entries[Int(old[i])].isLive { i += 1; continue }
-            if j == added.count || (i < old.count && entries[Int(old[i])].name < entries[Int(added[j])].name) {
+            if j == added.count || (i < old.count && names.less(entries[Int(old[i])].name, entries[Int(added[j])].name)) {
                 merged.append(old[i]); i += 1
             } else {
                 merged.append(added[j]); j += 1
@@ -204,6 +214,14 @@ struct StoreIndex {
         table.pending = []
         table.limbo = []
         tables[Int(doctype)] = table
+    }
+
+    /// Rewrites `names` without the bytes of removed documents' names.
+    mutating func compactNames() {
+        let live = entries.indices.filter { entries[$0].name != NameArena.empty }
+        let (fresh, moved) = names.compacted(live.map { entries[$0].name })
+        for (i, id) in live.enumerated() { entries[id].name = moved[i] }
+        names = fresh
     }
 
     mutating func mergeAll() {
@@ -220,7 +238,7 @@ struct StoreIndex {
             var high = sorted.count
             while low < high {
                 let mid = (low + high) / 2
-                if entries[Int(sorted[mid])].name <= after { low = mid + 1 } else { high = mid }
+                if !names.less(after, than: entries[Int(sorted[mid])].name) { low = mid + 1 } else { high = mid }
             }
         }
         return Array(sorted[low..<(low + min(limit, sorted.count - low))])

@@ -1,11 +1,12 @@
 /// The postings of one index name (`"unique:Customer.email_id"`, `"linkto"`, …): for each
-/// distinct value, the documents carrying it. Values are kept as bytes in one arena, numbered,
-/// and found through `HashSlots`; a value held by one document costs its bytes plus about
-/// 25 bytes, so a unique field over a million documents stays small.
+/// distinct value, the documents carrying it. Values are kept as bytes in a paged arena
+/// (`NameArena`: growing never copies, nor leaves a doubled buffer half empty), numbered, and
+/// found through `HashSlots`; a value held by one document costs its bytes plus about 25
+/// bytes, so a unique field over a million documents stays small.
 struct TermTable {
-    /// All value bytes, back to back; space of removed values is reclaimed by `compactArena`.
-    private var arena: [UInt8] = []
-    /// Per value number: `offset << 32 | length` into `arena`, or `UInt64.max` when free.
+    /// All value bytes; space of removed values is reclaimed by `compactArena`.
+    private var arena = NameArena()
+    /// Per value number: its span in `arena`, or `UInt64.max` when free.
     private var spans: [UInt64] = []
     /// Per value number: the one document id, or `multiFlag | n` for `multi[n]`.
     private var postings: [UInt32] = []
@@ -13,7 +14,6 @@ struct TermTable {
     private var freeMulti: [UInt32] = []
     private var freeValues: [UInt32] = []
     private var slots = HashSlots()
-    private var deadBytes = 0
     static let multiFlag: UInt32 = 0x8000_0000
 
     /// Distinct values held.
@@ -23,13 +23,11 @@ struct TermTable {
     var snapshotBytes: Int {
         var postingCount = count
         for set in multi { postingCount += set.count }
-        return arena.count - deadBytes + count * 8 + postingCount * 4
+        return arena.liveBytes + count * 8 + postingCount * 4
     }
 
     private func bytes<R>(of value: UInt32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        let span = spans[Int(value)]
-        let offset = Int(span >> 32), length = Int(span & 0xFFFF_FFFF)
-        return arena.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)])) }
+        arena.withBytes(spans[Int(value)], body)
     }
 
     private func number(of value: String, hash: UInt32) -> UInt32? {
@@ -65,10 +63,7 @@ struct TermTable {
             }
             return
         }
-        precondition(arena.count + value.utf8.count < Int(UInt32.max), "an index's values exceed 4 GiB")
-        let span = UInt64(arena.count) << 32 | UInt64(value.utf8.count)
-        var copy = value
-        copy.withUTF8 { arena.append(contentsOf: $0) }
+        let span = arena.add(value)
         let number: UInt32
         if let free = freeValues.popLast() {
             number = free
@@ -98,10 +93,10 @@ struct TermTable {
         }
         guard posting == id else { return }
         slots.remove(hash: hash) { $0 == number }
-        deadBytes += Int(spans[Int(number)] & 0xFFFF_FFFF)
+        arena.remove(spans[Int(number)])
         spans[Int(number)] = UInt64.max
         freeValues.append(number)
-        if deadBytes > 1 << 16 && deadBytes > arena.count / 2 { compactArena() }
+        if arena.deadBytes > 1 << 16 && arena.deadBytes > arena.liveBytes { compactArena() }
     }
 
     /// Removes `id` from every value (the slow path when a document's terms are unknown).
@@ -114,11 +109,8 @@ struct TermTable {
     /// Calls `body` with every value's bytes, its document count, and a way to visit its ids,
     /// without allocating (writing an index snapshot of a million values).
     func forEachRaw(_ body: (UnsafeRawBufferPointer, Int, ((UInt32) -> Void) -> Void) -> Void) {
-        arena.withUnsafeBytes { arena in
-            slots.forEach { number in
-                let span = spans[Int(number)]
-                let offset = Int(span >> 32), length = Int(span & 0xFFFF_FFFF)
-                let value = UnsafeRawBufferPointer(rebasing: arena[offset..<(offset + length)])
+        slots.forEach { number in
+            arena.withBytes(spans[Int(number)]) { value in
                 let posting = postings[Int(number)]
                 if posting & Self.multiFlag == 0 {
                     body(value, 1) { visit in visit(posting) }
@@ -143,14 +135,12 @@ struct TermTable {
         slots.reserve(values)
         spans.reserveCapacity(values)
         postings.reserveCapacity(values)
-        arena.reserveCapacity(bytes)
     }
 
     /// Adds a value known to be new (loading a snapshot).
     mutating func load(_ value: UnsafeRawBufferPointer, documents ids: UnsafeRawBufferPointer, count: Int) {
         let number = UInt32(spans.count)
-        spans.append(UInt64(arena.count) << 32 | UInt64(value.count))
-        arena.append(contentsOf: value)
+        spans.append(arena.add(value))
         if count == 1 {
             postings.append(UInt32(littleEndian: ids.loadUnaligned(as: UInt32.self)))
         } else {
@@ -164,15 +154,9 @@ struct TermTable {
 
     /// Rewrites the arena without the bytes of removed values.
     private mutating func compactArena() {
-        var fresh: [UInt8] = []
-        fresh.reserveCapacity(arena.count - deadBytes)
-        for number in spans.indices where spans[number] != UInt64.max {
-            let span = spans[number]
-            let offset = Int(span >> 32), length = Int(span & 0xFFFF_FFFF)
-            spans[number] = UInt64(fresh.count) << 32 | UInt64(length)
-            fresh.append(contentsOf: arena[offset..<(offset + length)])
-        }
+        let live = spans.indices.filter { spans[$0] != UInt64.max }
+        let (fresh, moved) = arena.compacted(live.map { spans[$0] })
+        for (i, number) in live.enumerated() { spans[number] = moved[i] }
         arena = fresh
-        deadBytes = 0
     }
 }

@@ -65,6 +65,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The bundle directory, or a directory of copied *.log segment files.", valueName: "PATH")) var path: String
 
     func run() async throws {
+        HeapPolicy.returnLargeBlocks()
         let report: JSON
         if let server = try StreamSession.server(options) {
             // The served site replays the bundle itself; no progress from here.

@@ -354,6 +354,7 @@ struct PullCommand: AsyncParsableCommand {
     @Option(help: "Only this producer (its name, site id or URL).") var producer: String?
 
     func run() async throws {
+        HeapPolicy.returnLargeBlocks()
         if let server = try StreamSession.server(options) {
             // The served site pulls through its own pull loops; no progress bar from here.
             for report in try await server.pull(producer: producer) {

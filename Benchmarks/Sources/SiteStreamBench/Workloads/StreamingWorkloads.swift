@@ -41,6 +41,7 @@ extension CatchUpBenchmarks: WorkloadEmitting {
         try files.writeBacklog(count: backlog, alternatingTypes: false,
                                what: "the producer's Customers, written 1000 per write after a Customer Group \"Retail\", then pulled by `sitestream pull`")
         files.note("consumer", "sitestream init --name consumer; sitestream producer add --doctype Customer (approved by the producer); sitestream pull, timed from spawn to exit")
+        files.note("local_fold", "the reference: a second consumer \"local\" set up the same way (init, producer add, approved) before the backlog is written; after the HTTP pull the producer exports its entries as a bundle (not timed) and `sitestream import --site DIR BUNDLE` replays them, timed from spawn to exit; stream.catchup.local_ratio = HTTP rate ÷ local rate")
         try files.finish(description: "end-to-end catch-up over loopback HTTP with the consumer in its own process",
                          quick: context.quick, smoke: context.smoke)
     }

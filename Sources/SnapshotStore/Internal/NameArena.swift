@@ -1,0 +1,199 @@
+import Glibc
+
+/// The document names of a `StoreIndex`, as UTF-8 bytes back to back in pages of 1 MiB, each
+/// named by a packed 64-bit span. A `String` longer than 15 bytes is a heap object of its own
+/// (header, capacity, padding: 126 bytes for a consumer's 60-byte `__replica` key), and a
+/// `String` field made every entry 8 bytes wider; here a name costs its bytes. Fixed pages
+/// also mean growing never copies what is there (a doubling `[UInt8]` holds both copies while
+/// it moves).
+///
+/// Span: bit 63 set when the name has a byte ≥ 0x80 (then its order is `String` order, which
+/// for non-ASCII text is not byte order), bit 62 set for a value of more than 65,535 bytes,
+/// which gets a page of its own (its length is the page's), prefix (10 bits) << 52 | page
+/// (16 bits) << 36 | offset (20 bits) << 16 | length (16 bits). `TermTable` keeps its values
+/// here too. Space of removed names is counted and reclaimed by `compacted` (the owner
+/// decides when).
+///
+/// With `internsPrefixes`, a name with a NUL byte past its 8th (the store's internal keys:
+/// `__replica` is "<producer site id>\0<doctype>\0<producer's name>") keeps everything up to
+/// its last NUL once, in a table of at most 1023 prefixes, and only the rest in a page: a
+/// consumer's million replica keys share a handful of prefixes of some 70 bytes.
+struct NameArena {
+    static let pageSize = 1 << 20
+    private static let nonASCIIBit: UInt64 = 1 << 63
+    private static let ownPageBit: UInt64 = 1 << 62
+    private static let maximumPages = 1 << 16
+    private static let maximumPrefixes = 1 << 10
+
+    private var pages: [[UInt8]] = []
+    /// Bytes stored in pages for names added and not removed since (prefixes not counted).
+    private(set) var liveBytes = 0
+    private(set) var deadBytes = 0
+    let internsPrefixes: Bool
+    /// Interned prefixes by number; 0 is "none".
+    private var prefixes: [[UInt8]] = [[]]
+    private var prefixNumbers: [[UInt8]: Int] = [:]
+
+    init(internsPrefixes: Bool = false) {
+        self.internsPrefixes = internsPrefixes
+    }
+
+    /// The span of the empty name (nothing stored).
+    static let empty: UInt64 = 0
+
+    mutating func add(_ name: String) -> UInt64 {
+        var name = name
+        return name.withUTF8 { add(UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func add(_ whole: UnsafeRawBufferPointer) -> UInt64 {
+        guard whole.count > 0 else { return Self.empty }
+        let nonASCII = whole.contains { $0 >= 0x80 } ? Self.nonASCIIBit : 0
+        var prefix = 0
+        var bytes = whole
+        if internsPrefixes, let nul = whole.lastIndex(of: 0), nul >= 7 {
+            let head = [UInt8](whole[...nul])
+            if let known = prefixNumbers[head] {
+                prefix = known
+            } else if prefixes.count < Self.maximumPrefixes {
+                prefix = prefixes.count
+                prefixes.append(head)
+                prefixNumbers[head] = prefix
+            }
+            if prefix != 0 { bytes = UnsafeRawBufferPointer(rebasing: whole[(nul + 1)...]) }
+        }
+        let tag = nonASCII | UInt64(prefix) << 52
+        liveBytes += bytes.count
+        if bytes.count > Int(UInt16.max) {
+            // A page of its own, and a fresh one after it for the next small name.
+            precondition(pages.count + 2 <= Self.maximumPages, "the index's names exceed \(Self.maximumPages) pages")
+            pages.append([UInt8](bytes))
+            pages.append([])
+            return tag | Self.ownPageBit | UInt64(pages.count - 2) << 36
+        }
+        if pages.isEmpty || pages[pages.count - 1].count + bytes.count > Self.pageSize {
+            precondition(pages.count < Self.maximumPages, "the index's names exceed \(Self.maximumPages) pages")
+            pages.append([])
+        }
+        let page = pages.count - 1
+        if pages[page].isEmpty { pages[page].reserveCapacity(Self.pageSize) }
+        let offset = pages[page].count
+        pages[page].append(contentsOf: bytes)
+        return tag | UInt64(page) << 36 | UInt64(offset) << 16 | UInt64(bytes.count)
+    }
+
+    /// Counts the name's stored bytes as dead (the caller forgets the span).
+    mutating func remove(_ span: UInt64) {
+        let length = storedLength(span)
+        liveBytes -= length
+        deadBytes += length
+    }
+
+    /// The name's length in bytes.
+    @inline(__always) func length(_ span: UInt64) -> Int {
+        prefixes[Self.prefix(span)].count + storedLength(span)
+    }
+
+    @inline(__always) private func storedLength(_ span: UInt64) -> Int {
+        span & Self.ownPageBit != 0 ? pages[Self.page(span)].count : Int(span & 0xFFFF)
+    }
+
+    @inline(__always) private static func page(_ span: UInt64) -> Int { Int((span >> 36) & 0xFFFF) }
+    @inline(__always) private static func prefix(_ span: UInt64) -> Int { Int((span >> 52) & 0x3FF) }
+    @inline(__always) static func isASCII(_ span: UInt64) -> Bool { span & nonASCIIBit == 0 }
+
+    /// The name's bytes as its interned prefix (empty when none) and the stored rest.
+    @inline(__always)
+    func withParts<R>(_ span: UInt64, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> R) -> R {
+        prefixes[Self.prefix(span)].withUnsafeBytes { head in
+            let length = storedLength(span)
+            guard length > 0 else { return body(head, UnsafeRawBufferPointer(start: nil, count: 0)) }
+            let offset = Int((span >> 16) & 0xF_FFFF)
+            return pages[Self.page(span)].withUnsafeBytes { body(head, UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)])) }
+        }
+    }
+
+    /// The name's bytes in one piece (copied together when it has an interned prefix).
+    @inline(__always)
+    func withBytes<R>(_ span: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withParts(span) { head, rest in
+            guard head.count > 0 else { return body(rest) }
+            let joined = [UInt8](head) + [UInt8](rest)
+            return joined.withUnsafeBytes { body($0) }
+        }
+    }
+
+    func string(_ span: UInt64) -> String {
+        withBytes(span) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Whether the name at `span` is `name`, byte for byte.
+    @inline(__always)
+    func equals(_ span: UInt64, _ name: String) -> Bool {
+        var name = name
+        return withParts(span) { head, rest in
+            name.withUTF8 { utf8 in
+                let whole = UnsafeRawBufferPointer(utf8)
+                guard whole.count == head.count + rest.count else { return false }
+                return sameBytes(UnsafeRawBufferPointer(rebasing: whole[..<head.count]), head)
+                    && sameBytes(UnsafeRawBufferPointer(rebasing: whole[head.count...]), rest)
+            }
+        }
+    }
+
+    /// `String` order of two names: bytes compared directly when both are ASCII (the same
+    /// order), through `String` otherwise.
+    func less(_ a: UInt64, _ b: UInt64) -> Bool {
+        guard Self.isASCII(a) && Self.isASCII(b) else { return string(a) < string(b) }
+        return withParts(a) { a0, a1 in withParts(b) { b0, b1 in Self.partsLess((a0, a1), (b0, b1)) } }
+    }
+
+    /// `String` order of the name at `span` and `name`.
+    func less(_ span: UInt64, than name: String) -> Bool {
+        var name = name
+        guard Self.isASCII(span), name.utf8.allSatisfy({ $0 < 0x80 }) else { return string(span) < name }
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
+        return withParts(span) { x0, x1 in name.withUTF8 { Self.partsLess((x0, x1), (UnsafeRawBufferPointer($0), none)) } }
+    }
+
+    /// `name` < the name at `span`, in `String` order.
+    func less(_ name: String, than span: UInt64) -> Bool {
+        var name = name
+        guard Self.isASCII(span), name.utf8.allSatisfy({ $0 < 0x80 }) else { return name < string(span) }
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
+        return withParts(span) { y0, y1 in name.withUTF8 { Self.partsLess((UnsafeRawBufferPointer($0), none), (y0, y1)) } }
+    }
+
+    /// Byte order of two names each given in two parts (`x.0` then `x.1`).
+    private static func partsLess(_ x: (UnsafeRawBufferPointer, UnsafeRawBufferPointer),
+                                  _ y: (UnsafeRawBufferPointer, UnsafeRawBufferPointer)) -> Bool {
+        func part(_ p: (UnsafeRawBufferPointer, UnsafeRawBufferPointer), _ i: Int) -> UnsafeRawBufferPointer { i == 0 ? p.0 : p.1 }
+        var xi = 0, xo = 0, yi = 0, yo = 0
+        while true {
+            while xi < 2 && xo == part(x, xi).count { xi += 1; xo = 0 }
+            while yi < 2 && yo == part(y, yi).count { yi += 1; yo = 0 }
+            if xi == 2 || yi == 2 { return xi == 2 && yi != 2 }
+            let a = part(x, xi), b = part(y, yi)
+            let n = min(a.count - xo, b.count - yo)
+            let order = memcmp(a.baseAddress! + xo, b.baseAddress! + yo, n)
+            if order != 0 { return order < 0 }
+            xo += n
+            yo += n
+        }
+    }
+
+    /// A fresh arena holding only the names at `spans` (the live ones), and their new spans in
+    /// the same order.
+    func compacted(_ spans: [UInt64]) -> (NameArena, [UInt64]) {
+        var fresh = NameArena(internsPrefixes: internsPrefixes)
+        var moved: [UInt64] = []
+        moved.reserveCapacity(spans.count)
+        for span in spans {
+            moved.append(withBytes(span) { fresh.add($0) })
+        }
+        return (fresh, moved)
+    }
+
+    /// Whether enough is dead that `compacted` pays: more than 16 MiB, and more than is live.
+    var wantsCompaction: Bool { deadBytes > 16 << 20 && deadBytes > liveBytes }
+}
