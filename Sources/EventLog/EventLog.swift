@@ -195,6 +195,16 @@ public final class EventLog: @unchecked Sendable {
         }
     }
 
+    /// Suspends until every entry written before the call is durable, so readers see it (or
+    /// the log closes). With durability `interval` a write is acknowledged once written, before
+    /// its sync: a reader that must see every acknowledged write (an export "to now") waits
+    /// here first, one interval at most.
+    public func waitUntilWrittenIsDurable() async {
+        let written = lastWrittenSequence
+        guard written > 0 else { return }
+        _ = await waitForDurable(after: written - 1)
+    }
+
     /// True once `close()` has begun.
     public var isClosed: Bool {
         lock.withLock { closing || closed }

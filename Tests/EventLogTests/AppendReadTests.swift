@@ -244,6 +244,21 @@ import Testing
         try reopened.close()
     }
 
+    /// What a served export waits on so that "to now" covers every acknowledged write: after
+    /// it, everything appended before the call is readable, without waiting for a close.
+    @Test func waitingMakesEveryWrittenEntryReadable() async throws {
+        let dir = TempDirectory("wait-written")
+        defer { dir.remove() }
+        let log = try EventLog(directory: dir.logPath, configuration: smallConfiguration(.interval(milliseconds: 400)))
+        _ = try await log.append((0..<5).map { draft($0) })
+        await log.waitUntilWrittenIsDurable()
+        #expect(log.lastSequence == 5)
+        #expect(try log.read(after: nil, maxEntries: 10, maxBytes: 1 << 20).count == 5)
+        // Nothing written: returns at once.
+        await log.waitUntilWrittenIsDurable()
+        try log.close()
+    }
+
     @Test(arguments: [EventLog.Durability.always, .none])
     func acknowledgedEntriesAreReadableAtOnce(durability: EventLog.Durability) async throws {
         let dir = TempDirectory("ack\(durability)")

@@ -21,6 +21,8 @@ extension SiteServer {
                 throw BackendError.malformed(message: "an export takes {\"consumer\": NAME, \"out\": PATH, \"from\"?: CURSOR, \"to\"?: CURSOR}")
             }
             let from = try Self.optionalCursor(arguments["from"], "from"), through = try Self.optionalCursor(arguments["to"], "to")
+            // "To now" means every write acknowledged before this request, synced or not yet.
+            await producer.site.log.waitUntilWrittenIsDurable()
             // Off the event loop: the export reads and writes files.
             let report = try await Self.streaming {
                 try await Task.detached { try producer.exportBundle(consumer: name, to: out, from: from, through: through) }.value
