@@ -6,6 +6,7 @@ import Site
 import SiteServer
 import SiteStreamJSON
 import Streaming
+import Synchronization
 
 /// One real site served on a loopback port through `ServedSite` (what `sitestream serve`
 /// runs): REST, the streaming API, pings and background pull loops. For tests of two or three
@@ -24,10 +25,33 @@ final class ServedNode: Sendable {
     /// A client of this node as a producer, with its Administrator key.
     var client: HTTPProducerClient { HTTPProducerClient(url: url, apiKey: key.apiKey, apiSecret: key.apiSecret, timeout: 20) }
 
-    /// Creates a site called `name` in a fresh temporary directory and serves it.
+    /// Creates a site called `name` in a fresh temporary directory and serves it. A server
+    /// that fails to start (the free port found was taken meanwhile by another process on the
+    /// machine) is tried again on a new site and port, twice at most.
     static func start(_ name: String, settings configure: (inout SiteSettings) -> Void = { _ in },
                       pollInterval: Duration = .milliseconds(300), controllers: ControllerRegistry = .erp,
                       conditionFunctions: ConditionFunctions = ConditionFunctions()) async throws -> ServedNode {
+        var attempt = 1
+        while true {
+            do {
+                return try await startOnce(name, settings: configure, pollInterval: pollInterval, controllers: controllers,
+                                           conditionFunctions: conditionFunctions)
+            } catch is ServerRunFailure where attempt < 3 {
+                attempt += 1
+            }
+        }
+    }
+
+    /// The server's run ended before it listened; `error` says why.
+    struct ServerRunFailure: Error, CustomStringConvertible {
+        var name: String
+        var error: any Error
+        var description: String { "site \(name) did not start listening: \(error)" }
+    }
+
+    private static func startOnce(_ name: String, settings configure: (inout SiteSettings) -> Void,
+                                  pollInterval: Duration, controllers: ControllerRegistry,
+                                  conditionFunctions: ConditionFunctions) async throws -> ServedNode {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("sitestream-served-\(name)-\(getpid())-\(UInt64.random(in: 0...UInt64.max))", isDirectory: true)
         let port = try freePort()
@@ -53,9 +77,17 @@ final class ServedNode: Sendable {
         var quiet = logger
         quiet.logLevel = .critical
         let httpLogger = quiet
+        let runFailure = Mutex<(any Error)?>(nil)
         let task = Task {
-            try await served.run(configuration: configuration, backend: SiteDocumentBackend(site: site), handleSignals: false,
-                                 httpLogger: httpLogger) { port in listening.continuation.yield(port) }
+            do {
+                try await served.run(configuration: configuration, backend: SiteDocumentBackend(site: site), handleSignals: false,
+                                     httpLogger: httpLogger) { port in listening.continuation.yield(port) }
+            } catch {
+                // Before listening (a port taken since `freePort`): say so now, not at the deadline.
+                runFailure.withLock { $0 = error }
+                listening.continuation.finish()
+                throw error
+            }
         }
         let deadline = Task {
             try await Task.sleep(for: .seconds(30))
@@ -63,8 +95,11 @@ final class ServedNode: Sendable {
         }
         var iterator = listening.stream.makeAsyncIterator()
         guard await iterator.next() != nil else {
+            deadline.cancel()
             task.cancel()
-            throw StreamError(.transport, "site \(name) did not start listening on port \(port)")
+            try? site.close()
+            if let error = runFailure.withLock({ $0 }) { throw ServerRunFailure(name: name, error: error) }
+            throw StreamError(.transport, "site \(name) did not start listening on port \(port) within 30 s")
         }
         deadline.cancel()
         return ServedNode(name: name, url: url, directory: directory, served: served, key: key, serverTask: task)
