@@ -53,6 +53,8 @@ extension OfflineBenchmarks: WorkloadEmitting {
         try files.writeBacklog(count: backlog, alternatingTypes: false,
                                what: "the producer's Customers, written 500 per write after a Customer Group \"Retail\"; each run exports them for its own consumer and imports the bundle")
         files.note("runs", .int(Int64(context.runs)))
+        files.note("local_fold", "the reference: the same Creates read from the producer's log file and inserted through a fresh subscribed consumer site's lifecycle as replicas, 256 per transaction; offline.import_ratio = import rate ÷ this rate (the two take turns going first)")
+        files.note("disk_raw", "offline.disk.raw: as many bytes as the bundle, written in 1 MiB writes with one fdatasync in the same directory right after each export; offline.export.disk_ratio = export MB/s ÷ this")
         try files.finish(description: "offline catch-up: export a consumer's backlog as a bundle, verify and import it on an empty consumer (both sites durability interval:2)",
                          quick: context.quick, smoke: context.smoke)
     }
