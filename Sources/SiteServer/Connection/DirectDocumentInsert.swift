@@ -71,7 +71,7 @@ struct DirectDocumentInsert: Sendable {
               let doctype = try? PathSegment.decode(Substring(rest), as: .doctype),
               let credentials = try? APICredentials(authorizationHeader: authorization),
               let user = (try? reads.authenticateImmediately(apiKey: credentials.apiKey, apiSecret: credentials.apiSecret)) ?? nil,
-              case .object(var document)? = try? body.withUnsafeReadableBytes({ try JSON(parsing: Array($0), limits: limits.json) })
+              case .object(var document)? = try? body.withUnsafeReadableBytes({ try JSON.parse($0, limits: limits.json) })
         else { return nil }
         document["doctype"] = .string(doctype)
         return Work(doctype: doctype, document: document, user: user, path: path, start: start)
