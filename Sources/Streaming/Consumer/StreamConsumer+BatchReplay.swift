@@ -14,6 +14,14 @@ extension StreamConsumer {
         var acknowledgement: WriteAcknowledgement?
     }
 
+    /// A record of a reply to replay: the producer's cursor after it, and its payload parsed
+    /// ahead (`ParsedPayload`).
+    struct ReplayItem: Sendable {
+        var cursor: LogCursor
+        var record: LogRecord
+        var parsed: ParsedPayload
+    }
+
     /// A record replayed inside the batch's transaction, or the reason it is not.
     enum BatchStep {
         case synced, skipped
@@ -36,7 +44,7 @@ extension StreamConsumer {
     /// replayed again without it, so a failure never takes a neighbour down with it and is
     /// recorded by `replay` on its own. Returns an empty result when `records[start]` itself
     /// must go through `replay`.
-    func replayBatch(_ records: ArraySlice<(cursor: LogCursor, record: LogRecord)>, configuration: ProducerConfiguration,
+    func replayBatch(_ records: ArraySlice<ReplayItem>, configuration: ProducerConfiguration,
                      mappings: [String: FieldMapping]) throws -> BatchResult {
         let parked = try parkedKeys(producer: configuration.name)
         var limit = records.endIndex
@@ -50,17 +58,17 @@ extension StreamConsumer {
         return BatchResult()
     }
 
-    private func replayBatch(_ records: ArraySlice<(cursor: LogCursor, record: LogRecord)>, configuration: ProducerConfiguration,
+    private func replayBatch(_ records: ArraySlice<ReplayItem>, configuration: ProducerConfiguration,
                              mappings: [String: FieldMapping], parked: Set<ParkKey>) throws -> BatchResult {
         let producerID = configuration.siteID
         let (outcomes, acknowledgement) = try site.writeQueued(as: configuration.user) { tx -> [ReplayOutcome] in
             var outcomes: [ReplayOutcome] = []
             var synced: UInt64 = 0
             for index in records.indices {
-                let (cursor, record) = records[index]
+                let (cursor, record) = (records[index].cursor, records[index].record)
                 let step: BatchStep
                 do {
-                    step = try replayInTransaction(record, configuration: configuration, mappings: mappings, parked: parked, tx: tx)
+                    step = try replayInTransaction(record, parsed: records[index].parsed, configuration: configuration, mappings: mappings, parked: parked, tx: tx)
                 } catch {
                     throw BatchAbort(index: index)
                 }
@@ -77,7 +85,7 @@ extension StreamConsumer {
     /// Replays `record` into `tx`, as `apply` would on its own, when that needs nothing but
     /// the transaction; `.stop` otherwise (before changing anything). Throws when the replay
     /// fails (the caller drops the transaction).
-    func replayInTransaction(_ record: LogRecord, configuration: ProducerConfiguration, mappings: [String: FieldMapping],
+    func replayInTransaction(_ record: LogRecord, parsed: ParsedPayload, configuration: ProducerConfiguration, mappings: [String: FieldMapping],
                              parked: Set<ParkKey>, tx: SiteTransaction) throws -> BatchStep {
         guard let row = configuration.row(for: record.doctype) else { return .skipped }
         if parked.contains(ParkKey(doctype: record.doctype, docname: record.docname)) { return .stop }
@@ -107,8 +115,8 @@ extension StreamConsumer {
         }
         switch record.updateType {
         case .create:
-            guard let parsed = Document(json: try JSON(parsing: record.payload)) else { return .stop }
-            let (document, links) = try mapping?.map(parsed, schema: site.schema) ?? (parsed, [])
+            guard let received = try parsed.document(of: record) else { return .stop }
+            let (document, links) = try mapping?.map(received, schema: site.schema) ?? (received, [])
             guard links.isEmpty, !lacksLinkTargets(document, tx: tx) else { return .stop }
             if row.useSameName, tx.hasReplicaMark(doctype: doctype, name: record.docname) { return .stop }
             let stored = try tx.insert(Self.named(document, row: row, remoteName: record.docname, configuration: configuration),
@@ -118,7 +126,7 @@ extension StreamConsumer {
             // A document this site lacks is fetched whole by `apply`.
             guard let name = try localName(), !tx.hasReplicaMark(doctype: doctype, name: name),
                   let local = try tx.get(doctype, name) else { return .stop }
-            let diff = try DocumentDiff(json: try JSON(parsing: record.payload))
+            let diff = try parsed.diff(of: record)
             let (change, links) = try mapping?.map(diff, schema: site.schema) ?? (diff, [])
             guard links.isEmpty else { return .stop }
             var document = try change.apply(to: local)

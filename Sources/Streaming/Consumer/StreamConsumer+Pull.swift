@@ -88,20 +88,24 @@ extension StreamConsumer {
         // The next reply is fetched and verified while this one is replayed: where it starts
         // (`reply.next`) does not depend on the replay. One reply ahead at most; dropped unread
         // when the pull ends early, and its errors surface only when the loop gets to it, after
-        // everything before it is applied.
+        // everything before it is applied. The fetching task also parses the payloads
+        // (`ParsedPayload`), so the replay of this reply and the parsing of the next one run on
+        // both cores.
         let consumerName = site.identity.name
-        let fetch: @Sendable (LogCursor) async throws -> (UpdatesReply, [LogRecord]) = { after in
-            try UpdatesReply.decodeVerified(try await client.updates(consumer: consumerName, after: after, maxEntries: maxEntries, maxBytes: maxBytes))
+        let fetch: @Sendable (LogCursor) async throws -> (UpdatesReply, [LogRecord], [ParsedPayload]) = { after in
+            let (reply, records) = try UpdatesReply.decodeVerified(try await client.updates(consumer: consumerName, after: after,
+                                                                                              maxEntries: maxEntries, maxBytes: maxBytes))
+            return (reply, records, records.map(ParsedPayload.init))
         }
-        var prefetched: (after: LogCursor, task: Task<(UpdatesReply, [LogRecord]), any Error>)?
+        var prefetched: (after: LogCursor, task: Task<(UpdatesReply, [LogRecord], [ParsedPayload]), any Error>)?
         defer { prefetched?.task.cancel() }
         while true {
-            let (reply, records): (UpdatesReply, [LogRecord])
+            let (reply, records, parsed): (UpdatesReply, [LogRecord], [ParsedPayload])
             if let ahead = prefetched, ahead.after == cursor {
-                (reply, records) = try await ahead.task.value
+                (reply, records, parsed) = try await ahead.task.value
             } else {
                 prefetched?.task.cancel()
-                (reply, records) = try await fetch(cursor)
+                (reply, records, parsed) = try await fetch(cursor)
             }
             prefetched = nil
             if !reply.caughtUp, reply.next != cursor {
@@ -119,7 +123,7 @@ extension StreamConsumer {
             var replayed = cursor
             // Runs of records that need nothing but the site share one transaction
             // (StreamConsumer+BatchReplay.swift); the others go one by one through `replay`.
-            let run: [(cursor: LogCursor, record: LogRecord)] = zip(reply.entries, records).map { ($0.cursor, $1) }
+            let run: [ReplayItem] = records.indices.map { ReplayItem(cursor: reply.entries[$0].cursor, record: records[$0], parsed: parsed[$0]) }
             let mappings = loadMappings(configuration)
             var index = 0
             while index < run.count {
@@ -129,7 +133,7 @@ extension StreamConsumer {
                 for (offset, outcome) in batch.outcomes.enumerated() { outcomes.append((run[index + offset].record.sequence, outcome, false)) }
                 index += batch.outcomes.count
                 guard batch.outcomes.isEmpty, index < run.count else { continue }
-                let (after, record) = run[index]
+                let (after, record) = (run[index].cursor, run[index].record)
                 let (outcome, acknowledgement, waiting) = try await replay(record, cursorAfter: after, configuration: configuration, client: client)
                 if let acknowledgement { acknowledgements.append(acknowledgement) }
                 outcomes.append((record.sequence, outcome, waiting))
