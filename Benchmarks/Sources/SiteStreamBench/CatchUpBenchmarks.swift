@@ -12,9 +12,12 @@ import Synchronization
 /// The producer is a real served site in this process (`ServedSite`, the same runtime as
 /// `sitestream serve`). The consumer is the `sitestream` binary itself: `init`, `producer add`
 /// (registration over HTTP; the producer approves), then — after the producer has written a
-/// backlog of Customers (~0.6 KB each, one Customer Group) — `sitestream pull`, timed from
-/// spawn to exit. Its peak resident memory is the kernel's `ru_maxrss` for that process
-/// (`wait4`), so it is the consumer's own, not the harness's.
+/// backlog — `sitestream pull`, timed from spawn to exit. Its peak resident memory is the
+/// kernel's `ru_maxrss` for that process (`wait4`), so it is the consumer's own, not the
+/// harness's. Two backlogs, one after the other (`Backlog`): issue 6's mix of Customers and
+/// 20-row invoices (`MixedBacklog`, figures `stream.catchup…`), then Customers alone (~0.6 KB
+/// each, one Customer Group; `stream.catchup.customers…`, what `stream.catchup` measured
+/// before session 5).
 ///
 /// The reference, `stream.catchup.local_fold`: the same entries folded locally from a log
 /// file. A second consumer ("local"), set up exactly as the first, is exported the backlog as
@@ -25,8 +28,8 @@ import Synchronization
 /// same run (the goal: ≥ 0.8).
 ///
 /// Figures: `stream.catchup` (entries/s: backlog ÷ the pull's wall time, process start and
-/// site open included) and `stream.catchup.peak_rss` (MB). Backlog: 1M entries, `--quick`
-/// 100k, `--smoke` 2k. Needs `BenchContext.executable` (the command line sets it); without
+/// site open included) and `stream.catchup.peak_rss` (MB), and the same under
+/// `stream.catchup.customers`. Backlogs: 1M entries, `--quick` 100k, `--smoke` 2k. Needs `BenchContext.executable` (the command line sets it); without
 /// it the group reports nothing.
 ///
 /// For diagnosis: `SITESTREAM_CATCHUP_BACKLOG=N` sets the backlog's size, and
@@ -37,39 +40,65 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
     public let name = "catchup"
     public init() {}
 
+    /// What the producer writes before the consumer pulls.
+    enum Backlog: CaseIterable {
+        /// Issue 6's backlog (`MixedBacklog`): Customers created and updated, 20-row invoices
+        /// created, updated and submitted. Its figures are `stream.catchup…`.
+        case mixed
+        /// Customer Creates only (~0.6 KB each, one Customer Group): the backlog of the
+        /// figures before session 5, kept as `stream.catchup.customers…` for comparison.
+        case customers
+
+        var prefix: String { self == .mixed ? "stream.catchup" : "stream.catchup.customers" }
+        var doctypes: [String] { self == .mixed ? MixedBacklog.doctypes : ["Customer"] }
+        func describe(_ entries: Int) -> String {
+            switch self {
+            case .mixed: "\(entries)-entry mixed backlog (Customers created and updated, 20-row Sales Invoices created, updated and submitted, and their masters)"
+            case .customers: "\(entries)-entry Customer backlog"
+            }
+        }
+    }
+
     public func run(_ context: BenchContext, report: (Figure) -> Void) throws {
         guard let executable = context.executable else { return }
         // `SITESTREAM_CATCHUP_BACKLOG=N` overrides the size (how memory grows between 100k and 1M).
-        let backlog = ProcessInfo.processInfo.environment["SITESTREAM_CATCHUP_BACKLOG"].flatMap { Int($0) }
+        let size = ProcessInfo.processInfo.environment["SITESTREAM_CATCHUP_BACKLOG"].flatMap { Int($0) }
             ?? context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
-        var rates: [Double] = [], peaks: [Double] = [], cpuRates: [Double] = []
-        var localRates: [Double] = [], localPeaks: [Double] = [], ratios: [Double] = []
-        // A 1M-entry backlog takes minutes to write: one run of the full size, `runs` of smaller ones.
-        let runs = backlog >= 1_000_000 ? 1 : context.runs
-        for run in 0..<runs {
-            let directory = try context.freshDirectory("catchup-\(run)")
-            let result = try Self.catchUp(backlog: backlog, executable: executable, in: directory)
-            rates.append(result.rate)
-            cpuRates.append(result.cpuRate)
-            peaks.append(result.peakMB)
-            localRates.append(result.localRate)
-            localPeaks.append(result.localPeakMB)
-            ratios.append(result.rate / result.localRate)
-            try? FileManager.default.removeItem(at: directory)
+        for backlog in Backlog.allCases {
+            var rates: [Double] = [], peaks: [Double] = [], cpuRates: [Double] = []
+            var localRates: [Double] = [], localPeaks: [Double] = [], ratios: [Double] = []
+            var entries = size
+            // A 1M-entry backlog takes minutes to write: one run of the full size, `runs` of smaller ones.
+            let runs = size >= 1_000_000 ? 1 : context.runs
+            for run in 0..<runs {
+                let directory = try context.freshDirectory("catchup-\(backlog)-\(run)")
+                let result = try Self.catchUp(backlog, entries: size, executable: executable, in: directory)
+                entries = result.entries
+                rates.append(result.rate)
+                cpuRates.append(result.cpuRate)
+                peaks.append(result.peakMB)
+                localRates.append(result.localRate)
+                localPeaks.append(result.localPeakMB)
+                ratios.append(result.rate / result.localRate)
+                try? FileManager.default.removeItem(at: directory)
+            }
+            let id = backlog.prefix
+            let note = "\(backlog.describe(entries)) over loopback HTTP, consumer `sitestream pull` in its own process (start and open included), durability interval"
+            report(Figure(id: id, unit: "entries/s", samples: rates, note: note))
+            report(Figure(id: id + ".peak_rss", unit: "MB", samples: peaks, note: "the consumer process's ru_maxrss during that catch-up"))
+            // CPU time of the consumer process (user+sys, all its threads): what the machine's load cannot inflate.
+            report(Figure(id: id + ".cpu", unit: "entries/cpu-s", samples: cpuRates, note: "the same entries per CPU second of the consumer process"))
+            report(Figure(id: id + ".local_fold", unit: "entries/s", samples: localRates,
+                          note: "the same entries folded locally: exported from the producer's log as a bundle, replayed by `sitestream import` into a second empty consumer in its own process (start and open included), same replay path, no HTTP"))
+            report(Figure(id: id + ".local_fold.peak_rss", unit: "MB", samples: localPeaks, note: "that import process's ru_maxrss"))
+            report(Figure(id: id + ".local_ratio", unit: "ratio", samples: ratios,
+                          note: "\(id) ÷ \(id).local_fold of the same run (goal ≥ 0.8)"))
         }
-        let note = "\(backlog)-entry Customer backlog over loopback HTTP, consumer `sitestream pull` in its own process (start and open included), durability interval"
-        report(Figure(id: "stream.catchup", unit: "entries/s", samples: rates, note: note))
-        report(Figure(id: "stream.catchup.peak_rss", unit: "MB", samples: peaks, note: "the consumer process's ru_maxrss during that catch-up"))
-        // CPU time of the consumer process (user+sys, all its threads): what the machine's load cannot inflate.
-        report(Figure(id: "stream.catchup.cpu", unit: "entries/cpu-s", samples: cpuRates, note: "the same entries per CPU second of the consumer process"))
-        report(Figure(id: "stream.catchup.local_fold", unit: "entries/s", samples: localRates,
-                      note: "the same entries folded locally: exported from the producer's log as a bundle, replayed by `sitestream import` into a second empty consumer in its own process (start and open included), same replay path, no HTTP"))
-        report(Figure(id: "stream.catchup.local_fold.peak_rss", unit: "MB", samples: localPeaks, note: "that import process's ru_maxrss"))
-        report(Figure(id: "stream.catchup.local_ratio", unit: "ratio", samples: ratios,
-                      note: "stream.catchup ÷ stream.catchup.local_fold of the same run (goal ≥ 0.8)"))
     }
 
     struct Result {
+        /// The backlog's entries (what the consumer must replay).
+        var entries: Int
         var rate: Double
         var peakMB: Double
         var cpuRate: Double
@@ -84,13 +113,14 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
             .flatMap { Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") }
     }
 
-    static func catchUp(backlog: Int, executable: URL, in directory: URL) throws -> Result {
+    static func catchUp(_ kind: Backlog, entries: Int, executable: URL, in directory: URL) throws -> Result {
         var logger = Logger(label: "bench.catchup")
         logger.logLevel = .error
         let layout = SiteLayout(root: directory.appendingPathComponent("producer"))
         let site: Site = try blocking { [logger] in
             try await Site.create(at: layout, name: "producer", url: nil, logger: logger)
-            return try Site.open(at: layout, controllers: ControllerRegistry(), logger: logger)
+            // The ERP controllers, as the consumer has: invoices get their totals and GL Entries.
+            return try Site.open(at: layout, controllers: .erp, logger: logger)
         }
         defer { try? site.close() }
         let key = try blocking { try await UserCredentialStore(site: site).createKey(for: "Administrator") }
@@ -103,35 +133,24 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
 
         let consumer = directory.appendingPathComponent("consumer").path
         try Self.run(executable, ["init", "--site", consumer, "--name", "consumer"], what: "init")
+        let subscription = kind.doctypes.flatMap { ["--doctype", $0] }
         try Self.run(executable, ["producer", "add", "--site", consumer, "--url", url, "--api-key", key.apiKey,
-                                  "--api-secret", key.apiSecret, "--doctype", "Customer"], what: "producer add")
-        try blocking { _ = try await served.producer.approve(consumer: "consumer", doctypes: ["Customer"]) }
+                                  "--api-secret", key.apiSecret] + subscription, what: "producer add")
+        try blocking { _ = try await served.producer.approve(consumer: "consumer", doctypes: kind.doctypes) }
         // The local-fold reference's consumer, subscribed the same way now, so that it too replays the whole backlog.
         let localConsumer = directory.appendingPathComponent("consumer-local").path
         try Self.run(executable, ["init", "--site", localConsumer, "--name", "local"], what: "init")
         try Self.run(executable, ["producer", "add", "--site", localConsumer, "--url", url, "--api-key", key.apiKey,
-                                  "--api-secret", key.apiSecret, "--doctype", "Customer"], what: "producer add")
-        try blocking { _ = try await served.producer.approve(consumer: "local", doctypes: ["Customer"]) }
-        try blocking {
-            try await site.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Retail"])) }
-            for start in stride(from: 0, to: backlog, by: 1000) {
-                try await site.write { tx in
-                    for i in start..<min(start + 1000, backlog) {
-                        try tx.insert(Document(doctype: "Customer", [
-                            "customer_name": .string("Customer \(i)"), "customer_type": "Company", "customer_group": "Retail",
-                            "email_id": .string("c\(i)@example.com"), "customer_details": .string(String(repeating: "d", count: 300)),
-                        ]))
-                    }
-                }
-            }
-        }
+                                  "--api-secret", key.apiSecret] + subscription, what: "producer add")
+        try blocking { _ = try await served.producer.approve(consumer: "local", doctypes: kind.doctypes) }
+        let backlog = kind == .mixed ? try blocking { try await MixedBacklog.write(entries: entries, to: site) } : try Self.writeCustomers(entries, to: site)
         // Readers see only durable entries; the backlog is whole once the last write is durable.
         try blocking {
             let written = site.log.lastWrittenSequence
             if written > 0 { _ = await site.log.waitForDurable(after: written - 1) }
         }
         let pull = try Self.run(executable, ["pull", "--site", consumer], what: "pull")
-        // "producer: N received, N synced, …": every Customer and the group must have been replayed.
+        // "producer: N received, N synced, …": every entry of the backlog must have been replayed.
         let synced = Self.count("synced", in: pull.stdout)
         guard let synced, synced >= backlog else {
             throw BenchError("catchup: the consumer replayed \(synced.map(String.init) ?? "?") of \(backlog) entries: \(pull.stdout)")
@@ -147,8 +166,27 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         guard let localSynced = Self.count("synced", in: local.stdout), localSynced >= backlog else {
             throw BenchError("catchup: the local fold replayed \(Self.count("synced", in: local.stdout).map(String.init) ?? "?") of \(backlog) entries: \(local.stdout)")
         }
-        return Result(rate: Double(synced) / pull.seconds, peakMB: Double(pull.maxRSSKiB) / 1024, cpuRate: Double(synced) / pull.cpuSeconds,
+        return Result(entries: backlog, rate: Double(synced) / pull.seconds, peakMB: Double(pull.maxRSSKiB) / 1024, cpuRate: Double(synced) / pull.cpuSeconds,
                       localRate: Double(localSynced) / local.seconds, localPeakMB: Double(local.maxRSSKiB) / 1024)
+    }
+
+    /// The Customer backlog: a Customer Group "Retail", then `count` Customers linking to
+    /// it, 1000 a write. Returns the entries written (`count` + 1).
+    static func writeCustomers(_ count: Int, to site: Site) throws -> Int {
+        try blocking {
+            try await site.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Retail"])) }
+            for start in stride(from: 0, to: count, by: 1000) {
+                try await site.write { tx in
+                    for i in start..<min(start + 1000, count) {
+                        try tx.insert(Document(doctype: "Customer", [
+                            "customer_name": .string("Customer \(i)"), "customer_type": "Company", "customer_group": "Retail",
+                            "email_id": .string("c\(i)@example.com"), "customer_details": .string(String(repeating: "d", count: 300)),
+                        ]))
+                    }
+                }
+            }
+        }
+        return count + 1
     }
 
     struct ChildResult {

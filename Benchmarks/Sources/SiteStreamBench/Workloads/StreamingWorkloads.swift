@@ -38,11 +38,25 @@ extension StreamBenchmarks: WorkloadEmitting {
 extension CatchUpBenchmarks: WorkloadEmitting {
     func emitWorkload(_ context: BenchContext, into files: inout WorkloadFiles) throws {
         let backlog = context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
+        let (first, masters) = MixedBacklog.start()
+        var generator = first
+        try files.writeLines("mixed-masters.jsonl", what: "stream.catchup: the producer's master documents, written first in one write (those of the subscribed DocTypes are backlog entries)",
+                             count: masters.count) { masters[$0] }
+        let blocks = backlog / MixedBacklog.entriesPerBlock
+        try files.writeLines("mixed-blocks.jsonl", what: "stream.catchup: the blocks after the masters, \(MixedBacklog.blocksPerWrite) a round of three writes (every block's Creates, then its two saves, then the invoice's submit); each line is one block: customer (old, new), single, invoice (old, new)",
+                             count: blocks) { _ in
+            let block = MixedBacklog.Block(&generator)
+            return ["customer": ["old": block.customer.old, "new": block.customer.new], "single": block.single,
+                    "invoice": ["old": block.invoice.old, "new": block.invoice.new]]
+        }
+        files.note("mixed_seed", .int(Int64(MixedBacklog.seed)))
+        files.note("mixed_subscription", .array(MixedBacklog.doctypes.map(JSON.string)))
+        files.note("mixed_rule", "the site names each Create itself; a save is the diff from old to new applied to the stored document; the submit is Site submit (posting GL Entries, not subscribed)")
         try files.writeBacklog(count: backlog, alternatingTypes: false,
-                               what: "the producer's Customers, written 1000 per write after a Customer Group \"Retail\", then pulled by `sitestream pull`")
-        files.note("consumer", "sitestream init --name consumer; sitestream producer add --doctype Customer (approved by the producer); sitestream pull, timed from spawn to exit")
-        files.note("local_fold", "the reference: a second consumer \"local\" set up the same way (init, producer add, approved) before the backlog is written; after the HTTP pull the producer exports its entries as a bundle (not timed) and `sitestream import --site DIR BUNDLE` replays them, timed from spawn to exit; stream.catchup.local_ratio = HTTP rate ÷ local rate")
-        try files.finish(description: "end-to-end catch-up over loopback HTTP with the consumer in its own process",
+                               what: "stream.catchup.customers: the producer's Customers, written 1000 per write after a Customer Group \"Retail\", then pulled by `sitestream pull`")
+        files.note("consumer", "sitestream init --name consumer; sitestream producer add --doctype for each subscribed DocType (approved by the producer); sitestream pull, timed from spawn to exit")
+        files.note("local_fold", "the reference: a second consumer \"local\" set up the same way (init, producer add, approved) before the backlog is written; after the HTTP pull the producer exports its entries as a bundle (not timed) and `sitestream import --site DIR BUNDLE` replays them, timed from spawn to exit; local_ratio = HTTP rate ÷ local rate")
+        try files.finish(description: "end-to-end catch-up over loopback HTTP with the consumer in its own process: the mixed backlog (stream.catchup), then Customers alone (stream.catchup.customers)",
                          quick: context.quick, smoke: context.smoke)
     }
 }
