@@ -133,7 +133,7 @@ public struct StreamBenchmarks: BenchmarkGroup {
         }
         try await consumer.subscribe(Subscription(producerURL: "local", apiKey: "k", apiSecret: "s", doctypes: [options]), client: client)
         try await producer.approve(consumer: "consumer", doctypes: ["Customer"])
-        try await producerSite.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Retail"])) }
+        _ = try await producerSite.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Retail"])) }
         for start in stride(from: 0, to: backlog, by: 500) {
             try await producerSite.write { tx in
                 for i in start..<min(start + 500, backlog) {

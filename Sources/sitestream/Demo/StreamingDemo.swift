@@ -70,7 +70,7 @@ struct StreamingDemo {
         notes.append("branches subscribed to \(Self.masterDocTypes.joined(separator: ", ")) at head-office; head-office to each branch's Sales Invoices")
 
         // Master data at the head office flows down, with one customer on credit hold.
-        var generator = ERPDocumentGenerator(seed: 2026)
+        let generator = ERPDocumentGenerator(seed: 2026)
         let masters = generator.masterData().filter { Self.masterDocTypes.contains($0["doctype"]?.stringValue ?? "") }
         try await office.site.write { tx in
             for json in masters { try tx.insert(Document(json: json)!) }

@@ -17,7 +17,9 @@ struct ServerFile: Sendable, Equatable {
         let json: JSON = ["url": .string(url), "pid": .int(Int64(pid)), "api_key": .string(apiKey), "api_secret": .string(apiSecret)]
         let path = Self.path(layout)
         let temp = path + ".tmp"
-        FileManager.default.createFile(atPath: temp, contents: Data(json.serialized(pretty: true)), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: temp, contents: Data(json.serialized(pretty: true)), attributes: [.posixPermissions: 0o600]) else {
+            throw CLIError("cannot write \(temp): \(String(cString: strerror(errno)))")
+        }
         guard rename(temp, path) == 0 else { throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))") }
     }
 
