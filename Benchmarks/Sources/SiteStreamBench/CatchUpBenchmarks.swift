@@ -65,7 +65,7 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         let size = ProcessInfo.processInfo.environment["SITESTREAM_CATCHUP_BACKLOG"].flatMap { Int($0) }
             ?? context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
         for backlog in Backlog.allCases {
-            var rates: [Double] = [], peaks: [Double] = [], cpuRates: [Double] = []
+            var rates: [Double] = [], megabytes: [Double] = [], peaks: [Double] = [], cpuRates: [Double] = []
             var localRates: [Double] = [], localPeaks: [Double] = [], ratios: [Double] = []
             var entries = size
             // A 1M-entry backlog takes minutes to write: one run of the full size, `runs` of smaller ones.
@@ -75,6 +75,7 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
                 let result = try Self.catchUp(backlog, entries: size, executable: executable, in: directory)
                 entries = result.entries
                 rates.append(result.rate)
+                megabytes.append(result.megabytesPerSecond)
                 cpuRates.append(result.cpuRate)
                 peaks.append(result.peakMB)
                 localRates.append(result.localRate)
@@ -85,6 +86,8 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
             let id = backlog.prefix
             let note = "\(backlog.describe(entries)) over loopback HTTP, consumer `sitestream pull` in its own process (start and open included), durability interval"
             report(Figure(id: id, unit: "entries/s", samples: rates, note: note))
+            report(Figure(id: id + ".mb_s", unit: "MB/s", samples: megabytes,
+                          note: "the backlog's framed log records (as the producer's log holds them, before the reply's deflate) over the pull's wall time"))
             report(Figure(id: id + ".peak_rss", unit: "MB", samples: peaks, note: "the consumer process's ru_maxrss during that catch-up"))
             // CPU time of the consumer process (user+sys, all its threads): what the machine's load cannot inflate.
             report(Figure(id: id + ".cpu", unit: "entries/cpu-s", samples: cpuRates, note: "the same entries per CPU second of the consumer process"))
@@ -100,6 +103,7 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         /// The backlog's entries (what the consumer must replay).
         var entries: Int
         var rate: Double
+        var megabytesPerSecond: Double
         var peakMB: Double
         var cpuRate: Double
         var localRate: Double
@@ -166,7 +170,8 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         guard let localSynced = Self.count("synced", in: local.stdout), localSynced >= backlog else {
             throw BenchError("catchup: the local fold replayed \(Self.count("synced", in: local.stdout).map(String.init) ?? "?") of \(backlog) entries: \(local.stdout)")
         }
-        return Result(entries: backlog, rate: Double(synced) / pull.seconds, peakMB: Double(pull.maxRSSKiB) / 1024, cpuRate: Double(synced) / pull.cpuSeconds,
+        let recordBytes = exported.manifest.records.reduce(0) { $0 + Double($1.bytes) }
+        return Result(entries: backlog, rate: Double(synced) / pull.seconds, megabytesPerSecond: recordBytes / 1e6 / pull.seconds, peakMB: Double(pull.maxRSSKiB) / 1024, cpuRate: Double(synced) / pull.cpuSeconds,
                       localRate: Double(localSynced) / local.seconds, localPeakMB: Double(local.maxRSSKiB) / 1024)
     }
 
