@@ -123,7 +123,11 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["CrashChildSupport", "EventLog", "CZlib"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["CrashChildSupport", "SnapshotStore"]),
         .testTarget(name: "DocumentQueryTests", dependencies: ["DocumentQuery", "SiteStreamJSON"]),
-        .testTarget(name: "SiteServerTests", dependencies: ["SiteServer", "DocumentQuery", "SiteStreamJSON", "Site", "DocumentModel", "Streaming", "EventLog", "ERPFixtures"]),
+        .testTarget(name: "SiteServerTests", dependencies: [
+            "SiteServer", "DocumentQuery", "SiteStreamJSON", "Site", "DocumentModel", "Streaming", "EventLog", "ERPFixtures",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+        ]),
         .testTarget(name: "StreamingTests", dependencies: ["CrashChildSupport", "Streaming", "Site", "SiteStreamJSON", "DocumentModel", "EventLog", "SnapshotStore", "CZlib", "ERPFixtures"]),
         // Runs the built `sitestream` binary as a user would.
         .testTarget(name: "CLITests", dependencies: ["SiteStreamJSON"]),

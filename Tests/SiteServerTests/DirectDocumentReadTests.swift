@@ -18,7 +18,10 @@ struct DirectDocumentReadTests {
         for direct in [true, false] {
             try await TestServer.with(directReads: direct) { server in
                 server.seedCustomers(2)
-                let reply = try await server.get("/api/resource/Customer/C-002")
+                // A keep-alive request: direct, it is answered ahead of the HTTP decoder.
+                let connection = try KeepAliveTestConnection(port: server.port)
+                try connection.send(Self.keepAliveGet("C-002", server))
+                let reply = try await connection.reply()
                 #expect(reply.status == 200, "\(reply)")
                 #expect(server.backend.immediateReads == (direct ? 1 : 0))
                 replies[direct] = reply
@@ -52,6 +55,24 @@ struct DirectDocumentReadTests {
             #expect(replies[4].json?["data"]?["name"] == "C-003")
             // The first read, at least, was answered directly.
             #expect(server.backend.immediateReads >= 1)
+        }
+    }
+
+    @Test func aHeadSplitAcrossPacketsIsAnsweredAndPipelinedReadsFollowInOrder() async throws {
+        try await TestServer.with { server in
+            server.seedCustomers(3)
+            let connection = try KeepAliveTestConnection(port: server.port)
+            let get = Self.keepAliveGet("C-001", server)
+            let cut = get.index(get.startIndex, offsetBy: 40)
+            try connection.send(String(get[..<cut]))
+            // Gives the first part time to arrive as a read of its own (the test holds without it).
+            try await Task.sleep(for: .milliseconds(50))
+            try connection.send(String(get[cut...]) + Self.keepAliveGet("C-002", server) + Self.keepAliveGet("C-003", server))
+            for name in ["C-001", "C-002", "C-003"] {
+                let reply = try await connection.reply()
+                #expect(reply.json?["data"]?["name"]?.stringValue == name, "\(reply)")
+            }
+            #expect(server.backend.immediateReads == 3)
         }
     }
 

@@ -71,6 +71,24 @@ struct SiteDocumentBackendTests {
         }
     }
 
+    @Test func aReplacedKeyIsRefusedAtTheNextReadOfAKeepAliveConnection() async throws {
+        try await Self.withSiteServer { site, client, token in
+            _ = try await site.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Retail"])) }
+            let connection = try KeepAliveTestConnection(port: client.port)
+            let get = "GET /api/resource/Customer%20Group/Retail HTTP/1.1\r\nHost: x\r\nAuthorization: \(token.1)\r\n\r\n"
+            for _ in 0..<3 {
+                try connection.send(get)
+                let reply = try await connection.reply()
+                #expect(reply.status == 200, "\(reply)")
+            }
+            let replacement = try await UserCredentialStore(site: site).createKey(for: "Administrator")
+            try connection.send(get)
+            expectError(try await connection.reply(), status: 401, excType: "AuthenticationError")
+            try connection.send(get.replacingOccurrences(of: token.1, with: "token \(replacement.apiKey):\(replacement.apiSecret)"))
+            #expect(try await connection.reply().json?["data"]?["name"] == "Retail")
+        }
+    }
+
     @Test func secretsAreNeverReadAndCannotBeProbed() async throws {
         try await Self.withSiteServer { site, client, token in
             let stored = try #require(try site.get("User", "Administrator"))

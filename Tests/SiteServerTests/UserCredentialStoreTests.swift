@@ -47,6 +47,22 @@ import Testing
         }
     }
 
+    @Test func whileTheStoreIsUnchangedTheUserIsNotEvenRead() async throws {
+        try await Self.withSite { site in
+            let cache = UserKeyCache()
+            let store = UserCredentialStore(site: site, cache: cache)
+            let pair = try await store.createKey(for: "Administrator")
+            for _ in 0..<3 { #expect(try await store.authenticate(apiKey: pair.apiKey, apiSecret: pair.apiSecret) == .administrator) }
+            #expect((cache.hits, cache.unreadHits) == (2, 2))
+            // Any write moves the store on: the next check reads the User again (unchanged, so
+            // still a hit), and the ones after it need no read until the next write.
+            _ = try await site.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Retail"])) }
+            for _ in 0..<2 { #expect(try await store.authenticate(apiKey: pair.apiKey, apiSecret: pair.apiSecret) == .administrator) }
+            #expect((cache.hits, cache.unreadHits) == (4, 3))
+            #expect(try await store.authenticate(apiKey: pair.apiKey, apiSecret: "wrong") == nil)
+        }
+    }
+
     @Test func aNewKeyOrADisabledUserTakesEffectAtOnce() async throws {
         try await Self.withSite { site in
             let store = UserCredentialStore(site: site, cache: UserKeyCache())

@@ -20,6 +20,8 @@ import Synchronization
 ///   request — the process's CPU time less the client threads' own, so the load generator's
 ///   share of the two cores is left out; `….client.cpu`, that share. The requests/s figures are wall clock and include
 ///   the load generator competing with the server for the cores.
+/// - `rest.get.wrk` (and its `.p50`, `.p99`, `.cpu`, `.client.cpu`): the same gets with `wrk`
+///   as the load generator, in a process of its own, when `wrk` is installed (`RESTWrkLoad`).
 public struct RESTBenchmarks: BenchmarkGroup {
     public var name: String { "rest" }
     public init() {}
@@ -95,6 +97,29 @@ public struct RESTBenchmarks: BenchmarkGroup {
                         note: "\(shape.clients) keep-alive client(s) × \(each) random gets of \(names.count) Customers, loopback") {
                 getRequests(clients: shape.clients, each: each)
             }
+        }
+
+        // The same gets driven by wrk, when installed (see RESTWrkLoad).
+        if let wrk = RESTWrkLoad.executable {
+            let seconds = context.size(full: 5, quick: 2, smoke: 1)
+            let paths = (0..<min(4_096, names.count * 4)).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return "/api/resource/Customer/" + names[Int((state >> 33) % UInt64(names.count))].replacingOccurrences(of: " ", with: "%20")
+            }
+            var results: [RESTWrkLoad.Result] = []
+            for _ in 0..<context.runs {
+                results.append(try RESTWrkLoad.drive(executable: wrk, port: server.port, paths: paths, authorization: "token \(pair.apiKey):\(pair.apiSecret)",
+                                                     connections: Self.clients, seconds: seconds, directory: directory))
+            }
+            let id = "rest.get.wrk"
+            report(Figure(id: id, unit: "requests/s", samples: results.map(\.rate),
+                          note: "wrk -t2 -c\(Self.clients) for \(seconds) s (its own process), random gets of \(names.count) Customers, loopback"))
+            report(Figure(id: id + ".p50", unit: "ms", samples: results.map(\.p50Milliseconds), note: "median round trip, as wrk saw it"))
+            report(Figure(id: id + ".p99", unit: "ms", samples: results.map(\.p99Milliseconds), note: "99th percentile round trip, as wrk saw it"))
+            report(Figure(id: id + ".cpu", unit: "µs/request", samples: results.map(\.serverCPUMicrosPerRequest),
+                          note: "server CPU per request: this process's CPU over the run"))
+            report(Figure(id: id + ".client.cpu", unit: "µs/request", samples: results.map(\.clientCPUMicrosPerRequest),
+                          note: "wrk's CPU per request (its share of the same two cores)"))
         }
     }
 

@@ -49,10 +49,37 @@ struct DirectDocumentReader: Sendable {
     func answer(_ head: HTTPRequest) -> (head: HTTPResponse, body: ByteBuffer)? {
         let start = ContinuousClock.now
         guard let target = head.path, head.headerFields[.contentLength] == nil, head.headerFields[.transferEncoding] == nil,
-              let authorization = head.headerFields[.authorization]
+              let authorization = head.headerFields[.authorization],
+              let read = read(target: Substring(target), authorization: authorization, start: start)
         else { return nil }
+        var body = ByteBuffer()
+        body.reserveCapacity(read.bodyLength)
+        read.writeBody(to: &body)
+        record(read)
+        return (headers.head(status: .ok, contentLength: body.readableBytes), body)
+    }
+
+    /// A document read found for a request, whose reply is `{"data":` + `text` + `}`.
+    struct Read {
+        var path: Substring
+        var text: [UInt8]
+        var start: ContinuousClock.Instant
+
+        var bodyLength: Int { text.count + 9 }
+
+        func writeBody(to buffer: inout ByteBuffer) {
+            buffer.writeStaticString(#"{"data":"#)
+            buffer.writeBytes(text)
+            buffer.writeStaticString("}")
+        }
+    }
+
+    /// The document `target` names when `authorization` may read it, or `nil` when the router
+    /// should answer the request.
+    func read(target: Substring, authorization: String, start: ContinuousClock.Instant) -> Read? {
         // "/api/resource/{doctype}/{name}", the query string (which a get ignores) cut off.
-        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? Substring(target)
+        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target
+        guard path.utf8.starts(with: Self.prefix) else { return nil }
         let segments = path.utf8.dropFirst(Self.prefix.count).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard segments.count == 2, !segments[0].isEmpty, !segments[1].isEmpty,
               let doctype = try? PathSegment.decode(Substring(segments[0]), as: .doctype),
@@ -61,18 +88,16 @@ struct DirectDocumentReader: Sendable {
               let user = (try? reads.authenticateImmediately(apiKey: credentials.apiKey, apiSecret: credentials.apiSecret)) ?? nil,
               let text = (try? reads.documentJSONTextImmediately(doctype: doctype, name: name, user: user)) ?? nil
         else { return nil }
+        return Read(path: path, text: text, start: start)
+    }
 
-        var body = ByteBuffer()
-        body.reserveCapacity(text.count + 9)
-        body.writeString(#"{"data":"#)
-        body.writeBytes(text)
-        body.writeString("}")
-        let elapsed = ContinuousClock.now - start
-        RequestLogMiddleware.log(method: "GET", path: path, status: 200, elapsed: elapsed, logger: logger)
+    /// The request's debug log line and metrics, as the router's middleware would record them.
+    func record(_ read: Read) {
+        let elapsed = ContinuousClock.now - read.start
+        RequestLogMiddleware.log(method: "GET", path: read.path, status: 200, elapsed: elapsed, logger: logger)
         if let metrics {
             metrics.counter.increment()
             metrics.timer.recordNanoseconds(RequestMetricsMiddleware.nanoseconds(elapsed))
         }
-        return (headers.head(status: .ok, contentLength: body.readableBytes), body)
     }
 }

@@ -15,6 +15,9 @@ import NIOHTTPTypesHTTP1
 ///
 /// They sit after `HTTPConnectionStateHandler` so that it sees every request and reply,
 /// those answered directly included: idle time and graceful shutdown count them as usual.
+///
+/// With direct reads, `DocumentReadShortcut` comes first of all, ahead of NIO's decoder, and
+/// `RoutedRequestTracker` right behind the codec (see both).
 struct SiteHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
@@ -30,6 +33,12 @@ struct SiteHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldCount = 1_000
             let pipeline = channel.pipeline.syncOperations
+            // Plain document reads are answered from the bytes, ahead of the decoder; the idle
+            // timeout then moves behind the codec, where those answers are seen too.
+            let activity = directReads.map { _ in ConnectionActivity() }
+            if let directReads, let activity {
+                try pipeline.addHandler(DocumentReadShortcut(reader: directReads, activity: activity))
+            }
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false,  // NIOAsyncChannel serialises requests
                 withErrorHandling: false,  // Hummingbird answers parse errors
@@ -37,7 +46,12 @@ struct SiteHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: limits)
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
+            if let activity {
+                try pipeline.addHandler(RoutedRequestTracker(activity: activity, idleTimeout: .nanoseconds(Self.nanoseconds(idleTimeout))))
+                try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+            } else {
+                try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
+            }
             try pipeline.addHandler(BodyArrivalTimeoutHandler(timeout: .nanoseconds(Self.nanoseconds(bodyArrivalTimeout))))
             if directReads != nil || directInserts != nil {
                 try pipeline.addHandler(DirectRouteHandler(reader: directReads, inserter: directInserts))

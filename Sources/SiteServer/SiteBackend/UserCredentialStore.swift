@@ -19,24 +19,27 @@ public struct UserCredentialStore: CredentialStore {
     /// and one read, however many users the site has), or by scanning the users when the
     /// site's `User` has no such index. The document read is checked to hold the key: the
     /// index is a cache of the documents. With a `cache`, an unchanged `User` document is not
-    /// parsed again.
+    /// parsed again, nor even read while the store has applied nothing new (`UserKeyCache`).
     public func lookup(apiKey: String) async throws -> (hash: APISecretHash, user: SiteUser)? {
         try lookupImmediately(apiKey: apiKey)
     }
 
     /// `lookup`, which never suspends (for reads answered on an event loop).
     func lookupImmediately(apiKey: String) throws -> (hash: APISecretHash, user: SiteUser)? {
+        // Read before any document: an entry checked now is current for as long as it holds.
+        let sequence = site.store.lastAppliedSequence
+        if let cached = cache?.lookup(apiKey: apiKey, storeSequence: sequence) { return cached }
         guard let names = site.names(whereUnique: "api_key", of: SystemDocTypes.user, equals: apiKey) else {
             let users = try site.list(SystemDocTypes.user, limit: Int.max, where: { $0["api_key"]?.stringValue == apiKey })
             return users.first.flatMap { Self.credentials(of: $0, apiKey: apiKey) }
         }
         for name in names {
             guard let bytes = try site.store.get(DocumentKey(doctype: SystemDocTypes.user, name: name)) else { continue }
-            if let cached = cache?.lookup(apiKey: apiKey, document: bytes) { return cached }
+            if let cached = cache?.lookup(apiKey: apiKey, document: bytes, storeSequence: sequence) { return cached }
             guard let user = Document(json: try JSON(parsing: bytes)), let found = Self.credentials(of: user, apiKey: apiKey) else {
                 continue
             }
-            cache?.remember(apiKey: apiKey, document: bytes, hash: found.hash, user: found.user)
+            cache?.remember(apiKey: apiKey, document: bytes, hash: found.hash, user: found.user, storeSequence: sequence)
             return found
         }
         return nil
