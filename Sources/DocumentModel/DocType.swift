@@ -38,6 +38,18 @@ public struct DocType: Sendable {
     private(set) var facts: [FieldFacts]
     /// The facts of the fields validation looks at again after coercion, in field order.
     private(set) var checkedFacts: [FieldFacts]
+    /// Child-table fields (`Table`, `Table MultiSelect`), in order; kept, since naming, defaults
+    /// and validation ask for them on every write.
+    public private(set) var tableFields: [DocField]
+    /// Positions in `fields` of the `unique` fields, in order.
+    public private(set) var uniqueFieldIndices: [Int]
+    /// Positions in `fields` of the Link fields whose target is `DocType` (their value must name
+    /// an installed DocType).
+    public private(set) var docTypeLinkFieldIndices: [Int]
+    /// For each position in `fields`, the first data field at or after it (`fields.count` when
+    /// none): where validation expects the next key of a document that lists its fields in
+    /// form order (`FieldLookup`).
+    private(set) var nextDataField: [Int]
 
     /// Builds a DocType from fields. Throws for duplicate fieldnames, an empty name or an
     /// invalid naming rule.
@@ -84,6 +96,14 @@ public struct DocType: Sendable {
         let facts = fields.map(FieldFacts.init)
         self.facts = facts
         self.checkedFacts = facts.filter(\.checkedAfterCoercion)
+        self.tableFields = fields.filter { $0.fieldtype.isTable }
+        self.uniqueFieldIndices = fields.indices.filter { fields[$0].unique }
+        self.docTypeLinkFieldIndices = fields.indices.filter { fields[$0].fieldtype == .link && fields[$0].options == "DocType" }
+        var nextData = [Int](repeating: fields.count, count: fields.count + 1)
+        for i in fields.indices.reversed() {
+            nextData[i] = fields[i].fieldtype.isData && !fields[i].fieldname.isEmpty ? i : nextData[i + 1]
+        }
+        self.nextDataField = nextData
         self.namingRule = .hash
         self.namingRule = try NamingRule(autoname: autoname, namingRule: namingRuleName, doctype: self)
     }
@@ -93,15 +113,13 @@ public struct DocType: Sendable {
         index[fieldname].map { fields[$0] }
     }
 
-    /// The validation facts of the field named `fieldname`, layout fields included.
-    func facts(named fieldname: String) -> FieldFacts? {
-        index[fieldname].map { facts[$0] }
+    /// The position in `fields` of the field named `fieldname`, layout fields included.
+    func position(of fieldname: String) -> Int? {
+        index[fieldname]
     }
 
     /// Fields that hold data (not layout), in order.
     public var dataFields: [DocField] { fields.filter { $0.fieldtype.isData } }
-    /// Child-table fields (`Table`, `Table MultiSelect`), in order.
-    public var tableFields: [DocField] { fields.filter { $0.fieldtype.isTable } }
     /// `Link` fields, in order.
     public var linkFields: [DocField] { fields.filter { $0.fieldtype == .link } }
     /// `Dynamic Link` fields, in order.

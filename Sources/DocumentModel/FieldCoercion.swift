@@ -11,16 +11,16 @@ public enum FieldCoercion {
     }
 
     public static func coerce(_ value: JSON, for field: DocField) -> Outcome {
-        let options = field.selectOptions
-        return coerce(value, for: field, selectOptions: options, selectRestricts: !options.allSatisfy(\.isEmpty))
+        coerce(value, facts: FieldFacts(field))
     }
 
-    /// `coerce(_:for:)` with the field's Select choices already split (`FieldFacts`), so a
-    /// validation pass splits no strings and builds no message unless a value is refused.
-    static func coerce(_ value: JSON, for field: DocField, selectOptions: [String], selectRestricts: Bool) -> Outcome {
+    /// `coerce(_:for:)` with what the field needs worked out once (`FieldFacts`: the Select
+    /// choices split), so a validation pass splits no strings, copies no `DocField` and builds
+    /// no message unless a value is refused.
+    static func coerce(_ value: JSON, facts: FieldFacts) -> Outcome {
         if case .null = value { return .value(.null) }
-        let type = field.fieldtype
-        var label: String { "'\(field.fieldname)' (\(type.rawValue))" }
+        let type = facts.fieldtype
+        var label: String { "'\(facts.fieldname)' (\(type.rawValue))" }
         switch type {
         case .int:
             switch value {
@@ -115,15 +115,15 @@ public enum FieldCoercion {
                 return .invalid(.wrongType, "\(label) needs text, found \(value.briefDescription)")
             }
             if type == .select, !text.isEmpty {
-                let options = selectOptions
-                if selectRestricts, !options.contains(text) {
+                let options = facts.selectOptions
+                if facts.selectRestricts, !options.contains(text) {
                     let shown = options.filter { !$0.isEmpty }.map { "\"\($0)\"" }.joined(separator: ", ")
                     return .invalid(.invalidOption, "\(label): \"\(text)\" is not one of the options \(shown)")
                 }
             }
             // `utf8.count` is O(1) and never below the Character count: only a long text pays
             // for counting Characters.
-            if let length = field.length, length > 0, text.utf8.count > length, text.count > length {
+            if let length = facts.length, length > 0, text.utf8.count > length, text.count > length {
                 return .invalid(.tooLong, "\(label) allows \(length) characters, found \(text.count)")
             }
             if case .string = value { return .value(value) }

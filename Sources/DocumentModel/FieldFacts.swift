@@ -8,6 +8,13 @@ import SiteStreamJSON
 /// its strings. Immutable, hence `Sendable`.
 final class FieldFacts: Sendable {
     let field: DocField
+    /// `field.fieldname` and `field.fieldtype`, read without going through the `DocField`
+    /// (whose copy would retain every string it holds).
+    let fieldname: String
+    let fieldtype: FieldType
+    let reqd: Bool
+    let nonNegative: Bool
+    let length: Int?
     let isLayout: Bool
     let isTable: Bool
     /// `field.targetDocType`.
@@ -24,6 +31,11 @@ final class FieldFacts: Sendable {
 
     init(_ field: DocField) {
         self.field = field
+        fieldname = field.fieldname
+        fieldtype = field.fieldtype
+        reqd = field.reqd
+        nonNegative = field.nonNegative
+        length = field.length
         isLayout = field.fieldtype.isLayout
         isTable = field.fieldtype.isTable
         target = field.targetDocType

@@ -55,18 +55,21 @@ extension Schema {
         let values = input.values
         for (position, key) in input.keys.enumerated() {
             let value = values[position]
-            guard let facts = lookup.facts(of: key, at: position, in: doctype) else {
-                if StandardColumns.isStandard(key) { continue }
+            let facts: FieldFacts
+            switch lookup.find(key, at: position, in: doctype) {
+            case .field(let f): facts = f
+            case .standard: continue
+            case .unknown:
                 issues.append(ValidationIssue(.unknownField, doctype: doctype.name, field: key, table: table, row: row,
                                               message: "\(doctype.name) has no field '\(key)'"))
                 continue
             }
             if facts.isLayout {
                 issues.append(ValidationIssue(.layoutField, doctype: doctype.name, field: key, table: table, row: row,
-                                              message: "'\(key)' is a \(facts.field.fieldtype.rawValue), which holds no value"))
+                                              message: "'\(key)' is a \(facts.fieldtype.rawValue), which holds no value"))
                 continue
             }
-            switch FieldCoercion.coerce(value, for: facts.field, selectOptions: facts.selectOptions, selectRestricts: facts.selectRestricts) {
+            switch FieldCoercion.coerce(value, facts: facts) {
             case .invalid(let code, let message):
                 issues.append(ValidationIssue(code, doctype: doctype.name, field: key, table: table, row: row, message: message))
             case .value(let coerced):
@@ -76,7 +79,7 @@ extension Schema {
                     object[key] = .array(coerceRows(rows, facts: facts, parentObject: input, parentType: doctype, issues: &issues))
                     continue
                 }
-                if facts.field.nonNegative, let n = coerced.doubleValue, n < 0 {
+                if facts.nonNegative, let n = coerced.doubleValue, n < 0 {
                     issues.append(ValidationIssue(.negativeValue, doctype: doctype.name, field: key, table: table, row: row,
                                                   message: "'\(key)' may not be negative, found \(n)"))
                 }
@@ -84,10 +87,9 @@ extension Schema {
             }
         }
         // Only mandatory fields and links need a second look (`DocType.checkedFacts`).
-        for facts in doctype.checkedFacts {
-            let field = facts.field
-            let value = object[field.fieldname]
-            if field.reqd, field.fieldtype != .check {
+        for (checked, facts) in doctype.checkedFacts.enumerated() {
+            let value = object[facts.fieldname]
+            if facts.reqd, facts.fieldtype != .check {
                 let missing: Bool
                 switch value {
                 case nil, .null?: missing = true
@@ -96,6 +98,7 @@ extension Schema {
                 default: missing = false
                 }
                 if missing {
+                    let field = facts.field
                     let label = field.label.map { "'\($0)' (\(field.fieldname))" } ?? "'\(field.fieldname)'"
                     let what = field.fieldtype.isTable ? "needs at least one row" : "is mandatory and has no value"
                     issues.append(ValidationIssue(.missingMandatory, doctype: doctype.name, field: field.fieldname,
@@ -103,25 +106,26 @@ extension Schema {
                 }
             }
             guard case .string(let text)? = value, !text.isEmpty else { continue }
-            if field.fieldtype == .link, let target = facts.target {
+            let fieldname = facts.fieldname
+            if facts.fieldtype == .link, let target = facts.target {
                 if target == "DocType" {
                     if !contains(text) {
-                        issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: field.fieldname, table: table, row: row,
-                                                      message: "'\(field.fieldname)' names DocType '\(text)', which is not installed on this site"))
+                        issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
+                                                      message: "'\(fieldname)' names DocType '\(text)', which is not installed on this site"))
                     }
-                } else if !contains(target) {
-                    issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: field.fieldname, table: table, row: row,
-                                                  message: "'\(field.fieldname)' links to DocType '\(target)', which this site does not have; install it or leave the field empty"))
+                } else if !lookup.targetInstalled(checked, target, in: self) {
+                    issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
+                                                  message: "'\(fieldname)' links to DocType '\(target)', which this site does not have; install it or leave the field empty"))
                 }
-            } else if field.fieldtype == .dynamicLink {
+            } else if facts.fieldtype == .dynamicLink {
                 let sibling = facts.dynamicSibling
                 let target = object[sibling]?.stringValue ?? ""
                 if target.isEmpty {
-                    issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: field.fieldname, table: table, row: row,
-                                                  message: "'\(field.fieldname)' is a Dynamic Link and needs its DocType in '\(sibling)', which is empty"))
+                    issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
+                                                  message: "'\(fieldname)' is a Dynamic Link and needs its DocType in '\(sibling)', which is empty"))
                 } else if !contains(target) {
-                    issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: field.fieldname, table: table, row: row,
-                                                  message: "'\(field.fieldname)' links to DocType '\(target)' (from '\(sibling)'), which is not installed on this site"))
+                    issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
+                                                  message: "'\(fieldname)' links to DocType '\(target)' (from '\(sibling)'), which is not installed on this site"))
                 }
             }
         }
@@ -165,24 +169,60 @@ extension Schema {
     }
 }
 
-/// Finds the field facts of a document's keys. The rows of one table nearly always list their
-/// keys in the same order, so the facts found for a key at a position are remembered and reused
-/// when the next row has the same key there: a string comparison (usually of identical or
-/// small strings) instead of hashing the key.
+/// Finds what each key of a document is: a field (with its facts), a standard column, or
+/// unknown. Without hashing the key, as a rule:
+/// - the rows of one table nearly always list their keys in the same order, so what was found
+///   for a key at a position is remembered and reused when the next row has the same key there;
+/// - a document (or a first row) nearly always lists its fields in the DocType's form order, so
+///   the field after the last one found is tried first.
+/// Only a key that fits neither is looked up by hash.
 struct FieldLookup {
-    private var keys: [String] = []
-    private var found: [FieldFacts?] = []
+    enum Found {
+        case field(FieldFacts)
+        case standard
+        case unknown
+    }
 
-    mutating func facts(of key: String, at position: Int, in doctype: DocType) -> FieldFacts? {
+    private var keys: [String] = []
+    private var found: [Found] = []
+    /// Position in `fields` where the next key is expected.
+    private var expected = 0
+    /// By position in `checkedFacts`: a Link whose target DocType was found installed.
+    private var installedTargets: [Bool] = []
+
+    mutating func find(_ key: String, at position: Int, in doctype: DocType) -> Found {
         if position < keys.count, keys[position] == key { return found[position] }
-        let facts = doctype.facts(named: key)
+        let result = resolve(key, in: doctype)
         if position < keys.count {
             keys[position] = key
-            found[position] = facts
+            found[position] = result
         } else if position == keys.count {
             keys.append(key)
-            found.append(facts)
+            found.append(result)
         }
-        return facts
+        return result
+    }
+
+    /// Whether the target of the Link field at `checked` in `checkedFacts` is installed: the
+    /// same answer for every row of a table, so asked of the schema once per table.
+    mutating func targetInstalled(_ checked: Int, _ target: String, in schema: Schema) -> Bool {
+        if checked < installedTargets.count, installedTargets[checked] { return true }
+        guard schema.contains(target) else { return false }
+        if checked >= installedTargets.count { installedTargets += repeatElement(false, count: checked + 1 - installedTargets.count) }
+        installedTargets[checked] = true
+        return true
+    }
+
+    private mutating func resolve(_ key: String, in doctype: DocType) -> Found {
+        let next = doctype.nextDataField[min(expected, doctype.fields.count)]
+        if next < doctype.fields.count, doctype.facts[next].fieldname == key {
+            expected = next + 1
+            return .field(doctype.facts[next])
+        }
+        if let position = doctype.position(of: key) {
+            expected = position + 1
+            return .field(doctype.facts[position])
+        }
+        return StandardColumns.isStandard(key) ? .standard : .unknown
     }
 }

@@ -13,12 +13,21 @@ enum IndexTerms {
     static func linkValue(doctype: String, name: String) -> String { "\(doctype)\u{0}\(name)" }
     static func remoteValue(site: String, docname: String) -> String { "\(site)\u{0}\(docname)" }
 
-    /// `links`: the document's `links(of:…)` when the caller has them already (the lifecycle
-    /// checks them just before), so rows are walked once per write.
-    static func terms(for document: Document, doctype: DocType, schema: Schema, links: [Link]? = nil) -> [IndexTerm] {
+    /// `distinctLinks`: the document's links, each target once in first-seen order, when the
+    /// caller has them already (the lifecycle's link check returns them), so rows are walked
+    /// and targets told apart once per write.
+    static func terms(for document: Document, doctype: DocType, schema: Schema, distinctLinks: [Link]? = nil) -> [IndexTerm] {
         var terms: [IndexTerm] = []
-        collectLinks(links ?? self.links(of: document.object, doctype: doctype, schema: schema), into: &terms)
-        for field in doctype.fields where field.unique {
+        if let distinctLinks {
+            terms.reserveCapacity(distinctLinks.count + 2)
+            for link in distinctLinks {
+                terms.append(IndexTerm(index: linkTo, value: linkValue(doctype: link.doctype, name: link.name)))
+            }
+        } else {
+            collectLinks(links(of: document.object, doctype: doctype, schema: schema), into: &terms)
+        }
+        for position in doctype.uniqueFieldIndices {
+            let field = doctype.fields[position]
             if let text = scalarText(document.object[field.fieldname]), !text.isEmpty {
                 terms.append(IndexTerm(index: uniqueIndex(doctype: doctype.name, field: field.fieldname), value: text))
             }

@@ -5,26 +5,33 @@ import SnapshotStore
 extension SiteTransaction {
     /// Every Link and Dynamic Link value (rows included) must name an existing document; a Link
     /// to `DocType` must name an installed DocType.
-    /// Returns the links it checked, for the document's index terms.
+    /// Returns the distinct links it checked (each target once, first place kept), for the
+    /// document's index terms.
     @discardableResult
     func checkLinks(_ document: Document, doctype: DocType) throws -> [IndexTerms.Link] {
         var missing: [String] = []
         // Rows often link to the same documents (an item group, a warehouse): look each up once.
-        var found = Set<DocumentKey>()
+        // `found` holds the targets that exist; a missing one is reported at every place.
         let links = IndexTerms.links(of: document.object, doctype: doctype, schema: schema)
+        var found = Set<DocumentKey>(minimumCapacity: links.count)
+        var distinct: [IndexTerms.Link] = []
+        distinct.reserveCapacity(links.count)
         for link in links {
             let key = DocumentKey(doctype: link.doctype, name: link.name)
-            if found.contains(key) { continue }
-            if schema[link.doctype] == nil {
+            guard found.insert(key).inserted else { continue }
+            if !schema.contains(link.doctype) {
+                found.remove(key)
                 missing.append("\(link.place): DocType \(link.doctype) is not installed (value \(link.name))")
             } else if !exists(link.doctype, link.name), !isPromised(key) {
+                found.remove(key)
                 missing.append("\(link.place): could not find \(link.doctype) \(link.name)")
             } else {
-                found.insert(key)
+                distinct.append(link)
             }
         }
-        for field in doctype.fields where field.fieldtype == .link && field.options == "DocType" {
-            if let value = document.object[field.fieldname]?.stringValue, !value.isEmpty, schema[value] == nil {
+        for position in doctype.docTypeLinkFieldIndices {
+            let field = doctype.fields[position]
+            if let value = document.object[field.fieldname]?.stringValue, !value.isEmpty, !schema.contains(value) {
                 missing.append("\(field.fieldname): DocType \(value) is not installed")
             }
         }
@@ -32,13 +39,14 @@ extension SiteTransaction {
             throw SiteError(.linkValidation, "\(doctype.name) \(document.name ?? ""): " + missing.joined(separator: "; "),
                             doctype: doctype.name, docname: document.name)
         }
-        return links
+        return distinct
     }
 
     /// A `unique` field's value may belong to one document of the DocType only.
     func checkUnique(_ document: Document, doctype: DocType) throws {
         let key = DocumentKey(doctype: doctype.name, name: document.name ?? "")
-        for field in doctype.fields where field.unique {
+        for position in doctype.uniqueFieldIndices {
+            let field = doctype.fields[position]
             guard let text = IndexTerms.scalarText(document.object[field.fieldname]), !text.isEmpty else { continue }
             let term = IndexTerm(index: IndexTerms.uniqueIndex(doctype: doctype.name, field: field.fieldname), value: text)
             let holders = keys(matching: term).subtracting([key])

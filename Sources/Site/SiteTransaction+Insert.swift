@@ -58,7 +58,7 @@ extension SiteTransaction {
         try checkUnique(document, doctype: doctype)
 
         let key = DocumentKey(doctype: doctype.name, name: name)
-        record(key, .present(document), links: links)
+        record(key, .present(document), distinctLinks: links)
         appendCreate(key, document)
 
         try controller?.afterInsert(document, in: self)

@@ -106,10 +106,10 @@ public final class SiteTransaction {
     // MARK: Recording changes
 
     /// The index terms of `document`, the pending version of `key`.
-    func terms(of key: DocumentKey, _ document: Document, links: [IndexTerms.Link]? = nil) -> [IndexTerm] {
+    func terms(of key: DocumentKey, _ document: Document, distinctLinks: [IndexTerms.Link]? = nil) -> [IndexTerm] {
         if let cached = pendingTerms[key] { return cached }
         guard let doctype = schema[key.doctype] else { return [] }
-        return IndexTerms.terms(for: document, doctype: doctype, schema: schema, links: links)
+        return IndexTerms.terms(for: document, doctype: doctype, schema: schema, distinctLinks: distinctLinks)
     }
 
     /// The store change for a pending key, reusing the bytes and terms already made for it.
@@ -122,8 +122,9 @@ public final class SiteTransaction {
         }
     }
 
-    /// `links`: the new version's links when the caller checked them already.
-    func record(_ key: DocumentKey, _ state: Pending, links: [IndexTerms.Link]? = nil) {
+    /// `distinctLinks`: the new version's links when the caller checked them already
+    /// (`checkLinks`).
+    func record(_ key: DocumentKey, _ state: Pending, distinctLinks: [IndexTerms.Link]? = nil) {
         if pending[key] == nil { touched.append(key) }
         pending[key] = state
         pendingBytes[key] = nil
@@ -131,7 +132,7 @@ public final class SiteTransaction {
             for term in old { pendingByTerm?[term]?.remove(key) }
         }
         if case .present(let document) = state {
-            let terms = self.terms(of: key, document, links: links)
+            let terms = self.terms(of: key, document, distinctLinks: distinctLinks)
             pendingTerms[key] = terms
             if pendingByTerm != nil {
                 for term in terms { pendingByTerm?[term, default: []].insert(key) }

@@ -73,6 +73,15 @@ struct Refusal: Sendable, CustomStringConvertible {
         Refusal(description: "invoice row with an unknown item", code: .linkValidation, mentions: ["items.item_code", "NO-SUCH-ITEM"]) { tx, f in
             try tx.insert(invoice(f) { $0["items"] = [["item_code": "NO-SUCH-ITEM", "item_name": "X", "qty": 1, "uom": "Nos", "rate": 1]] })
         },
+        // Targets found are looked up once per document; a missing one is named at every place.
+        Refusal(description: "the same unknown item in two rows, around a known one", code: .linkValidation,
+                mentions: ["items.item_code: could not find Item NO-SUCH-ITEM; items.item_code: could not find Item NO-SUCH-ITEM"]) { tx, f in
+            try tx.insert(invoice(f) {
+                $0["items"] = [["item_code": "NO-SUCH-ITEM", "item_name": "X", "qty": 1, "uom": "Nos", "rate": 1],
+                               ["item_code": .string(f.item), "item_name": "Y", "qty": 1, "uom": "Nos", "rate": 1],
+                               ["item_code": "NO-SUCH-ITEM", "item_name": "Z", "qty": 1, "uom": "Nos", "rate": 1]]
+            })
+        },
         Refusal(description: "invoice without rows", code: .validation, mentions: ["items"]) { tx, f in
             try tx.insert(invoice(f) { $0["items"] = [] })
         },

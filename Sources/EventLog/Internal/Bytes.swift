@@ -43,19 +43,12 @@ func crc32(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
 }
 
 /// Payload compression: zlib format, level 1 (speed over ratio: the log is written on the hot path).
+/// Deflating goes through a kept `DeflateStream` (DeflateStream.swift).
 enum Deflate {
-    /// The compressed bytes, or nil when compression does not make them smaller.
+    /// The compressed bytes, or nil when compression does not make them smaller. The same
+    /// bytes as zlib's `compress2(…, level 1)`.
     static func compress(_ input: [UInt8]) -> [UInt8]? {
-        var destLength = compressBound(UInt(input.count))
-        var output = [UInt8](repeating: 0, count: Int(destLength))
-        let status = output.withUnsafeMutableBufferPointer { out in
-            input.withUnsafeBufferPointer { inp in
-                compress2(out.baseAddress, &destLength, inp.baseAddress, UInt(inp.count), 1)
-            }
-        }
-        guard status == Z_OK, Int(destLength) < input.count else { return nil }
-        output.removeSubrange(Int(destLength)...)
-        return output
+        DeflateStream.withIdle { $0.compress(input) } ?? nil
     }
 
     /// Inflates `input` that must expand to exactly `rawLength` bytes; nil when it does not.
