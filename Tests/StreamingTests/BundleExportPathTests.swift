@@ -78,7 +78,7 @@ struct BundleExportPathTests {
     }
 
     @Test("the handoff keeps order, delivers the reader's end after its pieces, and a stopped writer stops the reader")
-    func handoff() {
+    func handoff() throws {
         let handoff = ExportHandoff<Int, String>(capacity: 2)
         let reader = Thread {
             for i in 0..<100 where !handoff.put(i) { return }
@@ -116,7 +116,7 @@ struct BundleExportPathTests {
         // Items are not approved: "Tools" is reachable only through the one item an invoice
         // names, most likely not among the first linkers looked at; the rest must be too.
         try await pair.producerSite.write { tx in
-            try tx.insert(Docs.invoice(customer: "Acme", items: [("ITEM-\(items - 1)", 1, 1)]))
+            _ = try tx.insert(Docs.invoice(customer: "Acme", items: [("ITEM-\(items - 1)", 1, 1)]))
         }
         let reply = try await pair.client.documents(DocumentsRequest(consumer: "branch-1", keys: [.init(doctype: "Item Group", name: "Tools")]))
         #expect(reply.documents.map(\.name) == ["Tools"])
@@ -130,7 +130,7 @@ struct BundleExportPathTests {
     static func pairWithSegments() async throws -> StreamPair {
         let pair = try await StreamPair(producerSegmentBytes: 16 << 10)
         try await pair.subscribe([.init("Customer")])
-        try await pair.producerSite.write { tx in try tx.insert(Docs.customerGroup("Retail")) }
+        try await pair.producerSite.write { tx in _ = try tx.insert(Docs.customerGroup("Retail")) }
         for start in stride(from: 0, to: 400, by: 50) {
             try await pair.producerSite.write { tx in
                 for i in start..<start + 50 { try tx.insert(Docs.customer("Cust \(i)", group: "Retail")) }
