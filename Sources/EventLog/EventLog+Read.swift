@@ -58,6 +58,7 @@ extension EventLog {
             if budget <= 0 && count > 0 { break }
             let want = Int(min(view.readableEnd - position, UInt64(max(budget, RecordFrame.headerSize))))
             var chunk = try view.segment.file.read(at: position, count: want)
+            var grown = false
             var consumed = 0
             var defect: RecordFrame.Defect? = nil
             var badSequence: UInt64? = nil
@@ -83,9 +84,12 @@ extension EventLog {
                         // The chunk ends where the byte budget does, before the readable end.
                         let cutByBudget = position + UInt64(chunk.count) < view.readableEnd
                         if (fits || cutByBudget) && count > 0 { break }  // the byte budget is spent
-                        if fits && count == 0 && consumed == 0 && length > chunk.count {
-                            // One record larger than the budget: return it alone.
+                        if fits && count == 0 && consumed == 0 && length > chunk.count && !grown {
+                            // One record larger than the budget: return it alone. Read once:
+                            // still short then, the file ends before the bytes the log wrote
+                            // (cut short underneath it), which is damage, not a budget.
                             chunk = try view.segment.file.read(at: position, count: length)
+                            grown = true
                             continue
                         }
                     }

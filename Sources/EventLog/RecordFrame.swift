@@ -180,6 +180,19 @@ public enum RecordFrame {
         }
     }
 
+    /// Verifies the one frame that `bytes` holds exactly (length, field consistency, crc) where
+    /// it lies, without a copy; throws as `verifyAll` does for it.
+    public static func verifyOne(_ bytes: UnsafeRawBufferPointer) throws {
+        switch check(bytes, at: 0) {
+        case .failure(let defect):
+            throw EventLogError(.invalidFrame, "\(defect.rawValue) in frame 0 of a batch", offset: 0)
+        case .success(let length):
+            guard length == bytes.count else {
+                throw EventLogError(.invalidFrame, "a frame of \(length) bytes where \(bytes.count) were given", offset: 0)
+            }
+        }
+    }
+
     /// Verifies and decodes every frame in `bytes`.
     public static func decodeAll(_ bytes: [UInt8]) throws -> [LogRecord] {
         let infos = try verifyAll(bytes)

@@ -141,4 +141,10 @@ extension Site {
     public func documentsLinking(to key: DocumentKey) -> [DocumentKey] {
         store.keys(matching: IndexTerm(index: IndexTerms.linkTo, value: IndexTerms.linkValue(doctype: key.doctype, name: key.name)))
     }
+
+    /// Up to `limit` of the documents that link to `key`, in no particular order (cheap
+    /// however many there are).
+    public func documentsLinking(to key: DocumentKey, limit: Int) -> [DocumentKey] {
+        store.keys(matching: IndexTerm(index: IndexTerms.linkTo, value: IndexTerms.linkValue(doctype: key.doctype, name: key.name)), limit: limit)
+    }
 }

@@ -21,6 +21,12 @@ extension SnapshotStore {
         state.withLock { $0.index.keys(matching: term) }
     }
 
+    /// Up to `limit` of the documents carrying an index term, in no particular order: "is there
+    /// one that…" without the cost of listing and sorting them all. No file access.
+    public func keys(matching term: IndexTerm, limit: Int) -> [DocumentKey] {
+        state.withLock { $0.index.keys(matching: term, limit: limit) }
+    }
+
     /// The number of documents of a DocType. No file access.
     public func count(doctype: String) -> Int {
         state.withLock { $0.index.count(doctype: doctype) }

@@ -82,6 +82,17 @@ struct IDSet {
         for slot in slots where slot != Self.empty { body(slot) }
     }
 
+    /// Up to `limit` elements, in no particular order.
+    func prefix(_ limit: Int) -> [UInt32] {
+        var result: [UInt32] = []
+        result.reserveCapacity(min(limit, count))
+        for slot in slots where slot != Self.empty {
+            guard result.count < limit else { break }
+            result.append(slot)
+        }
+        return result
+    }
+
     var elements: [UInt32] {
         var result: [UInt32] = []
         result.reserveCapacity(count)

@@ -89,6 +89,12 @@ struct StoreIndex {
         return ids.map { key(of: $0) }.sorted { ($0.doctype, $0.name) < ($1.doctype, $1.name) }
     }
 
+    /// Up to `limit` of the documents carrying `term`, in no particular order.
+    func keys(matching term: IndexTerm, limit: Int) -> [DocumentKey] {
+        guard let table = termTable(named: term.index) else { return [] }
+        return termTables[table].documents(with: term.value, limit: limit).map { key(of: $0) }
+    }
+
     func count(doctype: String) -> Int {
         guard let id = doctypeIDs[doctype] else { return 0 }
         return tables[Int(id)].ids.count

@@ -41,6 +41,13 @@ struct TermTable {
         return posting & Self.multiFlag == 0 ? [posting] : multi[Int(posting & ~Self.multiFlag)].elements
     }
 
+    /// Up to `limit` ids of the documents carrying `value`, in no particular order.
+    func documents(with value: String, limit: Int) -> [UInt32] {
+        guard limit > 0, let number = number(of: value, hash: slotHash(value)) else { return [] }
+        let posting = postings[Int(number)]
+        return posting & Self.multiFlag == 0 ? [posting] : multi[Int(posting & ~Self.multiFlag)].prefix(limit)
+    }
+
     mutating func add(_ value: String, document id: UInt32) {
         let hash = slotHash(value)
         if let number = number(of: value, hash: hash) {

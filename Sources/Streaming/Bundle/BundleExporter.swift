@@ -62,35 +62,15 @@ extension StreamProducer {
         }
         do {
             var state = ExportState(directory: temporary, fileBytes: fileBytes)
-            var cursor = start
-            var end = start
-            var lastSequence = site.log.lastSequence
             var dependencies = DependencyScans(site: site)
-            scanning: while true {
-                // As a pull's filter decides, except that a document created and deleted within
-                // one reply stays: the consumer may hold it from an earlier import or pull. The
-                // frames go from the log's read buffer straight to the records file.
-                let reply = try filteredFrames(for: record, after: cursor, maxEntries: 10_000, maxBytes: 8 << 20) { scanned in
-                    if let through, scanned.cursor > through { return }
-                    // A grant or revoke a condition retry makes at the request's own position
-                    // (ConsumerFilter.retryFailing) carries an earlier sequence; a bundle is
-                    // strictly ordered, so it is left out (the document's next change, or an
-                    // online pull, brings the consumer its state).
-                    guard scanned.cursor > state.lastCursor ?? start, scanned.peek.sequence > max(state.lastSequence, fromSequence) else { return }
-                    try state.write(scanned.frame, sequence: scanned.peek.sequence, cursor: scanned.cursor)
+            // The log is read and filtered on a thread of its own while this one writes
+            // (StreamProducer+ExportReading.swift).
+            let end = try readExportFrames(for: record, from: start, fromSequence: fromSequence, through: through) { piece in
+                for scanned in piece.frames {
+                    try state.write(scanned.frame, sequence: scanned.peek.sequence, cursor: scanned.cursor, verified: !scanned.synthesized)
                     try noteDependencies(of: scanned, into: &state, scans: &dependencies)
-                    progress?(state.lastSequence, max(lastSequence, state.lastSequence))
+                    progress?(state.lastSequence, max(piece.lastSequence, state.lastSequence))
                 }
-                lastSequence = max(lastSequence, reply.lastSequence)
-                if let through, reply.next >= through {
-                    end = through
-                    break scanning
-                }
-                if reply.caughtUp || reply.next == cursor {
-                    end = reply.next
-                    break scanning
-                }
-                cursor = reply.next
             }
             try state.closeFile()
             let toSequence = try toSequenceGiven ?? sequenceBefore(end, what: "the end")
@@ -249,15 +229,15 @@ struct ExportState {
         wanted.append(key)
     }
 
-    mutating func write(_ frame: ArraySlice<UInt8>, sequence: UInt64, cursor: LogCursor) throws {
+    /// Appends a frame and the cursor after it to the current records file (a new one after
+    /// `fileBytes`). `verified`: the frame comes from the log's read, its crc checked.
+    mutating func write(_ frame: ArraySlice<UInt8>, sequence: UInt64, cursor: LogCursor, verified: Bool) throws {
         if writer == nil {
             let name = String(repeating: "0", count: max(0, 20 - String(sequence).count)) + String(sequence) + ".records"
             writer = try BundleWriter(path: directory + "/" + name)
             current = BundleManifest.File(name: name, bytes: 0, crc32: 0, entries: 0, firstSequence: sequence, lastSequence: sequence)
         }
-        writer!.appendU64(cursor.segment)
-        writer!.appendU64(cursor.offset)
-        try writer!.append(frame)
+        try writer!.appendEntry(cursor: cursor, frame: frame, verified: verified)
         current.entries += 1
         current.lastSequence = sequence
         totalEntries += 1

@@ -1,4 +1,5 @@
 import CZlib
+import EventLog
 import Foundation
 
 /// Reads a file front to back in chunks (`pread`), keeping a window of bytes the caller parses
@@ -13,11 +14,14 @@ final class ChunkedReader {
     private(set) var buffer: [UInt8] = []
     private(set) var start = 0
     private(set) var crc: UInt = 0
+    /// Whether `crc` is kept (a caller that checksums what it parses keeps its own).
+    let checksumming: Bool
     static let chunk = 4 << 20
 
     /// Opens `path` for reading from `offset`. The corresponding C function is `open`.
-    init(path: String, from offset: Int = 0) throws {
+    init(path: String, from offset: Int = 0, checksumming: Bool = true) throws {
         self.path = path
+        self.checksumming = checksumming
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StreamError(.integrity, "cannot open \(path): \(String(cString: strerror(errno)))") }
         var info = stat()
@@ -56,7 +60,7 @@ final class ChunkedReader {
                 return false
             }
             if got < want { buffer.removeLast(want - got) }
-            crc = buffer.withUnsafeBufferPointer { CZlib.crc32(crc, $0.baseAddress! + old, UInt32(got)) }
+            if checksumming { crc = buffer.withUnsafeBufferPointer { CZlib.crc32(crc, $0.baseAddress! + old, UInt32(got)) } }
             fileOffset += got
         }
         return true
@@ -65,6 +69,11 @@ final class ChunkedReader {
     func u32(at i: Int) -> UInt32 { buffer.u32(at: start + i) }
     func u64(at i: Int) -> UInt64 { buffer.u64(at: start + i) }
     func bytes(_ range: Range<Int>) -> [UInt8] { Array(buffer[start + range.lowerBound..<start + range.upperBound]) }
+
+    /// `body` on the available bytes in `range` (relative to the window), where they lie.
+    func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start + range.lowerBound..<start + range.upperBound])) }
+    }
 
     func consume(_ count: Int) { start += count }
 
@@ -76,18 +85,29 @@ final class ChunkedReader {
 
     /// The crc32 of the whole file (reads what is left).
     func wholeFileCRC() throws -> UInt32 {
+        precondition(checksumming, "a reader opened without checksumming keeps no crc")
         try drain()
         return UInt32(truncatingIfNeeded: crc)
     }
 }
 
 /// Writes a new file in large appends, keeping its size and crc32; `finish` makes it durable.
+/// Writeback of what was written starts every few MiB (`sitestream_start_writeback`), so the
+/// final `fsync` of a large file waits for little more than its last stretch.
 final class BundleWriter {
     let path: String
     let fd: Int32
     private(set) var bytes: UInt64 = 0
-    private(set) var crc: UInt = 0
+    private var crc = RunningCRC32()
     private var pending: [UInt8] = []
+    /// Where writeback was last started from.
+    private var writebackFrom: UInt64 = 0
+    static let writeBytes = 1 << 20
+    static let writebackBytes: UInt64 = 8 << 20
+    #if DEBUG
+    /// The crc of every byte as written, to hold `crc` to in debug builds.
+    private var plainCRC: UInt = 0
+    #endif
     /// Bytes appended so far, written or not.
     var size: UInt64 { bytes + UInt64(pending.count) }
 
@@ -96,7 +116,7 @@ final class BundleWriter {
         self.path = path
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StreamError(.invalidRequest, "cannot create \(path): \(String(cString: strerror(errno)))") }
-        pending.reserveCapacity(1 << 20)
+        pending.reserveCapacity(Self.writeBytes + (64 << 10))
     }
 
     deinit { close(fd) }
@@ -104,15 +124,32 @@ final class BundleWriter {
     func append(_ part: [UInt8]) throws { try append(part[...]) }
 
     func append(_ part: ArraySlice<UInt8>) throws {
+        part.withUnsafeBytes { crc.update($0) }
         pending.append(contentsOf: part)
-        if pending.count >= 1 << 20 { try flush() }
+        if pending.count >= Self.writeBytes { try flush() }
     }
 
-    func appendU64(_ v: UInt64) { pending.appendU64(v) }
+    /// Appends one records-file entry: the cursor after the record, then its frame. A frame
+    /// read from the log (`verified`: its own crc was checked against its bytes) adds to the
+    /// file's crc from its stored crc without a second pass over it (`RunningCRC32`); any
+    /// other frame is read whole.
+    func appendEntry(cursor: LogCursor, frame: ArraySlice<UInt8>, verified: Bool) throws {
+        let at = pending.count
+        pending.appendU64(cursor.segment)
+        pending.appendU64(cursor.offset)
+        pending.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[at...])) }
+        frame.withUnsafeBytes { raw in
+            if verified { crc.appendVerifiedFrame(raw) } else { crc.update(raw) }
+        }
+        pending.append(contentsOf: frame)
+        if pending.count >= Self.writeBytes { try flush() }
+    }
 
     func flush() throws {
         guard !pending.isEmpty else { return }
-        crc = pending.withUnsafeBufferPointer { CZlib.crc32(crc, $0.baseAddress, UInt32($0.count)) }
+        #if DEBUG
+        plainCRC = pending.withUnsafeBufferPointer { CZlib.crc32(plainCRC, $0.baseAddress, UInt32($0.count)) }
+        #endif
         var done = 0
         while done < pending.count {
             let n = pending.withUnsafeBytes { raw in write(fd, raw.baseAddress! + done, raw.count - done) }
@@ -121,13 +158,21 @@ final class BundleWriter {
         }
         bytes += UInt64(pending.count)
         pending.removeAll(keepingCapacity: true)
+        if bytes - writebackFrom >= Self.writebackBytes {
+            // Only a head start for `finish`: a failure here is found by its fsync.
+            _ = sitestream_start_writeback(fd, Int64(writebackFrom), Int64(bytes - writebackFrom))
+            writebackFrom = bytes
+        }
     }
 
     /// Flushes and `fsync`s the file.
     func finish() throws -> (bytes: UInt64, crc32: UInt32) {
         try flush()
         guard fsync(fd) == 0 else { throw StreamError(.invalidRequest, "cannot sync \(path): \(String(cString: strerror(errno)))") }
-        return (bytes, UInt32(truncatingIfNeeded: crc))
+        #if DEBUG
+        precondition(UInt32(truncatingIfNeeded: plainCRC) == crc.crc32, "\(path): the crc kept from verified frames (\(crc.crc32)) is not the crc of the bytes written (\(UInt32(truncatingIfNeeded: plainCRC)))")
+        #endif
+        return (bytes, crc.crc32)
     }
 }
 

@@ -126,7 +126,11 @@ extension StreamConsumer {
         var lastSequence = manifest.fromSequence
         var lastCursor = manifest.from
         for file in manifest.records {
-            let reader = try ChunkedReader(path: directory + "/" + file.name)
+            // One pass: each frame's crc is checked where it lies, and the file's crc follows
+            // from the entries' cursors and the frames' verified crcs (RunningCRC32).
+            let path = directory + "/" + file.name
+            let reader = try ChunkedReader(path: path, checksumming: false)
+            var running = RunningCRC32()
             var problem: String?
             var entries: UInt64 = 0
             var first: UInt64 = 0
@@ -139,13 +143,19 @@ extension StreamConsumer {
                 }
                 let at = reader.position
                 let cursor = LogCursor(segment: reader.u64(at: 0), offset: reader.u64(at: 8))
-                let frame = reader.bytes(16..<16 + length)
+                let sequence = reader.u64(at: 16 + 8)
+                let defect: (any Error)? = reader.withBytes(0..<16 + length) { entry in
+                    running.update(UnsafeRawBufferPointer(rebasing: entry[0..<16]))
+                    let frame = UnsafeRawBufferPointer(rebasing: entry[16...])
+                    do { try RecordFrame.verifyOne(frame) } catch { return error }
+                    running.appendVerifiedFrame(frame)
+                    return nil
+                }
                 reader.consume(16 + length)
-                do { _ = try RecordFrame.verifyAll(frame) } catch {
-                    problem = "the record at byte \(at) fails its own check: \(error)"
+                if let defect {
+                    problem = "the record at byte \(at) fails its own check: \(defect)"
                     break
                 }
-                let sequence = frame.u64(at: 8)
                 if entries == 0 { first = sequence }
                 entries += 1
                 if sequence <= lastSequence || sequence > manifest.toSequence {
@@ -156,7 +166,9 @@ extension StreamConsumer {
                 lastSequence = sequence
                 lastCursor = cursor
             }
-            let crc = try reader.wholeFileCRC()
+            // Past a defect the kept crc stops short: the whole file's is read then, so a
+            // damaged file is named by its checksum first, as always.
+            let crc = problem == nil ? running.crc32 : try ChunkedReader(path: path).wholeFileCRC()
             guard crc == file.crc32 else {
                 throw refuse("\(file.name) fails its checksum (crc32 \(crc), the manifest says \(file.crc32)): it was altered or damaged")
             }

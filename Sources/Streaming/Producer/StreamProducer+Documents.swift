@@ -7,6 +7,8 @@ extension StreamProducer {
     /// How many documents the reachability check may visit for one request before it gives up
     /// and refuses.
     static let reachabilityBudget = 20_000
+    /// Linkers of a document looked at before all of them are listed (`isVisible`).
+    static let linkerSample = 16
 
     /// The documents a consumer asked for, as this site holds them now, for the dependencies
     /// it lacks. A document is served only if the consumer may see it: its DocType is approved
@@ -73,14 +75,21 @@ extension StreamProducer {
         search: while head < queue.count {
             let current = queue[head]
             head += 1
-            for linker in site.documentsLinking(to: current) where visited.insert(linker).inserted {
-                budget -= 1
-                if try seenDirectly(linker) || memo[linker] == true {
-                    found = true
-                    break search
+            // A few linkers first, unsorted: a document many others link to (a Customer Group
+            // under every Customer) is usually settled by the first of them, without listing
+            // and sorting them all. Then all of them, in order, as far as the budget goes.
+            let sample = site.documentsLinking(to: current, limit: Self.linkerSample)
+            for pass in 0..<2 {
+                if pass == 1 && sample.count < Self.linkerSample { break }  // the sample was all of them
+                for linker in pass == 0 ? sample : site.documentsLinking(to: current) where visited.insert(linker).inserted {
+                    budget -= 1
+                    if try seenDirectly(linker) || memo[linker] == true {
+                        found = true
+                        break search
+                    }
+                    if budget <= 0 { break search }
+                    queue.append(linker)
                 }
-                if budget <= 0 { break search }
-                queue.append(linker)
             }
         }
         memo[key] = found

@@ -61,12 +61,14 @@ extension StreamProducer {
     /// per record). Every frame is emitted; none is dropped as created and deleted within the
     /// reply. The access journal is made durable before this returns, so what `emit` was
     /// given is remembered before the caller hands it on.
+    ///
+    /// `readBytes` bounds each read of the log (`scan`).
     func filteredFrames(for record: ConsumerRecord, after: LogCursor?, maxEntries: Int, maxBytes: Int,
-                        scanBytes: Int = 256 << 20, emit: (ScannedFrame) throws -> Void) throws -> ScanEnd {
+                        scanBytes: Int = 256 << 20, readBytes: Int = 4 << 20, emit: (ScannedFrame) throws -> Void) throws -> ScanEnd {
         guard !record.conditionTexts.isEmpty || journals.exists(consumerID: record.siteID) else {
             // Worked out once: `approved` builds a new set each time it is read.
             let approved = record.approved
-            return try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes, decide: { peek, _, _, _ in
+            return try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes, readBytes: readBytes, decide: { peek, _, _, _ in
                 approved.contains(peek.doctype) && peek.originSite != record.siteID ? .keep : .skip
             }, emit: emit)
         }
@@ -75,7 +77,7 @@ extension StreamProducer {
             journal.begin(after: start)
             let filter = self.filter(for: record, journal: journal)
             let retried = after == nil ? nil : try filter.retryFailing(after: start)
-            let end = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes,
+            let end = try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes, readBytes: readBytes,
                                first: retried.map { UpdateEntry(cursor: $0.cursor, frame: $0.frame) },
                                decide: { peek, bytes, offset, cursor in try filter.decide(peek, bytes: bytes, offset: offset, cursor: cursor) },
                                emit: emit)
@@ -141,8 +143,9 @@ extension StreamProducer {
 
     /// Reads the log after `after`, handing `emit` the frames `decide` keeps or replaces (see
     /// `updates` for the bounds); `decide` gets each frame's peek, the batch bytes, its offset
-    /// there and the cursor after it. `first`, if given, goes ahead of everything read.
-    func scan(after: LogCursor?, maxEntries: Int, maxBytes: Int, scanBytes: Int, first: UpdateEntry? = nil,
+    /// there and the cursor after it. `first`, if given, goes ahead of everything read. Each
+    /// read of the log is at most `readBytes` (one larger record is read alone).
+    func scan(after: LogCursor?, maxEntries: Int, maxBytes: Int, scanBytes: Int, readBytes: Int = 4 << 20, first: UpdateEntry? = nil,
               decide: (FramePeek, [UInt8], Int, LogCursor) throws -> ConsumerFilter.Verdict,
               emit: (ScannedFrame) throws -> Void) throws -> ScanEnd {
         let lastSequence = site.log.lastSequence
@@ -158,7 +161,7 @@ extension StreamProducer {
         var caughtUp = false
         reading: while emitted < maxEntries, frameBytes < maxBytes, scanned < scanBytes {
             let room = maxBytes - frameBytes
-            let batch = try site.log.read(after: cursor, maxEntries: maxEntries - emitted, maxBytes: min(room, 4 << 20))
+            let batch = try site.log.read(after: cursor, maxEntries: maxEntries - emitted, maxBytes: min(room, readBytes))
             guard batch.count > 0 else {
                 caughtUp = true
                 break

@@ -1,0 +1,212 @@
+import CZlib
+import DocumentModel
+import EventLog
+import Foundation
+import Site
+import SnapshotStore
+@testable import Streaming
+import Testing
+
+/// The export's fast path: the records files' crc32 kept from the log frames' verified crcs
+/// (`RunningCRC32`), the log read and the writing on two threads (`readExportFrames`,
+/// `ExportHandoff`), and a damaged log still refused whole.
+@Suite("Export: crc from verified frames, two threads, damage refused", .serialized)
+struct BundleExportPathTests {
+    static func plainCRC(_ bytes: [UInt8]) -> UInt32 {
+        UInt32(truncatingIfNeeded: bytes.withUnsafeBufferPointer { CZlib.crc32(0, $0.baseAddress, UInt32($0.count)) })
+    }
+
+    /// Frames of many lengths (short and long payloads, deflated or not, with and without
+    /// origin), each behind a 16-byte cursor as in a records file.
+    static func entries() throws -> [(cursor: [UInt8], frame: [UInt8])] {
+        var result: [(cursor: [UInt8], frame: [UInt8])] = []
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return seed >> 33
+        }
+        for i in 0..<300 {
+            let size = Int(next() % 3000)
+            let payload = (0..<size).map { _ in UInt8(truncatingIfNeeded: next()) }
+            let draft = EntryDraft(timestamp: Int64(i), updateType: .create, doctype: "Customer", docname: "C-\(i)",
+                                   origin: i % 3 == 0 ? Origin(site: "s-\(i)", sequence: UInt64(i)) : nil, payload: payload)
+            let frame = try RecordFrame.encode(draft, sequence: UInt64(i + 1), compressionThreshold: i % 2 == 0 ? 64 : nil)
+            var cursor: [UInt8] = []
+            cursor.appendU64(next())
+            cursor.appendU64(next())
+            result.append((cursor, frame))
+        }
+        return result
+    }
+
+    @Test("a file's crc kept from its frames' stored crcs is the crc of its bytes")
+    func runningCRCMatchesAPlainPass() throws {
+        var running = RunningCRC32()
+        var bytes: [UInt8] = []
+        for (i, entry) in try Self.entries().enumerated() {
+            entry.cursor.withUnsafeBytes { running.update($0) }
+            // Some frames read whole, as an unverified (synthesized) frame is.
+            entry.frame.withUnsafeBytes { i % 5 == 0 ? running.update($0) : running.appendVerifiedFrame($0) }
+            bytes += entry.cursor + entry.frame
+            #expect(running.crc32 == Self.plainCRC(bytes), "after entry \(i) (\(entry.frame.count) bytes)")
+        }
+    }
+
+    @Test("a frame whose stored crc is wrong changes the kept crc, so only verified frames may take that path")
+    func aWrongStoredCRCIsNotHidden() throws {
+        var frame = try #require(try Self.entries().first { $0.frame.count > 200 }).frame
+        frame[100] ^= 0x01  // the bytes changed, the stored crc not
+        var running = RunningCRC32()
+        frame.withUnsafeBytes { running.appendVerifiedFrame($0) }
+        #expect(running.crc32 != Self.plainCRC(frame))
+    }
+
+    @Test("the writer's crc and size are those of the file on disk")
+    func writerCRCIsTheFilesCRC() throws {
+        let directory = try TemporaryDirectory("writer-crc")
+        defer { directory.cleanUp() }
+        let path = directory.url.appendingPathComponent("x.records").path
+        let writer = try BundleWriter(path: path)
+        for (i, entry) in try Self.entries().enumerated() {
+            let cursor = LogCursor(segment: entry.cursor.u64(at: 0), offset: entry.cursor.u64(at: 8))
+            try writer.appendEntry(cursor: cursor, frame: entry.frame[...], verified: i % 7 != 0)
+        }
+        let (bytes, crc) = try writer.finish()
+        let onDisk = try #require(FileManager.default.contents(atPath: path))
+        #expect(bytes == UInt64(onDisk.count))
+        #expect(crc == Self.plainCRC(Array(onDisk)))
+    }
+
+    @Test("the handoff keeps order, delivers the reader's end after its pieces, and a stopped writer stops the reader")
+    func handoff() throws {
+        let handoff = ExportHandoff<Int, String>(capacity: 2)
+        let reader = Thread {
+            for i in 0..<100 where !handoff.put(i) { return }
+            handoff.finish(.success("end"))
+        }
+        reader.start()
+        var taken: [Int] = []
+        taking: while true {
+            switch handoff.take() {
+            case .piece(let i): taken.append(i)
+            case .end(let end):
+                #expect(try end.get() == "end")
+                break taking
+            }
+        }
+        #expect(taken == Array(0..<100))
+
+        let stopped = ExportHandoff<Int, String>(capacity: 1)
+        #expect(stopped.put(1))
+        stopped.stop()
+        #expect(!stopped.put(2), "a writer that stopped takes nothing more")
+    }
+
+    @Test("a document many others link to is visible through the one linker the consumer may see, past the first few looked at")
+    func reachableBeyondTheSample() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.subscribe([.init("Sales Invoice")])
+        let items = 12 * StreamProducer.linkerSample
+        try await pair.producerSite.write { tx in
+            try tx.insert(Docs.customer("Acme"))
+            try tx.insert(Docs.itemGroup("Tools"))
+            for i in 0..<items { try tx.insert(Docs.item("ITEM-\(i)", group: "Tools")) }
+        }
+        // Items are not approved: "Tools" is reachable only through the one item an invoice
+        // names, most likely not among the first linkers looked at; the rest must be too.
+        try await pair.producerSite.write { tx in
+            _ = try tx.insert(Docs.invoice(customer: "Acme", items: [("ITEM-\(items - 1)", 1, 1)]))
+        }
+        let reply = try await pair.client.documents(DocumentsRequest(consumer: "branch-1", keys: [.init(doctype: "Item Group", name: "Tools")]))
+        #expect(reply.documents.map(\.name) == ["Tools"])
+        let error = await #expect(throws: StreamError.self) {
+            try await pair.client.documents(DocumentsRequest(consumer: "branch-1", keys: [.init(doctype: "Item", name: "ITEM-1")]))
+        }
+        #expect(error?.code == .permission)
+    }
+
+    /// A pair whose producer log has several sealed segments of Customers.
+    static func pairWithSegments() async throws -> StreamPair {
+        let pair = try await StreamPair(producerSegmentBytes: 16 << 10)
+        try await pair.subscribe([.init("Customer")])
+        try await pair.producerSite.write { tx in _ = try tx.insert(Docs.customerGroup("Retail")) }
+        for start in stride(from: 0, to: 400, by: 50) {
+            try await pair.producerSite.write { tx in
+                for i in start..<start + 50 { try tx.insert(Docs.customer("Cust \(i)", group: "Retail")) }
+            }
+        }
+        return pair
+    }
+
+    static func segmentFiles(_ site: Site) throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(at: site.layout.logDirectory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "log" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+
+    @Test("a bundle written on two threads in small files holds every record, and imports")
+    func manyPiecesAndFiles() async throws {
+        let pair = try await Self.pairWithSegments()
+        defer { pair.close() }
+        let holder = try TemporaryDirectory("export-pieces")
+        defer { holder.cleanUp() }
+        let path = holder.url.appendingPathComponent("bundle").path
+        let report = try pair.producer.exportBundle(consumer: "branch-1", to: path, fileBytes: 8 << 10)
+        #expect(report.manifest.entries == 400)
+        #expect(report.manifest.records.count > 10)
+        let imported = try await pair.consumer.importBundle(at: path)
+        #expect(imported.pull.synced == 400)
+        #expect(pair.consumerSite.count("Customer") == 400)
+    }
+
+    @Test("a flipped byte in a sealed segment is refused by export, naming the segment, and leaves no bundle")
+    func flippedByteRefused() async throws {
+        let pair = try await Self.pairWithSegments()
+        defer { pair.close() }
+        let segments = try Self.segmentFiles(pair.producerSite)
+        #expect(segments.count >= 3)
+        // A payload byte in the middle of the second segment.
+        let damaged = segments[1]
+        let handle = try FileHandle(forUpdating: damaged)
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size / 2)
+        var byte = try #require(try handle.read(upToCount: 1))
+        byte[0] ^= 0x20
+        try handle.seek(toOffset: size / 2)
+        try handle.write(contentsOf: byte)
+        try handle.close()
+
+        let holder = try TemporaryDirectory("export-flipped")
+        defer { holder.cleanUp() }
+        let path = holder.url.appendingPathComponent("bundle").path
+        let error = #expect(throws: (any Error).self) {
+            try pair.producer.exportBundle(consumer: "branch-1", to: path, fileBytes: 8 << 10)
+        }
+        let text = "\(error.map { "\($0)" } ?? "")"
+        #expect(text.contains("damaged record"), "\(text)")
+        #expect(text.contains(damaged.lastPathComponent), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
+    }
+
+    @Test("a sealed segment cut short under an open log is refused by export, not read forever")
+    func truncatedSegmentRefused() async throws {
+        let pair = try await Self.pairWithSegments()
+        defer { pair.close() }
+        let segments = try Self.segmentFiles(pair.producerSite)
+        let damaged = segments[1]
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: damaged.path)[.size] as? Int)
+        #expect(truncate(damaged.path, off_t(size / 2)) == 0)
+
+        let holder = try TemporaryDirectory("export-truncated")
+        defer { holder.cleanUp() }
+        let path = holder.url.appendingPathComponent("bundle").path
+        let error = #expect(throws: (any Error).self) {
+            try pair.producer.exportBundle(consumer: "branch-1", to: path)
+        }
+        let text = "\(error.map { "\($0)" } ?? "")"
+        #expect(text.contains(damaged.lastPathComponent), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
+    }
+}
