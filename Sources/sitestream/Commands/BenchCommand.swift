@@ -3,7 +3,7 @@ import Foundation
 import SiteStreamBench
 
 /// `sitestream bench [--quick] [--json] [--emit-workload DIR]`: the benchmark harness.
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run the benchmark harness and print one table of medians (or JSON with --json)."
@@ -33,7 +33,7 @@ struct BenchCommand: ParsableCommand {
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1, got \(runs)") }
     }
 
-    func run() throws {
+    func run() async throws {
         var options = BenchRunner.Options()
         options.quick = quick || smoke
         options.smoke = smoke
@@ -42,11 +42,13 @@ struct BenchCommand: ParsableCommand {
         options.workloadDirectory = emitWorkload.map { URL(fileURLWithPath: $0, isDirectory: true) }
         options.only = only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         let progress = ProgressLine()
-        let runner = BenchRunner(options: options, progress: { line in progress.note(line) },
-                                 groupsDone: { done, total in progress.update("bench", done: done, total: total, unit: "groups") })
+        let chosen = options
         let figures: [Figure]
         do {
-            figures = try runner.run()
+            figures = try await Self.onOwnThread {
+                try BenchRunner(options: chosen, progress: { line in progress.note(line) },
+                                groupsDone: { done, total in progress.update("bench", done: done, total: total, unit: "groups") }).run()
+            }
         } catch let error as BenchError {
             throw CLIError(error.description)
         }
@@ -55,6 +57,21 @@ struct BenchCommand: ParsableCommand {
             print(BenchReport.json(figures), terminator: "")
         } else {
             print(BenchReport.table(figures, machine: .current()), terminator: "")
+        }
+    }
+
+    /// Runs `body` on a thread of its own and waits for it without holding a thread.
+    ///
+    /// The harness is synchronous and blocks while the async work it measures runs (its
+    /// `blocking` helpers wait on a semaphore). Called from this async command it would block
+    /// one of Swift concurrency's cooperative threads, one per core: on two cores that left the
+    /// measured tasks one thread, so no figure could show the second core in use.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.name = "bench"
+            thread.stackSize = 8 << 20
+            thread.start()
         }
     }
 }
