@@ -83,6 +83,18 @@ enum IndexTerms {
     }
 
     private static func collectLinks(_ links: [Link], into terms: inout [IndexTerm]) {
+        // Most documents link to a handful of others: comparing with the few values so far is
+        // cheaper than hashing every value into a set (a rebuild does this a million times).
+        guard links.count > 16 else {
+            let start = terms.count
+            for link in links {
+                let value = linkValue(doctype: link.doctype, name: link.name)
+                if !terms[start...].contains(where: { $0.value == value }) {
+                    terms.append(IndexTerm(index: linkTo, value: value))
+                }
+            }
+            return
+        }
         var seen = Set<String>()
         for link in links {
             let value = linkValue(doctype: link.doctype, name: link.name)

@@ -24,13 +24,19 @@ struct ReplicationFold {
         DocumentKey(doctype: replicaDocType, name: "\(producer)\u{0}\(doctype)\u{0}\(remoteName)")
     }
 
-    let store: SnapshotStore
+    /// Reads a stored document: the store itself on the live path; during a rebuild, the store
+    /// seen through the batches not yet applied to it (`PendingBatches`).
+    let read: (DocumentKey) throws -> [UInt8]?
     private var watermarks: [String: StreamWatermark] = [:]
     private var replicas: [DocumentKey: UInt64] = [:]
     private var order: [DocumentKey] = []
 
     init(store: SnapshotStore) {
-        self.store = store
+        self.init(reading: store.get)
+    }
+
+    init(reading read: @escaping (DocumentKey) throws -> [UInt8]?) {
+        self.read = read
     }
 
     var isEmpty: Bool { order.isEmpty }
@@ -48,7 +54,7 @@ struct ReplicationFold {
             replicas[key] = mark.sequence
             if let origin, origin.site != mark.producer {
                 let originKey = Self.replicaKey(producer: origin.site, doctype: doctype, remoteName: mark.remoteName)
-                let held = try replicas[originKey] ?? Self.replicaSequence(in: store, key: originKey)
+                let held = try replicas[originKey] ?? Self.replicaSequence(try read(originKey))
                 if replicas[originKey] == nil { order.append(originKey) }
                 replicas[originKey] = max(held ?? 0, origin.sequence)
             }
@@ -59,7 +65,7 @@ struct ReplicationFold {
             if let held = watermarks[mark.producer] {
                 previous = held
             } else {
-                previous = try Self.watermark(in: store, producer: mark.producer)
+                previous = try Self.watermark(try read(key), producer: mark.producer)
                 order.append(key)
             }
             watermarks[mark.producer] = StreamWatermark.folding(mark, into: previous)
@@ -77,7 +83,12 @@ struct ReplicationFold {
     }
 
     static func watermark(in store: SnapshotStore, producer: String) throws -> StreamWatermark? {
-        guard let bytes = try store.get(watermarkKey(producer: producer)) else { return nil }
+        try watermark(try store.get(watermarkKey(producer: producer)), producer: producer)
+    }
+
+    /// The watermark in a stored `__stream` document's bytes (nil: none stored).
+    static func watermark(_ stored: [UInt8]?, producer: String) throws -> StreamWatermark? {
+        guard let bytes = stored else { return nil }
         guard let w = StreamWatermark(json: try JSON(parsing: bytes)) else {
             throw SiteError(.corruptSiteFile, "the stored watermark of producer \(producer) is not a watermark")
         }
@@ -89,7 +100,12 @@ struct ReplicationFold {
     }
 
     static func replicaSequence(in store: SnapshotStore, key: DocumentKey) throws -> UInt64? {
-        guard let bytes = try store.get(key) else { return nil }
+        try replicaSequence(try store.get(key))
+    }
+
+    /// The sequence in a stored `__replica` document's bytes (nil: none stored).
+    static func replicaSequence(_ stored: [UInt8]?) throws -> UInt64? {
+        guard let bytes = stored else { return nil }
         return try JSON(parsing: bytes)["seq"]?.intValue.map { UInt64(bitPattern: $0) }
     }
 }

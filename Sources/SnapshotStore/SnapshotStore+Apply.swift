@@ -19,9 +19,14 @@ extension SnapshotStore {
     /// Invalid input (an empty or over-long key, …) throws `.invalidArgument` before anything
     /// is written.
     public func apply(_ changes: [StoreChange], throughSequence: UInt64) throws {
-        var writer = ByteWriter(capacity: BatchFrame.headerSize + changes.count * 64)
-        let offsets = try BatchFrame.encode(changes, throughSequence: throughSequence, into: &writer)
-        let bytes = writer.bytes
+        try apply(try PreparedBatch(changes, throughSequence: throughSequence))
+    }
+
+    /// Applies a batch encoded beforehand (`PreparedBatch`): the same as
+    /// `apply(_:throughSequence:)`, minus the encoding, which needs no lock and may have been
+    /// done on another thread.
+    public func apply(_ batch: PreparedBatch) throws {
+        let changes = batch.changes, offsets = batch.offsets, bytes = batch.bytes, throughSequence = batch.throughSequence
         let dueForSnapshot: Bool = try state.withLock { state in
             guard !state.closed else { throw closedError() }
             // Write out what is gathered first if this batch would overflow it; if that fails,
