@@ -14,7 +14,9 @@ import Synchronization
 /// (registration over HTTP; the producer approves), then — after the producer has written a
 /// backlog — `sitestream pull`, timed from spawn to exit. Its peak resident memory is the
 /// kernel's `ru_maxrss` for that process (`wait4`), so it is the consumer's own, not the
-/// harness's. Two backlogs, one after the other (`Backlog`): issue 6's mix of Customers and
+/// harness's: it is sampled from `/proc/PID/status` (`VmHWM`) every 10 ms while the process
+/// runs, because the kernel's `ru_maxrss` of a child started by `posix_spawn` (a vfork) counts
+/// the parent's peak too, so it reported the harness's own size whenever that was larger. Two backlogs, one after the other (`Backlog`): issue 6's mix of Customers and
 /// 20-row invoices (`MixedBacklog`, figures `stream.catchup…`), then Customers alone (~0.6 KB
 /// each, one Customer Group; `stream.catchup.customers…`, what `stream.catchup` measured
 /// before session 5).
@@ -88,12 +90,12 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
             report(Figure(id: id, unit: "entries/s", samples: rates, note: note))
             report(Figure(id: id + ".mb_s", unit: "MB/s", samples: megabytes,
                           note: "the backlog's framed log records (as the producer's log holds them, before the reply's deflate) over the pull's wall time"))
-            report(Figure(id: id + ".peak_rss", unit: "MB", samples: peaks, note: "the consumer process's ru_maxrss during that catch-up"))
+            report(Figure(id: id + ".peak_rss", unit: "MB", samples: peaks, note: "the consumer process's peak resident memory (VmHWM, sampled every 10 ms) during that catch-up"))
             // CPU time of the consumer process (user+sys, all its threads): what the machine's load cannot inflate.
             report(Figure(id: id + ".cpu", unit: "entries/cpu-s", samples: cpuRates, note: "the same entries per CPU second of the consumer process"))
             report(Figure(id: id + ".local_fold", unit: "entries/s", samples: localRates,
                           note: "the same entries folded locally: exported from the producer's log as a bundle, replayed by `sitestream import` into a second empty consumer in its own process (start and open included), same replay path, no HTTP"))
-            report(Figure(id: id + ".local_fold.peak_rss", unit: "MB", samples: localPeaks, note: "that import process's ru_maxrss"))
+            report(Figure(id: id + ".local_fold.peak_rss", unit: "MB", samples: localPeaks, note: "that import process's peak resident memory (VmHWM, sampled every 10 ms)"))
             report(Figure(id: id + ".local_ratio", unit: "ratio", samples: ratios,
                           note: "\(id) ÷ \(id).local_fold of the same run (goal ≥ 0.8)"))
         }
@@ -222,19 +224,53 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         let started = monotonicNanoseconds()
         let rc = posix_spawnp(&pid, wrapper.first ?? executable.path, &actions, nil, argv, environ)
         guard rc == 0 else { throw BenchError("catchup: cannot start \(executable.path) \(what): \(String(cString: strerror(rc)))") }
+        let peak = PeakResidentMemory(pid: pid)
         var status: Int32 = 0
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 {
             guard errno == EINTR else { throw BenchError("catchup: wait4 failed: \(String(cString: strerror(errno)))") }
         }
         let seconds = Double(monotonicNanoseconds() - started) / 1e9
+        let peakKiB = peak.stop()
         let stdout = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         // WIFEXITED && WEXITSTATUS == 0, spelled out (the C macros are not imported).
         guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
             throw BenchError("catchup: `sitestream \(what)` failed (wait status \(status)): \(stdout)")
         }
         func cpu(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return ChildResult(stdout: stdout, seconds: seconds, maxRSSKiB: Int(usage.ru_maxrss), cpuSeconds: cpu(usage.ru_utime) + cpu(usage.ru_stime))
+        return ChildResult(stdout: stdout, seconds: seconds, maxRSSKiB: peakKiB, cpuSeconds: cpu(usage.ru_utime) + cpu(usage.ru_stime))
+    }
+}
+
+/// A child process's peak resident memory, read from `/proc/PID/status` (`VmHWM`, the peak of
+/// its own address space since its exec) every 10 ms on a thread of its own until `stop()`.
+/// A peak within the last 10 ms before the process exits can be missed.
+final class PeakResidentMemory: Sendable {
+    private let peakKiB = Mutex(0)
+    private let done = Atomic<Bool>(false)
+
+    init(pid: pid_t) {
+        let path = "/proc/\(pid)/status"
+        Thread { [self] in
+            while !done.load(ordering: .acquiring) {
+                if let kib = Self.highWaterKiB(path) { peakKiB.withLock { $0 = max($0, kib) } }
+                usleep(10_000)
+            }
+        }.start()
+    }
+
+    /// Stops sampling; the highest `VmHWM` seen, in KiB.
+    func stop() -> Int {
+        done.store(true, ordering: .releasing)
+        return peakKiB.withLock { $0 }
+    }
+
+    /// `VmHWM` from a `/proc/PID/status` file; nil once the process has gone.
+    static func highWaterKiB(_ path: String) -> Int? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        // "VmHWM:\t  130060 kB"
+        return line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
     }
 }
 
