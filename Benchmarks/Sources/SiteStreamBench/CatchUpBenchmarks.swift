@@ -13,10 +13,12 @@ import Synchronization
 /// `sitestream serve`). The consumer is the `sitestream` binary itself: `init`, `producer add`
 /// (registration over HTTP; the producer approves), then — after the producer has written a
 /// backlog — `sitestream pull`, timed from spawn to exit. Its peak resident memory is the
-/// kernel's `ru_maxrss` for that process (`wait4`), so it is the consumer's own, not the
-/// harness's: it is sampled from `/proc/PID/status` (`VmHWM`) every 10 ms while the process
-/// runs, because the kernel's `ru_maxrss` of a child started by `posix_spawn` (a vfork) counts
-/// the parent's peak too, so it reported the harness's own size whenever that was larger. Two backlogs, one after the other (`Backlog`): issue 6's mix of Customers and
+/// consumer's own, not the harness's: its `VmHWM`, sampled from `/proc/PID/status` every 10 ms
+/// while it runs (`PeakResidentMemory`). The kernel's `ru_maxrss` from `wait4` will not do: for
+/// a child started by `posix_spawn` (a vfork) it counts the parent's peak too, so it reported
+/// the harness's own size whenever that was larger.
+///
+/// Two backlogs, one after the other (`Backlog`): issue 6's mix of Customers and
 /// 20-row invoices (`MixedBacklog`, figures `stream.catchup…`), then Customers alone (~0.6 KB
 /// each, one Customer Group; `stream.catchup.customers…`, what `stream.catchup` measured
 /// before session 5).
@@ -31,7 +33,8 @@ import Synchronization
 ///
 /// Figures: `stream.catchup` (entries/s: backlog ÷ the pull's wall time, process start and
 /// site open included) and `stream.catchup.peak_rss` (MB), and the same under
-/// `stream.catchup.customers`. Backlogs: 1M entries, `--quick` 100k, `--smoke` 2k. Needs `BenchContext.executable` (the command line sets it); without
+/// `stream.catchup.customers`. Backlogs: 1M entries, `--quick` 100k, `--smoke` 2k. Needs
+/// `BenchContext.executable` (the command line sets it); without
 /// it the group reports nothing.
 ///
 /// For diagnosis: `SITESTREAM_CATCHUP_BACKLOG=N` sets the backlog's size, and
@@ -173,8 +176,8 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
             throw BenchError("catchup: the local fold replayed \(Self.count("synced", in: local.stdout).map(String.init) ?? "?") of \(backlog) entries: \(local.stdout)")
         }
         let recordBytes = exported.manifest.records.reduce(0) { $0 + Double($1.bytes) }
-        return Result(entries: backlog, rate: Double(synced) / pull.seconds, megabytesPerSecond: recordBytes / 1e6 / pull.seconds, peakMB: Double(pull.maxRSSKiB) / 1024, cpuRate: Double(synced) / pull.cpuSeconds,
-                      localRate: Double(localSynced) / local.seconds, localPeakMB: Double(local.maxRSSKiB) / 1024)
+        return Result(entries: backlog, rate: Double(synced) / pull.seconds, megabytesPerSecond: recordBytes / 1e6 / pull.seconds, peakMB: Double(pull.peakKiB) / 1024, cpuRate: Double(synced) / pull.cpuSeconds,
+                      localRate: Double(localSynced) / local.seconds, localPeakMB: Double(local.peakKiB) / 1024)
     }
 
     /// The Customer backlog: a Customer Group "Retail", then `count` Customers linking to
@@ -200,7 +203,8 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
     struct ChildResult {
         var stdout: String
         var seconds: Double
-        var maxRSSKiB: Int
+        /// Its VmHWM, sampled (`PeakResidentMemory`).
+        var peakKiB: Int
         var cpuSeconds: Double
     }
 
@@ -238,7 +242,7 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
             throw BenchError("catchup: `sitestream \(what)` failed (wait status \(status)): \(stdout)")
         }
         func cpu(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return ChildResult(stdout: stdout, seconds: seconds, maxRSSKiB: peakKiB, cpuSeconds: cpu(usage.ru_utime) + cpu(usage.ru_stime))
+        return ChildResult(stdout: stdout, seconds: seconds, peakKiB: peakKiB, cpuSeconds: cpu(usage.ru_utime) + cpu(usage.ru_stime))
     }
 }
 
