@@ -54,7 +54,12 @@ extension Site {
             }
             do {
                 try store.apply(changes, throughSequence: last)
+                recentDocuments.record(zip(tx.touched, changes).map { key, change in
+                    if case .put(_, let bytes, _) = change { return (key, tx.pendingDocument(key), bytes.count) }
+                    return (key, nil, 0)
+                })
             } catch {
+                recentDocuments.removeAll()
                 // The log has the change (it is the truth); the store missed it. Refuse further
                 // writes; reopening folds the log tail into the store.
                 state.failure = "the snapshot store failed to take entries \(first)…\(last): \(error)"

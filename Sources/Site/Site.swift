@@ -29,6 +29,8 @@ public final class Site: Sendable {
     let logger: Logger
     let lock: SiteLock
     let writer: Mutex<WriterState>
+    /// The versions the writer stored last, parsed (`RecentDocuments`).
+    let recentDocuments = RecentDocuments()
 
     /// What only the writer touches, under `writer`'s lock.
     struct WriterState {
@@ -77,6 +79,7 @@ public final class Site: Sendable {
     }
 
     func storedDocument(_ key: DocumentKey) throws -> Document? {
+        if let recent = recentDocuments.document(key) { return recent }
         guard let bytes = try store.get(key) else { return nil }
         do {
             guard let document = Document(json: try JSON(parsing: bytes)) else {
@@ -115,8 +118,13 @@ public final class Site: Sendable {
 
     /// The local document replicated from `site` under the producer's name `docname`.
     public func replicatedDocument(_ doctype: String, site: String, docname: String) throws -> Document? {
+        guard let name = replicatedName(doctype, site: site, docname: docname) else { return nil }
+        return try storedDocument(DocumentKey(doctype: doctype, name: name))
+    }
+
+    /// The local name of that copy, without reading the document.
+    public func replicatedName(_ doctype: String, site: String, docname: String) -> String? {
         let term = IndexTerm(index: IndexTerms.remoteIndex(doctype: doctype), value: IndexTerms.remoteValue(site: site, docname: docname))
-        guard let key = store.keys(matching: term).first else { return nil }
-        return try storedDocument(key)
+        return store.keys(matching: term).first?.name
     }
 }

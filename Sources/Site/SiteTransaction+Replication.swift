@@ -59,9 +59,14 @@ extension SiteTransaction {
     /// The local copy of the producer's document `docname` kept under a name of this site's
     /// own (`remote_site_name` + `remote_docname`), this transaction's changes included.
     public func replicatedDocument(_ doctype: String, site siteName: String, docname: String) throws -> Document? {
+        guard let name = replicatedName(doctype, site: siteName, docname: docname) else { return nil }
+        return try get(doctype, name)
+    }
+
+    /// The local name of that copy, without reading the document.
+    public func replicatedName(_ doctype: String, site siteName: String, docname: String) -> String? {
         let term = IndexTerm(index: IndexTerms.remoteIndex(doctype: doctype), value: IndexTerms.remoteValue(site: siteName, docname: docname))
-        guard let key = keys(matching: term).first else { return nil }
-        return try get(key.doctype, key.name)
+        return keys(matching: term).first?.name
     }
 
     func isPromised(_ key: DocumentKey) -> Bool {

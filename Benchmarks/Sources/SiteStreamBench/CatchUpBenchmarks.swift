@@ -40,7 +40,8 @@ import Synchronization
 /// For diagnosis: `SITESTREAM_CATCHUP_BACKLOG=N` sets the backlog's size, and
 /// `SITESTREAM_CATCHUP_WRAPPER` (a command and its arguments, split at spaces; e.g.
 /// `heaptrack -o /tmp/pull`) runs the consumer's `pull` under that command, for profiling
-/// it; its figures then describe the wrapped run.
+/// it; its figures then describe the wrapped run. `SITESTREAM_CATCHUP_KIND=mixed` or
+/// `customers` runs that backlog alone.
 public struct CatchUpBenchmarks: BenchmarkGroup {
     public let name = "catchup"
     public init() {}
@@ -69,7 +70,9 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         // `SITESTREAM_CATCHUP_BACKLOG=N` overrides the size (how memory grows between 100k and 1M).
         let size = ProcessInfo.processInfo.environment["SITESTREAM_CATCHUP_BACKLOG"].flatMap { Int($0) }
             ?? context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
-        for backlog in Backlog.allCases {
+        // `SITESTREAM_CATCHUP_KIND=mixed` (or `customers`) runs that backlog alone.
+        let kind = ProcessInfo.processInfo.environment["SITESTREAM_CATCHUP_KIND"]
+        for backlog in Backlog.allCases where kind == nil || kind == "\(backlog)" {
             var rates: [Double] = [], megabytes: [Double] = [], peaks: [Double] = [], cpuRates: [Double] = []
             var localRates: [Double] = [], localPeaks: [Double] = [], ratios: [Double] = []
             var entries = size

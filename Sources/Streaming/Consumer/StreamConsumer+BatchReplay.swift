@@ -111,7 +111,7 @@ extension StreamConsumer {
         let replica = ReplicaMark(producer: producerID, sequence: record.sequence, remoteName: record.docname)
         func localName() throws -> String? {
             if row.useSameName { return tx.exists(doctype, record.docname) ? record.docname : nil }
-            return try tx.replicatedDocument(doctype, site: configuration.name, docname: record.docname)?.name
+            return tx.replicatedName(doctype, site: configuration.name, docname: record.docname)
         }
         switch record.updateType {
         case .create:

@@ -223,7 +223,7 @@ extension StreamConsumer {
         if row.useSameName {
             return site.exists(doctype, remoteName) ? remoteName : nil
         }
-        return try site.replicatedDocument(doctype, site: configuration.name, docname: remoteName)?.name
+        return site.replicatedName(doctype, site: configuration.name, docname: remoteName)
     }
 
     func makePlan(_ record: LogRecord, row: ProducerConfiguration.Row, mapping: FieldMapping?, access: AccessMark?,

@@ -1,0 +1,100 @@
+import DocumentModel
+import SnapshotStore
+import Synchronization
+
+/// The documents the site wrote last, parsed, so that reading one back soon after does not
+/// parse its stored JSON again. A consumer replaying a producer's history reads back, for
+/// each Update or submit, a version it wrote some hundreds of entries before; parsing those
+/// versions was about a sixth of its CPU.
+///
+/// Only the writer fills it, under the writer lock, with each version the store takes, and
+/// it forgets deleted documents the same way; readers only look. So an entry is always the
+/// version the store holds, except in the moment between the store taking a version and the
+/// writer recording it here, when a reader may see the one before: the write is not
+/// acknowledged then, so either answer is one its writer allows. A version read from the
+/// store is never put here: a reader could put back a version a writer has just replaced.
+///
+/// Bounded by an estimate of the parsed documents' memory (oldest out first), so memory
+/// stays flat whatever the history's size.
+final class RecentDocuments: Sendable {
+    /// A parsed document takes about twice its JSON's bytes (measured: a 12.5 KB 20-row
+    /// invoice 25.6 KB, a 0.5 KB Customer 0.9 KB), plus the bookkeeping here.
+    static func estimatedCost(bytes: Int) -> Int { 2 * bytes + 256 }
+
+    private struct Entry {
+        var document: Document
+        var cost: Int
+        /// The write that put it here.
+        var stamp: Int
+    }
+
+    private struct State {
+        var documents: [DocumentKey: Entry] = [:]
+        /// (key, write number) in write order from `head` on; an element whose number is no
+        /// longer its key's is stale (the key was written again or forgotten since).
+        var order: [(key: DocumentKey, stamp: Int)] = []
+        var head = 0
+        var stamp = 0
+        var cost = 0
+    }
+
+    private let state = Mutex(State())
+    /// The most the kept documents may cost, by `estimatedCost`.
+    let budget: Int
+
+    /// 8 MiB holds a few hundred 20-row invoices, or thousands of small documents.
+    init(budget: Int = 8 << 20) {
+        self.budget = budget
+    }
+
+    func document(_ key: DocumentKey) -> Document? {
+        state.withLock { $0.documents[key]?.document }
+    }
+
+    /// Records what a committed write did: each key's new version with the length of its
+    /// stored JSON, or nil for a delete. A document costing more than the whole budget is
+    /// not kept.
+    func record(_ changes: [(key: DocumentKey, document: Document?, bytes: Int)]) {
+        guard !changes.isEmpty else { return }
+        state.withLock { state in
+            for (key, document, bytes) in changes {
+                if let old = state.documents.removeValue(forKey: key) { state.cost -= old.cost }
+                let cost = Self.estimatedCost(bytes: bytes)
+                guard let document, cost <= budget else { continue }
+                state.stamp += 1
+                state.documents[key] = Entry(document: document, cost: cost, stamp: state.stamp)
+                state.cost += cost
+                state.order.append((key, state.stamp))
+            }
+            // Oldest out first; a stale element evicts nothing.
+            while state.cost > budget, state.head < state.order.count {
+                let (key, stamp) = state.order[state.head]
+                state.head += 1
+                if let entry = state.documents[key], entry.stamp == stamp {
+                    state.documents[key] = nil
+                    state.cost -= entry.cost
+                }
+            }
+            // Rewrites of the same keys leave stale elements behind: rebuild the order from
+            // the live entries once it holds four times as many.
+            let tracked = state.order.count - state.head
+            if tracked > 64, tracked > 4 * state.documents.count {
+                state.order = state.documents.map { ($0.key, $0.value.stamp) }.sorted { $0.stamp < $1.stamp }
+                state.head = 0
+            } else if state.head > 1024, state.head > tracked {
+                state.order.removeFirst(state.head)
+                state.head = 0
+            }
+        }
+    }
+
+    /// Forgets everything (the store failed to take a write: what it holds is unknown).
+    func removeAll() {
+        state.withLock { $0 = State() }
+    }
+
+    /// How many documents it holds, and their estimated cost (for tests).
+    var usage: (count: Int, cost: Int) { state.withLock { ($0.documents.count, $0.cost) } }
+    /// How many writes its eviction order tracks, stale ones included (for tests).
+    var trackedWrites: Int { state.withLock { $0.order.count - $0.head } }
+}
