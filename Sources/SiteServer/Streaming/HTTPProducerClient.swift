@@ -1,8 +1,8 @@
+import AsyncHTTPClient
 import EventLog
 import Foundation
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 import SiteStreamJSON
 import Streaming
 
@@ -11,17 +11,23 @@ import Streaming
 /// API key and secret (`Authorization: token KEY:SECRET`). Replies are bytes the consumer
 /// verifies itself; an error status becomes a `StreamError(.transport)` carrying the
 /// producer's message.
+///
+/// It speaks through AsyncHTTPClient's shared client (NIO, pooled keep-alive connections).
+/// Foundation's `URLSession` (libcurl driven by Dispatch sources) had cost a catching-up
+/// consumer about a sixth of its CPU in event-loop wake-ups alone.
 public struct HTTPProducerClient: ProducerClient {
     public let baseURL: String
     let authorization: String
-    let session: URLSession
+    /// The longest a whole call may take, reply body included.
+    let timeout: TimeAmount
+    /// The largest reply body taken. A pull's reply is bounded by the bytes it asks for;
+    /// this bounds what a misbehaving producer can make the consumer hold.
+    static let replyLimit = 256 << 20
 
     public init(url: String, apiKey: String, apiSecret: String, timeout: TimeInterval = 60) {
         baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         authorization = "token \(apiKey):\(apiSecret)"
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        session = URLSession(configuration: configuration)
+        self.timeout = .milliseconds(Int64(timeout * 1000))
     }
 
     /// The client for a consumer's `Event Producer` document (its URL and credentials).
@@ -32,7 +38,7 @@ public struct HTTPProducerClient: ProducerClient {
     }
 
     public func register(_ request: RegisterRequest) async throws -> RegisterReply {
-        try RegisterReply(decoding: try await call("POST", "/api/stream/register", body: request.encoded()))
+        try RegisterReply(decoding: try await call(.POST, "/api/stream/register", body: request.encoded()))
     }
 
     public func updates(consumer: String, after: LogCursor?, maxEntries: Int, maxBytes: Int) async throws -> [UInt8] {
@@ -43,11 +49,11 @@ public struct HTTPProducerClient: ProducerClient {
             URLQueryItem(name: "max_entries", value: String(maxEntries)),
             URLQueryItem(name: "max_bytes", value: String(maxBytes)),
         ]
-        return try await call("GET", "/api/stream/updates?\(query.percentEncodedQuery ?? "")", body: nil)
+        return try await call(.GET, "/api/stream/updates?\(query.percentEncodedQuery ?? "")", body: nil)
     }
 
     public func documents(_ request: DocumentsRequest) async throws -> DocumentsReply {
-        try DocumentsReply(decoding: try await call("POST", "/api/stream/documents", body: request.encoded()))
+        try DocumentsReply(decoding: try await call(.POST, "/api/stream/documents", body: request.encoded()))
     }
 
     public func backfill(_ request: BackfillRequest) async throws -> BackfillReply {
@@ -56,42 +62,58 @@ public struct HTTPProducerClient: ProducerClient {
             URLQueryItem(name: "consumer", value: request.consumer), URLQueryItem(name: "doctype", value: request.doctype),
             URLQueryItem(name: "after", value: request.after ?? ""), URLQueryItem(name: "limit", value: String(request.limit)),
         ]
-        return try BackfillReply(decoding: try await call("GET", "/api/stream/backfill?\(query.percentEncodedQuery ?? "")", body: nil))
+        return try BackfillReply(decoding: try await call(.GET, "/api/stream/backfill?\(query.percentEncodedQuery ?? "")", body: nil))
     }
 
     public func lag(consumer: String, after: LogCursor?) async throws -> ConsumerLag {
         var query = URLComponents()
         query.queryItems = [URLQueryItem(name: "consumer", value: consumer), URLQueryItem(name: "after", value: after?.description ?? "")]
-        return try ConsumerLag(decoding: try await call("GET", "/api/stream/status?\(query.percentEncodedQuery ?? "")", body: nil))
+        return try ConsumerLag(decoding: try await call(.GET, "/api/stream/status?\(query.percentEncodedQuery ?? "")", body: nil))
     }
 
-    func call(_ method: String, _ path: String, body: [UInt8]?) async throws -> [UInt8] {
-        guard let url = URL(string: baseURL + path) else {
-            throw StreamError(.invalidRequest, "the producer URL \(baseURL) is not a URL")
+    func call(_ method: HTTPMethod, _ path: String, body: [UInt8]?) async throws -> [UInt8] {
+        guard let url = URL(string: baseURL + path), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw StreamError(.invalidRequest, "the producer URL \(baseURL) is not an http or https URL")
         }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        request.headers.add(name: "Authorization", value: authorization)
         if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = Data(body)
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(body)
         }
-        let data: Data, response: URLResponse
+        let status: Int, reply: [UInt8]
         do {
-            (data, response) = try await session.data(for: request)
+            let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            status = Int(response.status.code)
+            reply = Array(buffer: try await response.body.collect(upTo: Self.replyLimit))
+        } catch let error as NIOTooManyBytesError {
+            throw StreamError(.transport, "the producer at \(baseURL) sent a reply to \(method) \(Self.route(path)) larger than \(Self.replyLimit >> 20) MiB: \(error)")
         } catch {
-            throw StreamError(.transport, "cannot reach the producer at \(baseURL): \(error.localizedDescription)")
+            throw StreamError(.transport, "cannot reach the producer at \(baseURL): \(Self.describe(error))")
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
-            let message = (try? JSON(parsing: [UInt8](data)))?["exception"]?.stringValue ?? String(decoding: data.prefix(300), as: UTF8.self)
+            let message = (try? JSON(parsing: reply))?["exception"]?.stringValue ?? String(decoding: reply.prefix(300), as: UTF8.self)
             // 410: retention removed the consumer's position; the consumer must backfill.
             if status == 410 { throw StreamError(.positionGone, message) }
             // 403 on a backfill page: the DocType is not approved yet; the backfill waits.
             if status == 403, path.hasPrefix("/api/stream/backfill") { throw StreamError(.permission, message) }
-            throw StreamError(.transport, "the producer at \(baseURL) answered \(status) to \(method) \(path.split(separator: "?").first ?? ""): \(message)")
+            throw StreamError(.transport, "the producer at \(baseURL) answered \(status) to \(method) \(Self.route(path)): \(message)")
         }
-        return [UInt8](data)
+        return reply
+    }
+
+    static func route(_ path: String) -> Substring { path.split(separator: "?").first ?? "" }
+
+    /// What went wrong, in words: the client's errors describe themselves tersely
+    /// ("connectTimeout"), so the common ones get a sentence.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as HTTPClientError where error == .deadlineExceeded: "no complete reply within the timeout"
+        case let error as HTTPClientError where error == .connectTimeout: "the connection timed out"
+        case let error as HTTPClientError where error == .remoteConnectionClosed: "the producer closed the connection"
+        default: "\(error)"
+        }
     }
 }
 
@@ -99,25 +121,23 @@ public struct HTTPProducerClient: ProducerClient {
 /// notify-only token. A ping is a hint; a failure is the notifier's to log.
 public struct HTTPPingSender: Sendable {
     let producerID: String
-    let session: URLSession
 
     public init(producerID: String) {
         self.producerID = producerID
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 10
-        session = URLSession(configuration: configuration)
     }
 
     public func send(_ consumer: StreamProducer.ConsumerRecord) async throws {
         guard let callback = consumer.callbackURL, let token = consumer.notifyToken,
-              let url = URL(string: (callback.hasSuffix("/") ? String(callback.dropLast()) : callback) + "/api/stream/notify") else { return }
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.setValue("token \(producerID):\(token)", forHTTPHeaderField: "Authorization")
-        let (_, response) = try await session.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard (200..<300).contains(status) else {
-            throw StreamError(.transport, "ping to \(consumer.name) at \(callback) answered \(status)")
+              let url = URL(string: (callback.hasSuffix("/") ? String(callback.dropLast()) : callback) + "/api/stream/notify"),
+              url.host != nil else { return }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "token \(producerID):\(token)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        // Read (and drop) the reply so the connection goes back to the pool.
+        _ = try await response.body.collect(upTo: 1 << 20)
+        guard (200..<300).contains(response.status.code) else {
+            throw StreamError(.transport, "ping to \(consumer.name) at \(callback) answered \(response.status.code)")
         }
     }
 }
