@@ -7,11 +7,12 @@ import Synchronization
 /// each Update or submit, a version it wrote some hundreds of entries before; parsing those
 /// versions was about a sixth of its CPU.
 ///
-/// Only the writer fills it, under the writer lock, with each version the store takes, and
-/// it forgets deleted documents the same way; readers only look. So an entry is always the
-/// version the store holds, except in the moment between the store taking a version and the
-/// writer recording it here, when a reader may see the one before: the write is not
-/// acknowledged then, so either answer is one its writer allows. A version read from the
+/// Only the writer fills it, under the writer lock, with each version just before the store
+/// takes it, and it forgets deleted documents the same way; readers only look. So an entry is
+/// the version the store holds, or, for a moment, the one it is about to hold: a reader may
+/// see a write a moment before it is acknowledged (which its writer allows), never a version
+/// older than the store's. If the store then fails to take it, everything here is forgotten
+/// (the site refuses writes until reopened; the log has the version). A version read from the
 /// store is never put here: a reader could put back a version a writer has just replaced.
 ///
 /// Bounded by an estimate of the parsed documents' memory (oldest out first), so memory

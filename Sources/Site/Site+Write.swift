@@ -52,12 +52,15 @@ extension Site {
             if !tx.series.isEmpty {
                 changes.append(.put(Leveler.seriesKey, document: Leveler.seriesDocument(state.series), terms: []))
             }
+            // The parsed versions go in before the store takes them: a reader between the two
+            // sees the new version a moment early (unacknowledged, so allowed), never an old
+            // version beside the store's new one (RecentDocuments).
+            recentDocuments.record(zip(tx.touched, changes).map { key, change in
+                if case .put(_, let bytes, _) = change { return (key, tx.pendingDocument(key), bytes.count) }
+                return (key, nil, 0)
+            })
             do {
                 try store.apply(changes, throughSequence: last)
-                recentDocuments.record(zip(tx.touched, changes).map { key, change in
-                    if case .put(_, let bytes, _) = change { return (key, tx.pendingDocument(key), bytes.count) }
-                    return (key, nil, 0)
-                })
             } catch {
                 recentDocuments.removeAll()
                 // The log has the change (it is the truth); the store missed it. Refuse further
