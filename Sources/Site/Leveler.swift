@@ -88,17 +88,21 @@ struct Leveler: Sendable {
             handoff.cancel()
             foldDone.wait()
         }
-        var folded = 0
-        while true {
-            switch handoff.pop() {
-            case .batch(let batch):
-                try store.apply(try batch.prepared(schema: schema))
-                folded += batch.entries
-                handoff.finished()
-            case .end:
-                return folded
-            case .failed(let error):
-                throw error
+        // No automatic index snapshots while levelling (one at the end if due): each would
+        // sort and encode the growing index under the store's lock (`holdingAutomaticSnapshots`).
+        return try store.holdingAutomaticSnapshots {
+            var folded = 0
+            while true {
+                switch handoff.pop() {
+                case .batch(let batch):
+                    try store.apply(try batch.prepared(schema: schema))
+                    folded += batch.entries
+                    handoff.finished()
+                case .end:
+                    return folded
+                case .failed(let error):
+                    throw error
+                }
             }
         }
     }

@@ -60,9 +60,9 @@ extension SnapshotStore {
                 }
             }
             state.lastAppliedSequence = max(state.lastAppliedSequence, throughSequence)
-            return state.end - state.snapshotPosition >= max(configuration.snapshotInterval, 2 * state.snapshotBytes)
+            return Self.snapshotDue(state, configuration)
         }
-        if dueForSnapshot { startCheckpointInBackground() }
+        if dueForSnapshot && !snapshotsHeld.load(ordering: .relaxed) { startCheckpointInBackground() }
         startCompactionIfDue()
     }
 
@@ -114,19 +114,25 @@ extension SnapshotStore {
         if kind == ChangeRecord.put {
             let (id, previous) = state.index.put(key, offset: offset, length: UInt32(length), hasTerms: !terms.isEmpty)
             if let previous, previous.hasTerms {
-                removeOldTerms(of: id, previous, key: key, in: &state, logger: logger)
+                replaceOldTerms(of: id, previous, with: terms, key: key, in: &state, logger: logger)
+            } else if !terms.isEmpty {
+                state.index.addTerms(terms, to: id)
             }
-            if !terms.isEmpty { state.index.addTerms(terms, to: id) }
         } else if let (id, previous) = state.index.remove(key), previous.hasTerms {
-            removeOldTerms(of: id, previous, key: key, in: &state, logger: logger)
+            replaceOldTerms(of: id, previous, with: [], key: key, in: &state, logger: logger)
         }
     }
 
+    /// Replaces the previous version's terms with `terms`, touching only those that differ: a
+    /// new version mostly carries the same terms (an invoice saved keeps its twenty item
+    /// links), and leaving them alone spares the posting lists an ordered removal and
+    /// re-insertion each.
+    ///
     /// The previous version's terms are not kept in memory (they would double the index); they
     /// are read back from its record. If that record cannot be read, the slow path removes the
     /// document from every posting list, so the index stays right either way.
-    static func removeOldTerms(of id: UInt32, _ previous: StoreIndex.Location, key: DocumentKey,
-                               in state: inout State, logger: Logger) {
+    static func replaceOldTerms(of id: UInt32, _ previous: StoreIndex.Location, with terms: [IndexTerm], key: DocumentKey,
+                                in state: inout State, logger: Logger) {
         let file = state.file
         let old: [IndexTerm]? = try? {
             let bytes: [UInt8]
@@ -137,12 +143,25 @@ extension SnapshotStore {
             return bytes.withUnsafeBytes { ChangeRecord.decode($0)?.terms }
         }()
         if let old {
-            state.index.removeTerms(old, from: id)
+            let (dropped, added) = termChanges(from: old, to: terms)
+            state.index.removeTerms(dropped, from: id)
+            state.index.addTerms(added, to: id)
         } else {
             logger.error("cannot read a previous version's index terms; removing the document from every index", metadata: [
                 "file": "\(file.path)", "offset": "\(previous.offset)", "document": "\(key)",
             ])
             state.index.removeEverywhere(id)
+            state.index.addTerms(terms, to: id)
         }
+    }
+
+    /// The terms of `old` that `new` lacks, and those of `new` that `old` lacks.
+    static func termChanges(from old: [IndexTerm], to new: [IndexTerm]) -> (dropped: [IndexTerm], added: [IndexTerm]) {
+        // A few terms (most documents): comparing with each is cheaper than hashing them all.
+        guard old.count > 16 || new.count > 16 else {
+            return (old.filter { !new.contains($0) }, new.filter { !old.contains($0) })
+        }
+        let oldSet = Set(old), newSet = Set(new)
+        return (old.filter { !newSet.contains($0) }, new.filter { !oldSet.contains($0) })
     }
 }

@@ -51,6 +51,31 @@ extension SnapshotStore {
         logger.debug("wrote the store's index snapshot", metadata: ["bytes": "\(size)", "position": "\(position)"])
     }
 
+    /// Runs `body` (a long run of `apply` calls: a Site levelling its store with the log)
+    /// without the automatic index snapshots, then starts one in the background if one is due.
+    ///
+    /// Why: a snapshot sorts and encodes the whole index under the store's lock, so a rebuild
+    /// of a million documents wrote eight ever larger ones that nobody would read, each
+    /// stalling the rebuild. Nothing depends on them for correctness: the data file is the
+    /// durable copy of the store, and a store opened without a current snapshot replays the
+    /// data written after the last one (a rebuild cut short is finished the same way).
+    public func holdingAutomaticSnapshots<R>(_ body: () throws -> R) rethrows -> R {
+        let wasHeld = snapshotsHeld.exchange(true, ordering: .sequentiallyConsistent)
+        defer {
+            if !wasHeld {
+                snapshotsHeld.store(false, ordering: .sequentiallyConsistent)
+                let due = state.withLock { !$0.closed && Self.snapshotDue($0, configuration) }
+                if due { startCheckpointInBackground() }
+            }
+        }
+        return try body()
+    }
+
+    /// Whether enough data came since the last index snapshot for an automatic one.
+    static func snapshotDue(_ state: State, _ configuration: Configuration) -> Bool {
+        state.end - state.snapshotPosition >= max(configuration.snapshotInterval, 2 * state.snapshotBytes)
+    }
+
     /// The automatic snapshot every `snapshotInterval` bytes: on a thread of its own, so the
     /// writer that crossed the interval does not wait for the data file's `fdatasync`.
     func startCheckpointInBackground() {

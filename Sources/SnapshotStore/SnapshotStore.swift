@@ -102,6 +102,8 @@ public final class SnapshotStore: Sendable {
     let lock: LockFile
     let compacting = Atomic<Bool>(false)
     let checkpointing = Atomic<Bool>(false)
+    /// Set while automatic index snapshots are held back (`holdingAutomaticSnapshots`).
+    let snapshotsHeld = Atomic<Bool>(false)
     let closing = Atomic<Bool>(false)
 
     var directoryPath: String { directory.string }

@@ -7,7 +7,13 @@ import Testing
 @Suite("Snapshot store: names in an arena")
 struct NameArenaTests {
     static let samples = ["", "a", "B", "Customer 1", "Customer 10", "Customer 2", "é", "e\u{301}", "Zürich", "zz",
-                          "producer-0123456789abcdef\u{0}Customer\u{0}Customer 42", "日本", "\u{1F600}", String(repeating: "x", count: 300)]
+                          "producer-0123456789abcdef\u{0}Customer\u{0}Customer 42", "日本", "\u{1F600}", String(repeating: "x", count: 300),
+                          // Non-ASCII names that differ first at an ASCII byte (bytes decide), and a
+                          // prefix whose continuation composes into a smaller scalar (String decides:
+                          // "Α\u{301}" is "Ά", U+0386, before "Α", U+0391).
+                          "Zürich", "Zürich 1", "Zürich 2", "Zürich2", "Züri", "Α", "Α\u{301}", "Α\u{301}x", "Αb", "Α1",
+                          // An ASCII letter composed with the mark after it: "a\u{301}" is "á", after "b".
+                          "a\u{301}", "b", "a\u{301}b"]
 
     @Test func namesRoundTripAndOrderAsStrings() {
         var arena = NameArena()

@@ -66,6 +66,30 @@ struct SnapshotStoreBasicTests {
         try store.close()
     }
 
+    /// A new version changes only the terms that differ from the previous one's (many terms:
+    /// the set-difference path), and what it keeps, drops and adds is all right afterwards,
+    /// also across a reopen from the index snapshot.
+    @Test func manyTermsAreReplacedByTheirDifference() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let a = key("Sales Invoice", "SINV-1"), b = key("Sales Invoice", "SINV-2")
+        func links(_ range: Range<Int>) -> [IndexTerm] { range.map { IndexTerm(index: "linkto", value: "Item\u{0}ITEM-\($0)") } }
+        do {
+            let store = try openStore(directory)
+            try store.apply([.put(a, document: bytes("a1"), terms: links(0..<25)), .put(b, document: bytes("b1"), terms: links(10..<12))],
+                            throughSequence: 1)
+            try store.apply([.put(a, document: bytes("a2"), terms: links(5..<30) + links(7..<8))], throughSequence: 2)
+            for term in links(0..<5) { #expect(store.keys(matching: term) == []) }
+            for term in links(5..<30) where !links(10..<12).contains(term) { #expect(store.keys(matching: term) == [a]) }
+            for term in links(10..<12) { #expect(store.keys(matching: term) == [a, b]) }
+            try store.apply([.delete(a)], throughSequence: 3)
+            try store.close()
+        }
+        let store = try openStore(directory)
+        for term in links(0..<30) { #expect(store.keys(matching: term) == (links(10..<12).contains(term) ? [b] : [])) }
+        try store.close()
+    }
+
     @Test func pagingByName() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

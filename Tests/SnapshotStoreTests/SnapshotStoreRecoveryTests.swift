@@ -101,6 +101,39 @@ struct SnapshotStoreRecoveryTests {
         try store.close()
     }
 
+    /// While a caller holds them back (a Site levelling its store), no automatic snapshot is
+    /// written however much data comes; one is started when the hold ends, and a store dropped
+    /// unclosed inside the hold (a rebuild cut short) still reopens with everything.
+    @Test func automaticSnapshotsWaitWhileHeldBack() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        do {
+            let store = try openStore(directory) { $0.snapshotInterval = 64 << 10 }
+            try store.holdingAutomaticSnapshots {
+                for k in UInt64(1)...200 { try store.apply(StoreWorkload.batch(k), throughSequence: k) }
+                let settled = CrashChild.waitUntil(seconds: 60) { !store.checkpointing.load(ordering: .sequentiallyConsistent) }
+                #expect(settled)
+                #expect(!FileManager.default.fileExists(atPath: directory.file("index.ssi").path))
+            }
+            let written = CrashChild.waitUntil(seconds: 60) { FileManager.default.fileExists(atPath: directory.file("index.ssi").path) }
+            #expect(written)
+            let settled = CrashChild.waitUntil(seconds: 60) { !store.checkpointing.load(ordering: .sequentiallyConsistent) }
+            #expect(settled)
+            try store.holdingAutomaticSnapshots {
+                for k in UInt64(201)...300 { try store.apply(StoreWorkload.batch(k), throughSequence: k) }
+                try store.flush()
+            }
+            // No close: reopen as after a crash.
+            let quiet = CrashChild.waitUntil(seconds: 60) { !store.checkpointing.load(ordering: .sequentiallyConsistent) }
+            #expect(quiet)
+        }
+        let store = try openStore(directory)
+        #expect(store.openReport.loadedIndexSnapshot)
+        #expect(store.lastAppliedSequence == 300)
+        try expectStore(store, equals: StoreModel.workload(through: 300), candidates: workloadKeys)
+        try store.close()
+    }
+
     @Test func reopenWithoutCloseReplaysTheTailAfterTheSnapshot() throws {
         let fixture = TornTailFixture.shared
         let directory = try fixture.copy()

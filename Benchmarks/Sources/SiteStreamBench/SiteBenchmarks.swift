@@ -18,6 +18,12 @@ import Synchronization
 /// CPU second of the busier of its two threads, the rate two idle cores would allow) and `site.open.1m` (s) /
 /// `site.open.1m.rss` (MB the open adds) for a site of 1,000,000 Customers (`--quick`: 100,000,
 /// scaled linearly).
+///
+/// `SITESTREAM_SITE_LARGE=N` sets the large site's size (`N` Customers, figures not scaled)
+/// and skips the insert figures: how the rebuild and the open grow between 100k and 1M
+/// without a full-size run of the whole group. `SITESTREAM_SITE_OPEN=DIR` measures only the
+/// opening of that existing site (a consumer kept from a catch-up, say): `site.open.given`
+/// (s), `.rss` and `.index` (MB), with the index's footprint by part on standard error.
 public struct SiteBenchmarks: BenchmarkGroup {
     public let name = "site"
     public init() {}
@@ -28,6 +34,10 @@ public struct SiteBenchmarks: BenchmarkGroup {
         var logger = Logger(label: "bench.site")
         logger.logLevel = .error
 
+        if let given = ProcessInfo.processInfo.environment["SITESTREAM_SITE_OPEN"] {
+            return try Self.openGiven(SiteLayout(root: URL(fileURLWithPath: given, isDirectory: true)), context, logger: logger, report: report)
+        }
+        let largeSize = ProcessInfo.processInfo.environment["SITESTREAM_SITE_LARGE"].flatMap { Int($0) }
         let customers = context.size(full: 100_000, quick: 20_000, smoke: 500)
         let invoices = context.size(full: 10_000, quick: 2_000, smoke: 100)
         var generator = ERPDocumentGenerator(seed: 20_261_129)
@@ -35,7 +45,8 @@ public struct SiteBenchmarks: BenchmarkGroup {
         let customerInputs = (0..<customers).map { _ in Document(json: generator.newCustomer())! }
         let invoiceInputs = (0..<invoices).map { _ in Document(json: generator.salesInvoice(rows: 20, submitted: true))! }
 
-        for (id, inputs, what) in [("site.insert.customer", customerInputs, "Customers"), ("site.insert.invoice", invoiceInputs, "20-row Sales Invoices, inserted submitted (+2 GL Entries each)")] {
+        let insertFigures = largeSize == nil ? [("site.insert.customer", customerInputs, "Customers"), ("site.insert.invoice", invoiceInputs, "20-row Sales Invoices, inserted submitted (+2 GL Entries each)")] : []
+        for (id, inputs, what) in insertFigures {
             for writers in [Self.writers, 1] {
                 var rates: [Double] = []
                 var cpu: [Double] = []
@@ -59,8 +70,8 @@ public struct SiteBenchmarks: BenchmarkGroup {
         }
 
         // A large site for rebuild and open: Customers written 1000 per transaction.
-        let total = context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
-        let scale = 1_000_000 / Double(total)
+        let total = largeSize ?? context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
+        let scale = largeSize == nil ? 1_000_000 / Double(total) : 1
         let site = try Self.freshSite(context, "large", master: master, logger: logger)
         var bulk = ERPDocumentGenerator(seed: 99)
         var written = 0
@@ -99,6 +110,7 @@ public struct SiteBenchmarks: BenchmarkGroup {
 
         var openSeconds: [Double] = []
         var openMegabytes: [Double] = []
+        var indexMegabytes: [Double] = []
         for _ in 0..<context.runs {
             _ = siteBenchMallocTrim(0)
             let before = Self.residentMegabytes()
@@ -106,13 +118,37 @@ public struct SiteBenchmarks: BenchmarkGroup {
             let opened = try Site.open(at: layout, logger: logger)
             openSeconds.append(Self.seconds(since: start) * scale)
             openMegabytes.append((Self.residentMegabytes() - before) * scale)
+            indexMegabytes.append(Double(opened.store.indexFootprint.bytes) / 1e6 * scale)
             guard opened.count("Customer") >= total else { throw BenchError("site.open.1m: documents missing") }
             try opened.close()
         }
-        let scaled = context.quick ? ", measured on \(total) and scaled ×\(Int(scale))" : ""
+        let scaled = scale != 1 ? ", measured on \(total) and scaled ×\(Int(scale))" : ""
         report(Figure(id: "site.open.1m", unit: "s", samples: openSeconds, note: "open a site of \(total) Customers\(scaled)"))
         report(Figure(id: "site.open.1m.rss", unit: "MB", samples: openMegabytes, note: "resident memory the open adds (VmRSS delta)\(scaled)"))
+        report(Figure(id: "site.open.1m.index", unit: "MB", samples: indexMegabytes, note: "the store's in-memory index (SnapshotStore.indexFootprint)\(scaled)"))
         try? FileManager.default.removeItem(at: layout.root)
+    }
+
+    /// Opens an existing site `runs` times: the time, the resident memory the open adds, and
+    /// the store's in-memory index (its parts printed on standard error).
+    static func openGiven(_ layout: SiteLayout, _ context: BenchContext, logger: Logger, report: (Figure) -> Void) throws {
+        var seconds: [Double] = [], megabytes: [Double] = [], index: [Double] = []
+        for run in 0..<context.runs {
+            _ = siteBenchMallocTrim(0)
+            let before = Self.residentMegabytes()
+            let start = monotonicNanoseconds()
+            let opened = try Site.open(at: layout, logger: logger)
+            seconds.append(Self.seconds(since: start))
+            megabytes.append(Self.residentMegabytes() - before)
+            let footprint = opened.store.indexFootprint
+            index.append(Double(footprint.bytes) / 1e6)
+            if run == 0 { FileHandle.standardError.write(Data((footprint.description + "\n").utf8)) }
+            try opened.close()
+        }
+        let note = "open \(layout.root.path)"
+        report(Figure(id: "site.open.given", unit: "s", samples: seconds, note: note))
+        report(Figure(id: "site.open.given.rss", unit: "MB", samples: megabytes, note: "resident memory the open adds (VmRSS delta)"))
+        report(Figure(id: "site.open.given.index", unit: "MB", samples: index, note: "the store's in-memory index (SnapshotStore.indexFootprint)"))
     }
 
     /// A new site with durability `interval:2` and the master data the inputs link to.

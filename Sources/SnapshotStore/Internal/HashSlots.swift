@@ -82,6 +82,8 @@ struct HashSlots {
         return removed
     }
 
+    var allocatedBytes: Int { slots.capacity * 8 }
+
     /// Calls `body` with every stored number.
     func forEach(_ body: (UInt32) throws -> Void) rethrows {
         for slot in slots where slot != Self.empty { try body(UInt32(truncatingIfNeeded: slot)) }

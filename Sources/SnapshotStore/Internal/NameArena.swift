@@ -141,42 +141,71 @@ struct NameArena {
         }
     }
 
-    /// `String` order of two names: bytes compared directly when both are ASCII (the same
-    /// order), through `String` otherwise.
+    /// `String` order of two names: their bytes decide when both are ASCII, and also when the
+    /// first difference is an ASCII byte (`byteOrder`); `String` decides only past that.
+    /// Names with accents (a Customer named "Zürich Trading 42") used to make every
+    /// comparison of a sort build two `String`s.
     func less(_ a: UInt64, _ b: UInt64) -> Bool {
-        guard Self.isASCII(a) && Self.isASCII(b) else { return string(a) < string(b) }
-        return withParts(a) { a0, a1 in withParts(b) { b0, b1 in Self.partsLess((a0, a1), (b0, b1)) } }
+        let order = withParts(a) { a0, a1 in withParts(b) { b0, b1 in Self.byteOrder((a0, a1), (b0, b1)) } }
+        guard order.settled || (Self.isASCII(a) && Self.isASCII(b)) else { return string(a) < string(b) }
+        return order.sign < 0
     }
 
     /// `String` order of the name at `span` and `name`.
     func less(_ span: UInt64, than name: String) -> Bool {
         var name = name
-        guard Self.isASCII(span), name.utf8.allSatisfy({ $0 < 0x80 }) else { return string(span) < name }
         let none = UnsafeRawBufferPointer(start: nil, count: 0)
-        return withParts(span) { x0, x1 in name.withUTF8 { Self.partsLess((x0, x1), (UnsafeRawBufferPointer($0), none)) } }
+        let order = withParts(span) { x0, x1 in name.withUTF8 { Self.byteOrder((x0, x1), (UnsafeRawBufferPointer($0), none)) } }
+        guard order.settled else { return string(span) < name }
+        return order.sign < 0
     }
 
     /// `name` < the name at `span`, in `String` order.
     func less(_ name: String, than span: UInt64) -> Bool {
         var name = name
-        guard Self.isASCII(span), name.utf8.allSatisfy({ $0 < 0x80 }) else { return name < string(span) }
         let none = UnsafeRawBufferPointer(start: nil, count: 0)
-        return withParts(span) { y0, y1 in name.withUTF8 { Self.partsLess((UnsafeRawBufferPointer($0), none), (y0, y1)) } }
+        let order = withParts(span) { y0, y1 in name.withUTF8 { Self.byteOrder((UnsafeRawBufferPointer($0), none), (y0, y1)) } }
+        guard order.settled else { return name < string(span) }
+        return order.sign < 0
     }
 
-    /// Byte order of two names each given in two parts (`x.0` then `x.1`).
-    private static func partsLess(_ x: (UnsafeRawBufferPointer, UnsafeRawBufferPointer),
-                                  _ y: (UnsafeRawBufferPointer, UnsafeRawBufferPointer)) -> Bool {
+    /// Byte order of two names each given in two parts (`x.0` then `x.1`): `sign` < 0, 0 or
+    /// > 0, and whether that is also their `String` order for certain (`settled`).
+    ///
+    /// Swift orders strings by the Unicode scalars of their NFC forms, and byte order of UTF-8
+    /// is scalar order. The two orders can part only where normalisation changes something
+    /// after the common prefix. An ASCII character never composes with what precedes it, so
+    /// when both names go on with one, they normalise their common prefix alike. Then:
+    /// - if one name ends there, it is a prefix of the other in NFC too, and comes first;
+    /// - if the two ASCII characters differ and each is followed by ASCII or nothing (so by no
+    ///   combining mark that could compose with it: "a\u{301}" is "á", after "b"), they decide.
+    /// Otherwise `settled` is false.
+    static func byteOrder(_ x: (UnsafeRawBufferPointer, UnsafeRawBufferPointer),
+                          _ y: (UnsafeRawBufferPointer, UnsafeRawBufferPointer)) -> (sign: Int, settled: Bool) {
         func part(_ p: (UnsafeRawBufferPointer, UnsafeRawBufferPointer), _ i: Int) -> UnsafeRawBufferPointer { i == 0 ? p.0 : p.1 }
         var xi = 0, xo = 0, yi = 0, yo = 0
         while true {
             while xi < 2 && xo == part(x, xi).count { xi += 1; xo = 0 }
             while yi < 2 && yo == part(y, yi).count { yi += 1; yo = 0 }
-            if xi == 2 || yi == 2 { return xi == 2 && yi != 2 }
+            if xi == 2 && yi == 2 { return (0, true) }
+            if xi == 2 { return (-1, part(y, yi)[yo] < 0x80) }
+            if yi == 2 { return (1, part(x, xi)[xo] < 0x80) }
             let a = part(x, xi), b = part(y, yi)
             let n = min(a.count - xo, b.count - yo)
             let order = memcmp(a.baseAddress! + xo, b.baseAddress! + yo, n)
-            if order != 0 { return order < 0 }
+            if order != 0 {
+                // Find the differing byte (memcmp says only which side is larger).
+                var k = 0
+                while a[xo + k] == b[yo + k] { k += 1 }
+                /// The byte after position `o` of part `i`, or nil at the end of the name.
+                func next(_ p: (UnsafeRawBufferPointer, UnsafeRawBufferPointer), _ i: Int, _ o: Int) -> UInt8? {
+                    if o + 1 < part(p, i).count { return part(p, i)[o + 1] }
+                    return i == 0 && p.1.count > 0 ? p.1[0] : nil
+                }
+                let settled = a[xo + k] < 0x80 && b[yo + k] < 0x80
+                    && (next(x, xi, xo + k) ?? 0) < 0x80 && (next(y, yi, yo + k) ?? 0) < 0x80
+                return (order < 0 ? -1 : 1, settled)
+            }
             xo += n
             yo += n
         }
@@ -192,6 +221,12 @@ struct NameArena {
             moved.append(withBytes(span) { fresh.add($0) })
         }
         return (fresh, moved)
+    }
+
+    /// Bytes the arena holds: what its pages hold (the unwritten rest of a page is reserved,
+    /// a mapping of its own, and not resident until written) and the interned prefixes.
+    var allocatedBytes: Int {
+        pages.reduce(0) { $0 + $1.count } + prefixes.reduce(0) { $0 + $1.count }
     }
 
     /// Whether enough is dead that `compacted` pays: more than 16 MiB, and more than is live.

@@ -4,13 +4,15 @@
 /// found through `HashSlots`; a value held by one document costs its bytes plus about 25
 /// bytes, so a unique field over a million documents stays small.
 struct TermTable {
-    /// All value bytes; space of removed values is reclaimed by `compactArena`.
-    private var arena = NameArena()
+    /// All value bytes; space of removed values is reclaimed by `compactArena`. Prefixes up to
+    /// a value's last NUL are kept once: the target DocType of a `linkto` value
+    /// ("Sales Invoice\0…"), the site of a `remote:` one.
+    private var arena = NameArena(internsPrefixes: true)
     /// Per value number: its span in `arena`, or `UInt64.max` when free.
     private var spans: [UInt64] = []
     /// Per value number: the one document id, or `multiFlag | n` for `multi[n]`.
     private var postings: [UInt32] = []
-    private var multi: [IDSet] = []
+    private var multi: [PostingList] = []
     private var freeMulti: [UInt32] = []
     private var freeValues: [UInt32] = []
     private var slots = HashSlots()
@@ -19,26 +21,19 @@ struct TermTable {
     /// Distinct values held.
     var count: Int { slots.count }
 
-    /// An upper bound of the bytes this table takes in an index snapshot.
-    var snapshotBytes: Int {
-        var postingCount = count
-        for set in multi { postingCount += set.count }
-        return arena.liveBytes + count * 8 + postingCount * 4
-    }
-
     private func bytes<R>(of value: UInt32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
         arena.withBytes(spans[Int(value)], body)
     }
 
     private func number(of value: String, hash: UInt32) -> UInt32? {
-        slots.find(hash: hash) { candidate in bytes(of: candidate) { sameBytes(value, $0) } }
+        slots.find(hash: hash) { candidate in arena.equals(spans[Int(candidate)], value) }
     }
 
     /// The ids of the documents carrying `value`.
     func documents(with value: String) -> [UInt32] {
         guard let number = number(of: value, hash: slotHash(value)) else { return [] }
         let posting = postings[Int(number)]
-        return posting & Self.multiFlag == 0 ? [posting] : multi[Int(posting & ~Self.multiFlag)].elements
+        return posting & Self.multiFlag == 0 ? [posting] : multi[Int(posting & ~Self.multiFlag)].ids
     }
 
     /// Up to `limit` ids of the documents carrying `value`, in no particular order.
@@ -55,9 +50,7 @@ struct TermTable {
             if posting & Self.multiFlag != 0 {
                 multi[Int(posting & ~Self.multiFlag)].insert(id)
             } else if posting != id {
-                var set = IDSet()
-                set.insert(posting)
-                set.insert(id)
+                let set = PostingList(posting, id)
                 let slot: UInt32
                 if let free = freeMulti.popLast() {
                     slot = free
@@ -93,7 +86,7 @@ struct TermTable {
             multi[slot].remove(id)
             if multi[slot].count == 1 {
                 postings[Int(number)] = multi[slot].first!
-                multi[slot] = IDSet()
+                multi[slot] = PostingList()
                 freeMulti.append(UInt32(slot))
             }
             return
@@ -134,7 +127,7 @@ struct TermTable {
         slots.forEach { number in
             let value = bytes(of: number) { String(decoding: $0, as: UTF8.self) }
             let posting = postings[Int(number)]
-            body(value, posting & Self.multiFlag == 0 ? [posting] : multi[Int(posting & ~Self.multiFlag)].elements)
+            body(value, posting & Self.multiFlag == 0 ? [posting] : multi[Int(posting & ~Self.multiFlag)].ids)
         }
     }
 
@@ -151,12 +144,24 @@ struct TermTable {
         if count == 1 {
             postings.append(UInt32(littleEndian: ids.loadUnaligned(as: UInt32.self)))
         } else {
-            var set = IDSet(minimumCapacity: count)
-            for i in 0..<count { set.insert(UInt32(littleEndian: ids.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            let set = PostingList(loading: (0..<count).map { UInt32(littleEndian: ids.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)) })
             postings.append(Self.multiFlag | UInt32(multi.count))
             multi.append(set)
         }
         slots.insert(hash: slotHash(value), number: number)
+    }
+
+    /// What the table holds from the heap, in bytes: the values' bytes; the lookup (hash slots,
+    /// spans, single postings); the posting sets of values many documents share, with an
+    /// array's header and malloc's overhead each (`StoreIndex.heapOverhead`).
+    var footprint: (values: Int, lookup: Int, sets: Int, postings: Int) {
+        var sets = multi.capacity * MemoryLayout<PostingList>.stride, postingCount = count
+        for set in multi where set.count > 0 {
+            sets += set.allocatedBytes + StoreIndex.heapOverhead
+            postingCount += set.count - 1
+        }
+        let lookup = slots.allocatedBytes + spans.capacity * 8 + postings.capacity * 4 + (freeValues.capacity + freeMulti.capacity) * 4
+        return (arena.allocatedBytes, lookup, sets, postingCount)
     }
 
     /// Rewrites the arena without the bytes of removed values.
