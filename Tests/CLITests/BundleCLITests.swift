@@ -34,6 +34,9 @@ import Testing
         #expect(exported.status == 0, "\(exported.stderr)")
         #expect(exported.json?["entries"]?.intValue == 2)
         #expect(exported.json?["documents"]?.intValue == 1)  // the Customer Group travels with them
+        // Off a terminal the progress is plain lines on stderr, ending at the whole range.
+        #expect(exported.stderr.contains("exporting for branch: "), "\(exported.stderr)")
+        #expect(exported.stderr.contains("(100%)"), "\(exported.stderr)")
 
         func oneLineError(_ r: CLIRunner.Result, _ fragment: String) {
             #expect(r.status != 0)
@@ -60,6 +63,8 @@ import Testing
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.json?["synced"]?.intValue == 2)
         #expect(imported.json?["kind"] == "bundle")
+        #expect(imported.stderr.contains("importing carried: "), "\(imported.stderr)")
+        #expect(imported.stderr.contains("(100%)"), "\(imported.stderr)")
         let copy = try cli.run(["doc", "get", "--site", br, "Customer", "Bo"])
         #expect(copy.json?["customer_group"] == "Retail")
         #expect(try cli.run(["doc", "get", "--site", br, "Customer Group", "Retail"]).status == 0)
@@ -68,5 +73,17 @@ import Testing
         #expect(again.stdout.contains("0 synced"), "\(again.stdout)")
         let status = try cli.run(["producer", "status", "--site", br, "--json"])
         #expect(status.json?[0]?["watermark"]?["synced"]?.intValue == 2)
+
+        // On a terminal, export and import draw a progress bar (rewritten in place with \r).
+        let more = try cli.run(["doc", "insert", "--site", ho, "Customer", "--data", #"{"customer_name": "Cy", "customer_type": "Company", "customer_group": "Retail"}"#])
+        #expect(more.status == 0, "\(more.stderr)")
+        let second = dir.appendingPathComponent("carried-2").path
+        let exportedOnTerminal = try cli.runOnTerminal(["export", "--site", ho, "--consumer", "branch", "--out", second])
+        #expect(exportedOnTerminal.status == 0, "\(exportedOnTerminal.stderr)")
+        #expect(exportedOnTerminal.stderr.contains("\rexporting for branch  [####################]  100%"), "\(exportedOnTerminal.stderr)")
+        let importedOnTerminal = try cli.runOnTerminal(["import", "--site", br, second])
+        #expect(importedOnTerminal.status == 0, "\(importedOnTerminal.stderr)")
+        #expect(importedOnTerminal.stdout.contains("1 synced"), "\(importedOnTerminal.stdout)")
+        #expect(importedOnTerminal.stderr.contains("\rimporting carried-2  [####################]  100%"), "\(importedOnTerminal.stderr)")
     }
 }

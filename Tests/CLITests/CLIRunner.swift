@@ -52,6 +52,55 @@ struct CLIRunner {
     }
 }
 
+extension CLIRunner {
+    /// Runs `sitestream ARGS…` with its stderr on a pseudo-terminal (as a person at a terminal
+    /// sees it: progress bars are drawn only there) and its stdout on a pipe; `stderr` is what
+    /// the terminal received. The corresponding C functions are `posix_openpt`, `grantpt`,
+    /// `unlockpt` and `ptsname`.
+    func runOnTerminal(_ arguments: [String]) throws -> Result {
+        let master = posix_openpt(O_RDWR | O_NOCTTY)
+        guard master >= 0, grantpt(master) == 0, unlockpt(master) == 0, let name = ptsname(master) else {
+            throw CLIRunnerError("no pseudo-terminal: \(String(cString: strerror(errno)))")
+        }
+        defer { close(master) }
+        let slave = open(String(cString: name), O_RDWR | O_NOCTTY)
+        guard slave >= 0 else { throw CLIRunnerError("cannot open \(String(cString: name))") }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        close(slave)
+        // The terminal's bytes until the child closed its side (read then fails with EIO).
+        let terminal = OnceValue<Data>()
+        let reader = Thread {
+            var bytes = Data()
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                bytes.append(contentsOf: buffer[0..<n])
+            }
+            terminal.set(bytes)
+        }
+        reader.start()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: terminal.waitForValue(), as: UTF8.self))
+    }
+}
+
+// <stdlib.h>'s pseudo-terminal calls, which the Glibc module leaves out (they need
+// _XOPEN_SOURCE).
+@_silgen_name("posix_openpt") private func posix_openpt(_ flags: Int32) -> Int32
+@_silgen_name("grantpt") private func grantpt(_ fd: Int32) -> Int32
+@_silgen_name("unlockpt") private func unlockpt(_ fd: Int32) -> Int32
+@_silgen_name("ptsname") private func ptsname(_ fd: Int32) -> UnsafeMutablePointer<CChar>?
+
 struct CLIRunnerError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

@@ -102,6 +102,81 @@ struct BundleExportPathTests {
         #expect(!stopped.put(2), "a writer that stopped takes nothing more")
     }
 
+    @Test("an offline import's replies are decoded without a wire round trip, and a damaged or disordered frame still fails")
+    func offlineRepliesAreVerified() async throws {
+        let directory = try TemporaryDirectory("offline-replies")
+        defer { directory.cleanUp() }
+        var good: [UInt8] = []
+        var cursors: [LogCursor] = []
+        for (i, entry) in try Self.entries().prefix(40).enumerated() {
+            let cursor = LogCursor(segment: 1, offset: UInt64(100 * (i + 1)))
+            cursors.append(cursor)
+            good.appendU64(cursor.segment)
+            good.appendU64(cursor.offset)
+            good += entry.frame
+        }
+        func client(_ bytes: [UInt8], _ name: String) throws -> OfflineProducerClient {
+            let path = directory.url.appendingPathComponent(name).path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return OfflineProducerClient(files: .bundle([path]), end: cursors.last!, lastSequence: 40, what: name)
+        }
+        // The same records and reply as decoding the reply's bytes gives.
+        let offline = try client(good, "good.records")
+        let direct = try await offline.verifiedUpdates(consumer: "c", after: nil, maxEntries: 1000, maxBytes: 1 << 30)
+        let wire = try UpdatesReply.decodeVerified(try await client(good, "good-again.records").updates(consumer: "c", after: nil, maxEntries: 1000, maxBytes: 1 << 30))
+        #expect(direct.reply == wire.reply)
+        #expect(direct.records == wire.records)
+        #expect(direct.records.count == 40)
+        // One flipped payload byte: the frame's crc fails.
+        var damaged = good
+        damaged[16 + 60] ^= 0x01
+        let error = await #expect(throws: StreamError.self) {
+            _ = try await client(damaged, "damaged.records").verifiedUpdates(consumer: "c", after: nil, maxEntries: 1000, maxBytes: 1 << 30)
+        }
+        #expect(error?.code == .integrity)
+        // Two entries swapped: their sequences no longer increase.
+        let first = 16 + (try Self.entries()[0].frame.count), second = 16 + (try Self.entries()[1].frame.count)
+        let swapped = Array(good[first..<first + second]) + Array(good[0..<first]) + Array(good[(first + second)...])
+        await #expect(throws: StreamError.self) {
+            _ = try await client(swapped, "swapped.records").verifiedUpdates(consumer: "c", after: nil, maxEntries: 1000, maxBytes: 1 << 30)
+        }
+    }
+
+    @Test("written pieces travel back to the reader to be filled again, and none after a stop")
+    func handoffRecycles() throws {
+        let handoff = ExportHandoff<[UInt8], String>(capacity: 2)
+        #expect(handoff.reusable() == nil)
+        var buffer = [UInt8](repeating: 7, count: 1 << 16)
+        #expect(handoff.put(buffer))
+        guard case .piece(var taken) = handoff.take() else { Issue.record("no piece"); return }
+        taken.removeAll(keepingCapacity: true)
+        handoff.recycle(taken)
+        buffer = try #require(handoff.reusable())
+        #expect(buffer.isEmpty && buffer.capacity >= 1 << 16)
+        handoff.recycle(buffer)
+        handoff.stop()
+        #expect(handoff.reusable() == nil)
+    }
+
+    @Test("the export's key-hash map holds exactly what was inserted, with its first value, across its growth")
+    func keyHashMap() {
+        var map = KeyHashMap(capacity: 4)
+        let hashes = (0..<20_000).map { ExportKeyHash.of(doctype: "Customer", name: "Customer \($0)") }
+        #expect(Set(hashes).count == hashes.count, "distinct keys hash apart")
+        #expect(ExportKeyHash.of(doctype: "Customer", name: "A") != ExportKeyHash.of(doctype: "CustomerA", name: ""), "the boundary counts")
+        for (i, hash) in hashes.enumerated() where i % 2 == 0 {
+            let inserted = map.insert(hash, value: UInt64(i))
+            #expect(inserted)
+        }
+        #expect(map.count == hashes.count / 2)
+        let again = map.insert(hashes[0], value: 99)
+        #expect(!again, "inserted twice")
+        #expect(map.value(of: hashes[0]) == 0, "the first value is kept")
+        for (i, hash) in hashes.enumerated() {
+            #expect(map.value(of: hash) == (i % 2 == 0 ? UInt64(i) : nil), "key \(i)")
+        }
+    }
+
     @Test("a document many others link to is visible through the one linker the consumer may see, past the first few looked at")
     func reachableBeyondTheSample() async throws {
         let pair = try await StreamPair()

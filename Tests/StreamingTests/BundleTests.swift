@@ -65,6 +65,13 @@ struct BundleTests {
         #expect(exported.manifest.entries == 12)
         #expect(exported.manifest.records.count > 1, "small files roll over")
         #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
+        // The documents the records link to travel, but not those the bundle creates before
+        // linking to them (the invoices' customers).
+        let carried = try String(contentsOfFile: path + "/" + StreamProducer.documentsFile, encoding: .utf8)
+            .split(separator: "\n").compactMap { try JSON(parsing: Array($0.utf8)).objectValue?["doctype"]?.stringValue }
+        #expect(carried.filter { $0 == "Customer Group" }.count == 2, "\(carried)")
+        #expect(carried.contains("Item"), "\(carried)")
+        #expect(!carried.contains("Customer") && !carried.contains("Sales Invoice"), "\(carried)")
         // Nothing reached the consumer yet: no network was used.
         #expect(try Self.customerNames(pair.consumerSite).isEmpty)
 

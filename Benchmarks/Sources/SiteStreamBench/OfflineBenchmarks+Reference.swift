@@ -59,26 +59,36 @@ extension OfflineBenchmarks {
         return (Double(folded) / seconds, Double(folded) / cpu, folded)
     }
 
-    /// The disk's raw bandwidth for an export: `bytes` written to a new file in `directory`
-    /// in 1 MiB `write`s (as `BundleWriter` does) and made durable with one `fdatasync`, in
-    /// bytes/s.
-    static func rawWrite(bytes: Int, in directory: String) throws -> Double {
-        let path = directory + "/raw-write"
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw BenchError("offline: cannot create \(path)") }
-        defer {
-            close(fd)
-            unlink(path)
-        }
+    /// The disk's raw bandwidth for an export, in bytes/s: the bundle's files written again as
+    /// plain bytes with nothing computed, in the same shape and under the same durability —
+    /// one new file per size in `files` (the records files, the documents file, the manifest),
+    /// each in 1 MiB `write`s and made durable with `fsync` as `BundleWriter.finish` does, then
+    /// one `fsync` of the directory (the export syncs its directory before and after its
+    /// rename). Until session 6 the reference was a single file of the bundle's total size
+    /// with one `fdatasync`, which spared it the per-file syncs the export pays.
+    static func rawWrite(files: [Int], in directory: String) throws -> Double {
+        let folder = directory + "/raw-write"
+        try? FileManager.default.removeItem(atPath: folder)
+        guard mkdir(folder, 0o755) == 0 else { throw BenchError("offline: cannot create \(folder)") }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let chunk = [UInt8]((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
         let started = monotonicNanoseconds()
-        var written = 0
-        while written < bytes {
-            let n = min(chunk.count, bytes - written)
-            guard chunk.withUnsafeBytes({ write(fd, $0.baseAddress, n) }) == n else { throw BenchError("offline: writing \(path) failed") }
-            written += n
+        for (index, bytes) in files.enumerated() {
+            let path = folder + "/\(index)"
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw BenchError("offline: cannot create \(path)") }
+            defer { close(fd) }
+            var written = 0
+            while written < bytes {
+                let n = min(chunk.count, bytes - written)
+                guard chunk.withUnsafeBytes({ write(fd, $0.baseAddress, n) }) == n else { throw BenchError("offline: writing \(path) failed") }
+                written += n
+            }
+            guard fsync(fd) == 0 else { throw BenchError("offline: fsync of \(path) failed") }
         }
-        guard fdatasync(fd) == 0 else { throw BenchError("offline: fdatasync of \(path) failed") }
-        return Double(bytes) / (Double(monotonicNanoseconds() - started) / 1e9)
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0, fsync(fd) == 0 else { throw BenchError("offline: fsync of \(folder) failed") }
+        close(fd)
+        return Double(files.reduce(0, +)) / (Double(monotonicNanoseconds() - started) / 1e9)
     }
 }

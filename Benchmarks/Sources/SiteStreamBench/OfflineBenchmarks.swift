@@ -23,10 +23,14 @@ public struct OfflineBenchmarks: BenchmarkGroup {
     public init() {}
 
     public func run(_ context: BenchContext, report: (Figure) -> Void) throws {
-        let backlog = context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
-        // A 1M-entry import takes minutes: one run of the full size (as catchup), `runs` of
-        // smaller ones (five full-size runs made the full bench take 35 minutes).
-        let runs = backlog >= 1_000_000 ? 1 : context.runs
+        // `SITESTREAM_OFFLINE_BACKLOG=N` sets the size whatever the mode (`--quick
+        // --runs 3` with N = 1000000 measures the 1M backlog three times).
+        let given = ProcessInfo.processInfo.environment["SITESTREAM_OFFLINE_BACKLOG"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        let backlog = given ?? context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
+        // A 1M-entry import takes a minute: one run of the full size (as catchup), `runs` of
+        // smaller ones (five full-size runs made the full bench take 35 minutes) or of a size
+        // asked for.
+        let runs = backlog >= 1_000_000 && given == nil ? 1 : context.runs
         let directory = try context.freshDirectory("offline")
         defer { try? FileManager.default.removeItem(at: directory) }
         let results = try StreamBenchmarks.blocking { try await Self.measure(backlog: backlog, runs: runs, in: directory) }
@@ -36,7 +40,9 @@ public struct OfflineBenchmarks: BenchmarkGroup {
         report(Figure(id: "offline.export.cpu", unit: "entries/cpu-s", samples: results.map(\.exportCPURate),
                       note: "the export's entries per second of process CPU time (user+sys, all threads)"))
         report(Figure(id: "offline.disk.raw", unit: "MB/s", samples: results.map(\.rawMBs),
-                      note: "as many bytes as the bundle, written in 1 MiB writes + one fdatasync, same directory, right after the export"))
+                      note: "the bundle's files (same sizes) written as plain bytes in 1 MiB writes, each fsynced, then the directory; same directory, right after the export"))
+        report(Figure(id: "offline.disk.raw.one_file", unit: "MB/s", samples: results.map(\.rawOneFileMBs),
+                      note: "as many bytes in one file with one fsync (the reference until session 6: it spared the reference the export's per-file syncs)"))
         report(Figure(id: "offline.export.disk_ratio", unit: "ratio", samples: results.map { $0.exportMBs / $0.rawMBs },
                       note: "export MB/s ÷ offline.disk.raw, same run (goal ≥ 0.5)"))
         report(Figure(id: "offline.import", unit: "entries/s", samples: results.map(\.importRate), note: note + "; verify + replay through the lifecycle"))
@@ -66,8 +72,17 @@ public struct OfflineBenchmarks: BenchmarkGroup {
         var bundlePerEntry: Double
         var rawPerEntry: Double
         var rawMBs: Double
+        var rawOneFileMBs: Double
         var foldRate: Double
         var foldCPURate: Double
+    }
+
+    /// The sizes of the bundle's files: its records files, its documents file, its manifest.
+    static func fileSizes(_ exported: StreamProducer.ExportReport) -> [Int] {
+        let records = exported.manifest.records.map { Int($0.bytes) }
+        let documents = exported.manifest.documents.map { [Int($0.bytes)] } ?? []
+        let manifest = Int(exported.bundleBytes) - (records + documents).reduce(0, +)
+        return records + documents + [manifest]
     }
 
     static func measure(backlog: Int, runs: Int, in directory: URL) async throws -> [Result] {
@@ -126,7 +141,8 @@ public struct OfflineBenchmarks: BenchmarkGroup {
             let exportSeconds = Double(monotonicNanoseconds() - started) / 1e9
             let exportCPU = SiteBenchmarks.processCPUSeconds() - exportCPUStarted
             precondition(exported.manifest.entries == UInt64(backlog), "exported \(exported.manifest.entries) of \(backlog)")
-            let raw = try Self.rawWrite(bytes: Int(exported.bundleBytes), in: directory.path)
+            let raw = try Self.rawWrite(files: Self.fileSizes(exported), in: directory.path)
+            let rawOneFile = try Self.rawWrite(files: [Int(exported.bundleBytes)], in: directory.path)
             // The import and its reference take turns going first, so neither always runs on
             // the heap the other left behind.
             var fold: (rate: Double, cpuRate: Double, entries: Int)?
@@ -145,7 +161,7 @@ public struct OfflineBenchmarks: BenchmarkGroup {
                                   importRate: Double(backlog) / importSeconds, importMBs: bytes / 1e6 / importSeconds,
                                   importCPURate: Double(backlog) / importCPU,
                                   bundlePerEntry: bytes / Double(backlog), rawPerEntry: Double(exported.frameBytes) / Double(backlog),
-                                  rawMBs: raw / 1e6, foldRate: fold.rate, foldCPURate: fold.cpuRate))
+                                  rawMBs: raw / 1e6, rawOneFileMBs: rawOneFile / 1e6, foldRate: fold.rate, foldCPURate: fold.cpuRate))
             try? FileManager.default.removeItem(atPath: path)
         }
         return results

@@ -61,18 +61,16 @@ extension StreamProducer {
             throw StreamError(.invalidRequest, "cannot create \(temporary): \(error.localizedDescription)")
         }
         do {
-            var state = ExportState(directory: temporary, fileBytes: fileBytes)
-            var dependencies = DependencyScans(site: site)
-            // The log is read and filtered on a thread of its own while this one writes
-            // (StreamProducer+ExportReading.swift).
-            let end = try readExportFrames(for: record, from: start, fromSequence: fromSequence, through: through) { piece in
-                for scanned in piece.frames {
-                    try state.write(scanned.frame, sequence: scanned.peek.sequence, cursor: scanned.cursor, verified: !scanned.synthesized)
-                    try noteDependencies(of: scanned, into: &state, scans: &dependencies)
-                    progress?(state.lastSequence, max(piece.lastSequence, state.lastSequence))
-                }
+            var state = ExportState(directory: temporary, fileBytes: fileBytes, scans: DependencyScans(site: site))
+            // The log is read, filtered and scanned for dependencies on a thread of its own
+            // while this one writes (StreamProducer+ExportReading.swift).
+            let read = try readExportFrames(for: record, from: start, fromSequence: fromSequence, through: through) { piece in
+                try state.write(piece)
+                progress?(state.lastSequence, max(piece.lastSequence, state.lastSequence))
             }
             try state.closeFile()
+            let end = read.cursor
+            state.resolveTargets(created: read.created)
             let toSequence = try toSequenceGiven ?? sequenceBefore(end, what: "the end")
             let (documents, asOf) = try writeDependencies(&state, consumer: record)
             let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
@@ -112,34 +110,6 @@ extension StreamProducer {
         return last
     }
 
-    /// Remembers what a record links to, so its dependencies travel with the bundle: a
-    /// Create's links, and for an Update or Cancel the links of the document as it stands now
-    /// (once per document). Targets created earlier in the bundle need not travel.
-    func noteDependencies(of scanned: ScannedFrame, into state: inout ExportState, scans: inout DependencyScans) throws {
-        let peek = scanned.peek
-        let key = DocumentKey(doctype: peek.doctype, name: peek.docname)
-        let document: Document?
-        switch UpdateType(rawValue: peek.updateType) {
-        case .create?:
-            state.created.insert(ExportState.hash(key))
-            document = try scans.linkingFields(of: scanned.frame, doctype: peek.doctype)
-        case .update?, .cancel?:
-            guard state.looked.insert(ExportState.hash(key)).inserted else { return }
-            document = try site.get(peek.doctype, peek.docname)
-        case .delete?:
-            // Whether it is gone for good travels too: a replay of its earlier records that
-            // fails asks (`isGoneOnProducer`), and then skips rather than parks.
-            state.want(key, evenIfCreated: true)
-            return
-        default:
-            return
-        }
-        guard let document else { return }
-        for target in site.linkTargets(of: document) where site.schema[target.doctype] != nil {
-            state.want(target)
-        }
-    }
-
     /// Fetches the wanted dependencies through `documents` (so the link-reachability rule
     /// decides, as for a pull), level by level as their own links lead on, and writes them to
     /// `documents.jsonl`. Returns the file and the `as_of` of the replies.
@@ -153,6 +123,9 @@ extension StreamProducer {
         while !frontier.isEmpty, depth < StreamConsumer.maxDependencyDepth {
             depth += 1
             state.wanted = []
+            // The next level: what this level's documents link to (`want` drops what the
+            // bundle creates, in one pass for the whole level).
+            var linked: [DocumentKey] = []
             for chunkStart in stride(from: 0, to: frontier.count, by: DocumentsRequest.maxDocuments) {
                 let chunk = Array(frontier[chunkStart..<min(chunkStart + DocumentsRequest.maxDocuments, frontier.count)])
                 var replies: [DocumentsReply] = []
@@ -174,7 +147,7 @@ extension StreamProducer {
                                                        "document": document.json]).serialized())
                         try writer.append([0x0A])
                         count += 1
-                        for target in site.linkTargets(of: document) where site.schema[target.doctype] != nil { state.want(target) }
+                        linked += ExportState.targets(of: document, site: site)
                     }
                     for key in reply.missing {
                         try writer.append(JSON.object(["doctype": .string(key.doctype), "name": .string(key.name), "document": .null]).serialized())
@@ -183,6 +156,7 @@ extension StreamProducer {
                     }
                 }
             }
+            state.want(linked)
             frontier = state.wanted
         }
         let (bytes, crc) = try writer.finish()
@@ -202,49 +176,125 @@ struct ExportState {
     var totalEntries: UInt64 = 0
     var frameBytes: UInt64 = 0
     var lastSequence: UInt64 = 0
-    var lastCursor: LogCursor?
-    /// Hashes of the documents created in the bundle and of those whose links were looked at
-    /// (8 bytes each, not the names: a collision only makes a dependency travel or not, and a
-    /// consumer missing one parks the document until it is online).
-    var created = Set<Int>()
-    var looked = Set<Int>()
+    /// Link targets met while writing, in the order first met, with the sequence of the first
+    /// record that links to each, and the documents a Delete names; which of them travel is
+    /// decided once the reader is done (`resolveTargets`).
+    var targets: [DocumentKey] = []
+    var firstLinker: [DocumentKey: UInt64] = [:]
+    var deleted = Set<DocumentKey>()
+    /// The bundle's Creates in order, from the reader once it is done.
+    var created: [ExportCreation] = []
     /// Dependencies still to fetch, in the order first wanted, and every key ever wanted.
     var wanted: [DocumentKey] = []
     var everWanted = Set<DocumentKey>()
+    /// Finds the links of the Creates.
+    var scans: DependencyScans
 
-    init(directory: String, fileBytes: Int) {
+    init(directory: String, fileBytes: Int, scans: DependencyScans) {
         self.directory = directory
         self.fileBytes = fileBytes
+        self.scans = scans
     }
 
-    static func hash(_ key: DocumentKey) -> Int {
-        var hasher = Hasher()
-        hasher.combine(key.doctype)
-        hasher.combine(key.name)
-        return hasher.finalize()
+    /// The documents `document` links to whose DocTypes `site` knows.
+    static func targets(of document: Document, site: Site) -> [DocumentKey] {
+        site.linkTargets(of: document).filter { site.schema[$0.doctype] != nil }
     }
 
-    mutating func want(_ key: DocumentKey, evenIfCreated: Bool = false) {
-        guard evenIfCreated || !created.contains(Self.hash(key)), everWanted.insert(key).inserted else { return }
-        wanted.append(key)
-    }
-
-    /// Appends a frame and the cursor after it to the current records file (a new one after
-    /// `fileBytes`). `verified`: the frame comes from the log's read, its crc checked.
-    mutating func write(_ frame: ArraySlice<UInt8>, sequence: UInt64, cursor: LogCursor, verified: Bool) throws {
-        if writer == nil {
-            let name = String(repeating: "0", count: max(0, 20 - String(sequence).count)) + String(sequence) + ".records"
-            writer = try BundleWriter(path: directory + "/" + name)
-            current = BundleManifest.File(name: name, bytes: 0, crc32: 0, entries: 0, firstSequence: sequence, lastSequence: sequence)
+    /// Wants `keys` as dependencies (documents' own links, fetched after the records), but
+    /// those the bundle creates.
+    mutating func want(_ keys: [DocumentKey]) {
+        let fresh = keys.filter { !everWanted.contains($0) }
+        guard !fresh.isEmpty else { return }
+        let creations = firstCreations(of: fresh)
+        for key in fresh where !creations.contains(ExportKeyHash.of(doctype: key.doctype, name: key.name)) {
+            if everWanted.insert(key).inserted { wanted.append(key) }
         }
-        try writer!.appendEntry(cursor: cursor, frame: frame, verified: verified)
-        current.entries += 1
-        current.lastSequence = sequence
-        totalEntries += 1
-        frameBytes += UInt64(frame.count)
-        lastSequence = sequence
-        lastCursor = cursor
-        if writer!.size >= UInt64(fileBytes) { try closeFile() }
+    }
+
+    /// Of `keys`, those the bundle creates, by key hash, each with the sequence of its first
+    /// Create: one pass over `created`, with the few keys asked for in a table that stays in
+    /// cache.
+    func firstCreations(of keys: [DocumentKey]) -> KeyHashMap {
+        guard !keys.isEmpty else { return KeyHashMap(capacity: 0) }
+        var asked = KeyHashMap(capacity: keys.count)
+        for key in keys { asked.insert(ExportKeyHash.of(doctype: key.doctype, name: key.name)) }
+        var first = KeyHashMap(capacity: keys.count)
+        for creation in created where asked.contains(creation.key) { first.insert(creation.key, value: creation.sequence) }
+        return first
+    }
+
+    /// Notes that the record at `sequence` links to `key`.
+    mutating func meet(_ key: DocumentKey, at sequence: UInt64) {
+        guard firstLinker[key] == nil else { return }
+        firstLinker[key] = sequence
+        targets.append(key)
+    }
+
+    /// Takes in what the record at `sequence`, `frame`, brings to the dependencies, in bundle
+    /// order. A Create's links are scanned here; the reader noted the rest.
+    mutating func note(_ note: StreamProducer.ExportNote, sequence: UInt64, frame: ArraySlice<UInt8>) throws {
+        switch note {
+        case .none: break
+        case .create(let doctype):
+            // Nil when its linking fields are the previous Create's, whose targets were met.
+            guard let document = try scans.linkingFields(of: frame, doctype: doctype) else { return }
+            for target in Self.targets(of: document, site: scans.site) { meet(target, at: sequence) }
+        case .links(let targets):
+            for target in targets { meet(target, at: sequence) }
+        case .delete(let key):
+            deleted.insert(key)
+            meet(key, at: sequence)
+        }
+    }
+
+    /// Decides which targets travel, once the reader has handed over where the bundle
+    /// creates each document: a target the bundle creates at or before the first record that
+    /// links to it need not (the replay creates it first); one created later, or not at all,
+    /// must. A Delete's document travels either way: whether it is gone for good travels too.
+    mutating func resolveTargets(created: [ExportCreation]) {
+        self.created = created
+        let creations = firstCreations(of: targets)
+        for key in targets {
+            if !deleted.contains(key), let at = creations.value(of: ExportKeyHash.of(doctype: key.doctype, name: key.name)), at <= firstLinker[key]! {
+                continue
+            }
+            if everWanted.insert(key).inserted { wanted.append(key) }
+        }
+        targets = []
+        firstLinker = [:]
+    }
+
+    /// Appends a piece's entries to the current records file (a new one once a file reaches
+    /// `fileBytes`), written from the piece's bytes as they are, and takes in their notes.
+    mutating func write(_ piece: StreamProducer.ExportPiece) throws {
+        try piece.bytes.withUnsafeBytes { raw in
+            var offset = 0
+            // The entries of the current file not yet written: raw[unwritten..<offset].
+            var unwritten = 0
+            for entry in piece.entries {
+                if writer == nil {
+                    let name = String(repeating: "0", count: max(0, 20 - String(entry.sequence).count)) + String(entry.sequence) + ".records"
+                    writer = try BundleWriter(path: directory + "/" + name)
+                    current = BundleManifest.File(name: name, bytes: 0, crc32: 0, entries: 0, firstSequence: entry.sequence, lastSequence: entry.sequence)
+                    unwritten = offset
+                }
+                writer!.addToCRC(entry: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + entry.size]), verified: entry.verified)
+                try note(entry.note, sequence: entry.sequence, frame: piece.bytes[offset + 16..<offset + entry.size])
+                offset += entry.size
+                current.entries += 1
+                current.lastSequence = entry.sequence
+                totalEntries += 1
+                frameBytes += UInt64(entry.size - 16)
+                lastSequence = entry.sequence
+                if writer!.size + UInt64(offset - unwritten) >= UInt64(fileBytes) {
+                    try writer!.write(UnsafeRawBufferPointer(rebasing: raw[unwritten..<offset]))
+                    unwritten = offset
+                    try closeFile()
+                }
+            }
+            if writer != nil, unwritten < offset { try writer!.write(UnsafeRawBufferPointer(rebasing: raw[unwritten..<offset])) }
+        }
     }
 
     mutating func closeFile() throws {

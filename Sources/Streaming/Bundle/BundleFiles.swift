@@ -1,6 +1,7 @@
 import CZlib
 import EventLog
 import Foundation
+import Glibc
 
 /// Reads a file front to back in chunks (`pread`), keeping a window of bytes the caller parses
 /// from, and the crc32 of every byte read so far. Memory stays at about one chunk (or the
@@ -145,19 +146,40 @@ final class BundleWriter {
         if pending.count >= Self.writeBytes { try flush() }
     }
 
+    /// Adds one records-file entry laid out by the caller (the 16-byte cursor, then the frame)
+    /// to the file's crc, as `appendEntry` does, for bytes the caller then hands to `write`.
+    func addToCRC(entry: UnsafeRawBufferPointer, verified: Bool) {
+        crc.update(UnsafeRawBufferPointer(rebasing: entry[0..<16]))
+        let frame = UnsafeRawBufferPointer(rebasing: entry[16...])
+        if verified { crc.appendVerifiedFrame(frame) } else { crc.update(frame) }
+    }
+
+    /// Writes `raw` as it is, after whatever was appended before: no copy into the pending
+    /// buffer. Its bytes must already be in the crc (`addToCRC`).
+    func write(_ raw: UnsafeRawBufferPointer) throws {
+        try flush()
+        try writeOut(raw)
+    }
+
     func flush() throws {
         guard !pending.isEmpty else { return }
+        try pending.withUnsafeBytes { try writeOut($0) }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// `write(2)` of all of `raw`, then a head start for writeback every few MiB.
+    private func writeOut(_ raw: UnsafeRawBufferPointer) throws {
+        guard let base = raw.baseAddress, !raw.isEmpty else { return }
         #if DEBUG
-        plainCRC = pending.withUnsafeBufferPointer { CZlib.crc32(plainCRC, $0.baseAddress, UInt32($0.count)) }
+        plainCRC = CZlib.crc32(plainCRC, base.assumingMemoryBound(to: UInt8.self), UInt32(raw.count))
         #endif
         var done = 0
-        while done < pending.count {
-            let n = pending.withUnsafeBytes { raw in write(fd, raw.baseAddress! + done, raw.count - done) }
+        while done < raw.count {
+            let n = Glibc.write(fd, base + done, raw.count - done)
             guard n > 0 else { throw StreamError(.invalidRequest, "cannot write \(path): \(String(cString: strerror(errno)))") }
             done += n
         }
-        bytes += UInt64(pending.count)
-        pending.removeAll(keepingCapacity: true)
+        bytes += UInt64(raw.count)
         if bytes - writebackFrom >= Self.writebackBytes {
             // Only a head start for `finish`: a failure here is found by its fsync.
             _ = sitestream_start_writeback(fd, Int64(writebackFrom), Int64(bytes - writebackFrom))

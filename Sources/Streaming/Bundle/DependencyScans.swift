@@ -15,20 +15,33 @@ import SiteStreamJSON
 struct DependencyScans {
     let site: Site
     /// Per DocType, its scan and the linking fields' bytes of its last Create scanned; nil
-    /// for a DocType this site does not know (it has no links).
-    private var doctypes: [String: (scan: JSONFieldScan, last: [UInt8])?] = [:]
+    /// for a DocType this site does not know (it has no links). Found by name through
+    /// `positions`, or without hashing when it is the DocType of the Create before (`recent`).
+    private var doctypes: [(scan: JSONFieldScan, last: [UInt8])?] = []
+    private var positions: [String: Int] = [:]
+    private var recent: (doctype: String, position: Int)?
 
     init(site: Site) { self.site = site }
+
+    /// Where `doctype`'s entry is in `doctypes`, made on first use.
+    private mutating func position(of doctype: String) -> Int {
+        if let recent, recent.doctype == doctype { return recent.position }
+        let position = positions[doctype] ?? {
+            doctypes.append(site.schema[doctype].map { (JSONFieldScan(["doctype"] + Self.linkingFieldNames($0)), []) })
+            positions[doctype] = doctypes.count - 1
+            return doctypes.count - 1
+        }()
+        recent = (doctype, position)
+        return position
+    }
 
     /// The document the verified Create `frame` of `doctype` creates, as far as its links go;
     /// nil when it has no links to follow that the previous Create of its DocType (whose links
     /// the caller followed) did not have: an unknown DocType, the same linking fields, a
     /// payload that is not an object.
     mutating func linkingFields(of frame: ArraySlice<UInt8>, doctype: String) throws -> Document? {
-        if doctypes[doctype] == nil {
-            doctypes[doctype] = .some(site.schema[doctype].map { (JSONFieldScan(["doctype"] + Self.linkingFieldNames($0)), []) })
-        }
-        guard let (scan, last) = doctypes[doctype]! else { return nil }
+        let position = position(of: doctype)
+        guard let (scan, last) = doctypes[position] else { return nil }
         let scanned: (same: Bool, document: Document?)? = frame.withUnsafeBytes { raw in
             guard let payload = FramePeek.storedPayload(raw) else { return nil }
             let bytes = UnsafeRawBufferPointer(rebasing: raw[payload])
@@ -49,7 +62,7 @@ struct DependencyScans {
                 object[scan.fields[field].name] = json
             }
             guard object["doctype"]?.stringValue == doctype else { return nil }
-            doctypes[doctype] = (scan, linking)
+            doctypes[position] = (scan, linking)
             return (false, Document(object))
         }
         if let scanned { return scanned.document }

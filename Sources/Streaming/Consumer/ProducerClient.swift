@@ -14,6 +14,13 @@ public protocol ProducerClient: Sendable {
     /// them itself, so a client never needs to trust or parse them.
     func updates(consumer: String, after: LogCursor?, maxEntries: Int, maxBytes: Int) async throws -> [UInt8]
 
+    /// The next updates reply verified and decoded, as `UpdatesReply.decodeVerified` makes it
+    /// of `updates`' bytes (the default). A client whose records never cross a wire (an
+    /// offline import) may hand them over without encoding a reply only to decode it again,
+    /// but verifies them no less: every frame's crc and fields, sequences and cursors
+    /// increasing.
+    func verifiedUpdates(consumer: String, after: LogCursor?, maxEntries: Int, maxBytes: Int) async throws -> (reply: UpdatesReply, records: [LogRecord])
+
     func documents(_ request: DocumentsRequest) async throws -> DocumentsReply
 
     /// One page of a backfill (`GET /api/stream/backfill`).
@@ -24,6 +31,10 @@ public protocol ProducerClient: Sendable {
 }
 
 extension ProducerClient {
+    public func verifiedUpdates(consumer: String, after: LogCursor?, maxEntries: Int, maxBytes: Int) async throws -> (reply: UpdatesReply, records: [LogRecord]) {
+        try UpdatesReply.decodeVerified(try await updates(consumer: consumer, after: after, maxEntries: maxEntries, maxBytes: maxBytes))
+    }
+
     public func backfill(_ request: BackfillRequest) async throws -> BackfillReply {
         throw StreamError(.invalidRequest, "this producer client cannot backfill")
     }

@@ -93,56 +93,21 @@ extension StreamConsumer {
         // both cores.
         let consumerName = site.identity.name
         let fetch: @Sendable (LogCursor) async throws -> (UpdatesReply, [LogRecord], [ParsedPayload]) = { after in
-            let (reply, records) = try UpdatesReply.decodeVerified(try await client.updates(consumer: consumerName, after: after,
-                                                                                              maxEntries: maxEntries, maxBytes: maxBytes))
+            let (reply, records) = try await client.verifiedUpdates(consumer: consumerName, after: after, maxEntries: maxEntries, maxBytes: maxBytes)
             return (reply, records, records.map(ParsedPayload.init))
         }
         var prefetched: (after: LogCursor, task: Task<(UpdatesReply, [LogRecord], [ParsedPayload]), any Error>)?
         defer { prefetched?.task.cancel() }
-        while true {
-            let (reply, records, parsed): (UpdatesReply, [LogRecord], [ParsedPayload])
-            if let ahead = prefetched, ahead.after == cursor {
-                (reply, records, parsed) = try await ahead.task.value
-            } else {
-                prefetched?.task.cancel()
-                (reply, records, parsed) = try await fetch(cursor)
-            }
-            prefetched = nil
-            if !reply.caughtUp, reply.next != cursor {
-                let next = reply.next
-                prefetched = (next, Task { try await fetch(next) })
-            }
-            report.batches += 1
-            report.received += records.count
-            report.producerLastSequence = reply.lastSequence
-            if try await refreshStatuses(reply.statuses, of: configuration) {
-                configuration = try producer(configuration.name)
-            }
-            var acknowledgements: [WriteAcknowledgement] = []
-            var outcomes: [(UInt64, ReplayOutcome, Bool)] = []
-            var replayed = cursor
-            // Runs of records that need nothing but the site share one transaction
-            // (StreamConsumer+BatchReplay.swift); the others go one by one through `replay`.
-            let run: [ReplayItem] = records.indices.map { ReplayItem(cursor: reply.entries[$0].cursor, record: records[$0], parsed: parsed[$0]) }
-            let mappings = loadMappings(configuration)
-            var index = 0
-            while index < run.count {
-                let batch = try replayBatch(run[index..<min(index + Self.maxRecordsPerTransaction, run.count)],
-                                            configuration: configuration, mappings: mappings)
-                if let acknowledgement = batch.acknowledgement { acknowledgements.append(acknowledgement) }
-                for (offset, outcome) in batch.outcomes.enumerated() { outcomes.append((run[index + offset].record.sequence, outcome, false)) }
-                index += batch.outcomes.count
-                guard batch.outcomes.isEmpty, index < run.count else { continue }
-                let (after, record) = (run[index].cursor, run[index].record)
-                let (outcome, acknowledgement, waiting) = try await replay(record, cursorAfter: after, configuration: configuration, client: client)
-                if let acknowledgement { acknowledgements.append(acknowledgement) }
-                outcomes.append((record.sequence, outcome, waiting))
-                index += 1
-            }
-            if let last = run.last { replayed = last.cursor }
-            // The reply's writes share group commits; a record counts once its write is durable.
-            for acknowledgement in acknowledgements { try await acknowledgement.wait() }
-            for (sequence, outcome, waiting) in outcomes {
+        // A reply's writes are waited for after the next reply is replayed, not before: the
+        // log acknowledges in queue order, so they are durable by then at no cost, and the
+        // replay does not stand still for a group commit after every reply. A record is
+        // counted, reported and remembered only once its write is durable.
+        var unconfirmed: RepliedWrites?
+        func confirm() async throws {
+            guard let writes = unconfirmed else { return }
+            unconfirmed = nil
+            for acknowledgement in writes.acknowledgements { try await acknowledgement.wait() }
+            for (sequence, outcome, waiting) in writes.outcomes {
                 switch outcome {
                 case .synced: report.synced += 1
                 case .skipped: report.skipped += 1
@@ -150,26 +115,90 @@ extension StreamConsumer {
                 }
                 if waiting { report.waiting += 1 }
                 metrics.replayed(producer: configuration.name, outcome: outcome.rawValue)
-                progress?(sequence, outcome, reply.lastSequence)
+                progress?(sequence, outcome, writes.lastSequence)
             }
-            cursor = replayed
-            remember(cursor, producer: configuration.siteID)
-            let moved = reply.next != cursor
-            cursor = reply.next
-            remember(cursor, producer: configuration.siteID)
-            if reply.caughtUp || (records.isEmpty && !moved) {
-                // A DocType approved during this pull may have a backfill waiting: run it, then
-                // stream on from where it leaves the watermark.
-                guard configuration.rows.contains(where: { $0.backfill && !$0.unsubscribed && $0.status == .approved }) else { break }
-                let ran = try await runBackfills(configuration: configuration, client: client)
-                report.backfill.add(ran)
-                configuration = try producer(configuration.name)
-                guard !ran.completed.isEmpty else { break }
-                if let moved = positions.withLock({ $0[configuration.siteID] }), moved > cursor { cursor = moved }
-            }
+            remember(writes.replayed, producer: configuration.siteID)
+            remember(writes.next, producer: configuration.siteID)
         }
+        do {
+            while true {
+                let (reply, records, parsed): (UpdatesReply, [LogRecord], [ParsedPayload])
+                if let ahead = prefetched, ahead.after == cursor {
+                    (reply, records, parsed) = try await ahead.task.value
+                } else {
+                    prefetched?.task.cancel()
+                    (reply, records, parsed) = try await fetch(cursor)
+                }
+                prefetched = nil
+                if !reply.caughtUp, reply.next != cursor {
+                    let next = reply.next
+                    prefetched = (next, Task { try await fetch(next) })
+                }
+                report.batches += 1
+                report.received += records.count
+                report.producerLastSequence = reply.lastSequence
+                if try await refreshStatuses(reply.statuses, of: configuration) {
+                    configuration = try producer(configuration.name)
+                }
+                var acknowledgements: [WriteAcknowledgement] = []
+                var outcomes: [(UInt64, ReplayOutcome, Bool)] = []
+                var replayed = cursor
+                // Runs of records that need nothing but the site share one transaction
+                // (StreamConsumer+BatchReplay.swift); the others go one by one through `replay`.
+                let run: [ReplayItem] = records.indices.map { ReplayItem(cursor: reply.entries[$0].cursor, record: records[$0], parsed: parsed[$0]) }
+                let mappings = loadMappings(configuration)
+                var index = 0
+                while index < run.count {
+                    let batch = try replayBatch(run[index..<min(index + Self.maxRecordsPerTransaction, run.count)],
+                                                configuration: configuration, mappings: mappings)
+                    if let acknowledgement = batch.acknowledgement { acknowledgements.append(acknowledgement) }
+                    for (offset, outcome) in batch.outcomes.enumerated() { outcomes.append((run[index + offset].record.sequence, outcome, false)) }
+                    index += batch.outcomes.count
+                    guard batch.outcomes.isEmpty, index < run.count else { continue }
+                    let (after, record) = (run[index].cursor, run[index].record)
+                    let (outcome, acknowledgement, waiting) = try await replay(record, cursorAfter: after, configuration: configuration, client: client)
+                    if let acknowledgement { acknowledgements.append(acknowledgement) }
+                    outcomes.append((record.sequence, outcome, waiting))
+                    index += 1
+                }
+                if let last = run.last { replayed = last.cursor }
+                // The previous reply's writes, queued before these, are durable once waited for.
+                try await confirm()
+                unconfirmed = RepliedWrites(acknowledgements: acknowledgements, outcomes: outcomes, lastSequence: reply.lastSequence,
+                                            replayed: replayed, next: reply.next)
+                let moved = reply.next != replayed
+                cursor = reply.next
+                if reply.caughtUp || (records.isEmpty && !moved) {
+                    try await confirm()
+                    // A DocType approved during this pull may have a backfill waiting: run it, then
+                    // stream on from where it leaves the watermark.
+                    guard configuration.rows.contains(where: { $0.backfill && !$0.unsubscribed && $0.status == .approved }) else { break }
+                    let ran = try await runBackfills(configuration: configuration, client: client)
+                    report.backfill.add(ran)
+                    configuration = try producer(configuration.name)
+                    guard !ran.completed.isEmpty else { break }
+                    if let moved = positions.withLock({ $0[configuration.siteID] }), moved > cursor { cursor = moved }
+                }
+            }
+        } catch {
+            // What was replayed before the failure is reported once durable, as before.
+            try? await confirm()
+            throw error
+        }
+        try await confirm()
         report.cursor = cursor
         return report
+    }
+
+    /// One reply's replay writes, queued and not yet waited for: their acknowledgements, each
+    /// record's sequence and outcome (and whether it waits behind a parked one), the
+    /// producer's last sequence the reply told, and the cursors to remember once durable.
+    struct RepliedWrites {
+        var acknowledgements: [WriteAcknowledgement]
+        var outcomes: [(UInt64, ReplayOutcome, Bool)]
+        var lastSequence: UInt64
+        var replayed: LogCursor
+        var next: LogCursor
     }
 
     /// The most records one replay transaction takes: bounds how long the site's writer is

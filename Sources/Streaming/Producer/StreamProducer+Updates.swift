@@ -66,10 +66,16 @@ extension StreamProducer {
     func filteredFrames(for record: ConsumerRecord, after: LogCursor?, maxEntries: Int, maxBytes: Int,
                         scanBytes: Int = 256 << 20, readBytes: Int = 4 << 20, emit: (ScannedFrame) throws -> Void) throws -> ScanEnd {
         guard !record.conditionTexts.isEmpty || journals.exists(consumerID: record.siteID) else {
-            // Worked out once: `approved` builds a new set each time it is read.
+            // Worked out once: `approved` builds a new set each time it is read. A backlog
+            // runs of one DocType: the last one's answer is kept (a string compare, not a hash).
             let approved = record.approved
+            var lastDoctype = "", lastApproved = false
             return try scan(after: after, maxEntries: maxEntries, maxBytes: maxBytes, scanBytes: scanBytes, readBytes: readBytes, decide: { peek, _, _, _ in
-                approved.contains(peek.doctype) && peek.originSite != record.siteID ? .keep : .skip
+                if peek.doctype != lastDoctype {
+                    lastDoctype = peek.doctype
+                    lastApproved = approved.contains(peek.doctype)
+                }
+                return lastApproved && peek.originSite != record.siteID ? .keep : .skip
             }, emit: emit)
         }
         return try journals.with(consumerID: record.siteID) { journal in

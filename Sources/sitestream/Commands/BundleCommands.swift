@@ -4,6 +4,7 @@ import Foundation
 import Site
 import SiteStreamJSON
 import Streaming
+import Synchronization
 
 /// `sitestream export --site DIR --consumer NAME --out PATH [--from CURSOR] [--to CURSOR]`:
 /// producer side, an offline bundle of what that consumer may see (docs/formats/bundle.md).
@@ -31,12 +32,12 @@ struct ExportCommand: AsyncParsableCommand {
             let progress = ProgressLine()
             let out = self.out, consumer = self.consumer
             report = try await StreamSession.withSite(options) { site in
-                var shown: UInt64 = 0
-                return try StreamProducer(site: site, logger: CLILogging.logger()).exportBundle(consumer: consumer, to: out, from: from, through: through) { sequence, last in
-                    guard sequence >= shown + 1000 || sequence == last else { return }
-                    shown = sequence
-                    progress.note("exporting for \(consumer): entry \(sequence) of \(last)")
-                }.json
+                let shown = ShownProgress(progress, label: "exporting for \(consumer)")
+                let exported = try StreamProducer(site: site, logger: CLILogging.logger()).exportBundle(consumer: consumer, to: out, from: from, through: through) { sequence, last in
+                    shown.reached(sequence, of: last)
+                }
+                shown.complete()
+                return exported.json
             }
             progress.finish()
         }
@@ -76,11 +77,12 @@ struct ImportCommand: AsyncParsableCommand {
             let progress = ProgressLine()
             let path = self.path, producer = self.producer
             report = try await StreamSession.withSite(options) { site in
-                let shown = ShownProgress()
-                return try await StreamConsumer(site: site, logger: CLILogging.logger()).importBundle(at: path, producer: producer) { sequence, _, last in
-                    guard shown.advance(to: sequence, last: last) else { return }
-                    progress.note("importing: entry \(sequence) of \(last)")
-                }.json(path: path)
+                let shown = ShownProgress(progress, label: "importing \((path as NSString).lastPathComponent)")
+                let imported = try await StreamConsumer(site: site, logger: CLILogging.logger()).importBundle(at: path, producer: producer) { sequence, _, last in
+                    shown.reached(sequence, of: last)
+                }
+                shown.complete()
+                return imported.json(path: path)
             }
             progress.finish()
         }
@@ -94,13 +96,43 @@ struct ImportCommand: AsyncParsableCommand {
     }
 }
 
-/// Thins progress notes to about one per thousand entries.
-final class ShownProgress: @unchecked Sendable {
-    // @unchecked: the import calls progress from one task at a time.
-    private var shown: UInt64 = 0
-    func advance(to sequence: UInt64, last: UInt64) -> Bool {
-        guard sequence >= shown + 1000 || sequence == last else { return false }
-        shown = sequence
-        return true
+/// The progress bar of an export or import (`ProgressLine`: a bar on a terminal, a plain line
+/// every few seconds otherwise), counted in producer sequences from the first record reported
+/// to the producer's last, as `pull` shows it; redrawn at most every 1000 sequences and at the
+/// end, so a million-entry import does not spend its time drawing.
+final class ShownProgress: Sendable {
+    private struct State {
+        var first: UInt64?
+        var shown: UInt64 = 0
+        var last: UInt64 = 0
+    }
+
+    private let progress: ProgressLine
+    private let label: String
+    private let state = Mutex(State())
+
+    init(_ progress: ProgressLine, label: String) {
+        self.progress = progress
+        self.label = label
+    }
+
+    func reached(_ sequence: UInt64, of last: UInt64) {
+        let start: UInt64? = state.withLock { state in
+            if state.first == nil { state.first = sequence }
+            state.last = max(state.last, last, sequence)
+            guard sequence >= state.shown + 1000 || sequence >= last else { return nil }
+            state.shown = sequence
+            return state.first!
+        }
+        guard let start else { return }
+        progress.update(label, done: Int(sequence - start + 1), total: Int(max(last, sequence) - start + 1))
+    }
+
+    /// The whole range done, once the operation succeeded: its last records may have been
+    /// filtered out, so the last one reported can lie short of the producer's last sequence.
+    func complete() {
+        let range: (UInt64, UInt64)? = state.withLock { state in state.first.map { ($0, state.last) } }
+        guard let (start, last) = range else { return }
+        progress.update(label, done: Int(last - start + 1), total: Int(last - start + 1))
     }
 }
