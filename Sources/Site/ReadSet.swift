@@ -9,20 +9,22 @@ import SnapshotStore
 /// missing count too: that is how two inserts of one name, or a link to a document deleted
 /// meanwhile, are caught.
 ///
-/// Keys and terms are kept as their hash values, so the check under the lock compares
+/// Keys and terms are kept as fingerprints (`WriteFingerprint`), so the check under the lock compares
 /// integers: two different keys with one hash can only make a transaction run again under
 /// the lock, never let a conflict through.
 struct ReadSet {
     let since: UInt64
-    private(set) var keys = Set<Int>()
-    private(set) var terms = Set<Int>()
+    // Arrays, not sets: a repeated read costs one more lookup at the check, while a set would
+    // hash every read again to insert it.
+    private(set) var keys: [Int] = []
+    private(set) var terms: [Int] = []
 
     init(since: UInt64) {
         self.since = since
     }
 
-    mutating func read(_ key: DocumentKey) { keys.insert(key.hashValue) }
-    mutating func read(_ term: IndexTerm) { terms.insert(term.hashValue) }
+    mutating func read(_ key: DocumentKey) { keys.append(WriteFingerprint.of(key)) }
+    mutating func read(_ term: IndexTerm) { terms.append(WriteFingerprint.of(term)) }
 }
 
 /// The documents a commit writes and the index terms it gives them, as hash values (made
@@ -32,11 +34,11 @@ struct CommitFootprint {
     var terms: [Int]
 
     init(_ changes: [StoreChange]) {
-        keys = changes.map { $0.key.hashValue }
+        keys = changes.map { WriteFingerprint.of($0.key) }
         terms = []
         for change in changes {
             if case .put(_, _, let added) = change {
-                for term in added { terms.append(term.hashValue) }
+                for term in added { terms.append(WriteFingerprint.of(term)) }
             }
         }
     }
