@@ -18,7 +18,57 @@ extension EventLog {
         lead: Bool = false,
         completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
     ) throws {
-        let frames = try frame(entries)
-        enqueue(AppendRequest(frames: frames, count: entries.count, completion: completion), lead: lead)
+        enqueueAppend(try framed(entries), lead: lead, completion: completion)
     }
+
+    /// Frames `entries` for a later `enqueueAppend(_:lead:completion:)`: checks and encodes
+    /// them (deflating large payloads) without touching the log's state, so a caller can do
+    /// this costly part before taking the lock that orders its appends. Throws `.invalidEntry`
+    /// as `append` does.
+    public func framed(_ entries: [EntryDraft]) throws -> FramedEntries {
+        FramedEntries(bytes: try frame(entries), count: entries.count)
+    }
+
+    /// Queues entries framed by `framed(_:)`; otherwise the same as `enqueueAppend(_:lead:completion:)`.
+    public func enqueueAppend(
+        _ framed: FramedEntries,
+        lead: Bool = false,
+        completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
+    ) {
+        enqueue(AppendRequest(frames: framed.bytes, count: framed.count, completion: completion), lead: lead)
+    }
+}
+
+extension EventLog {
+    /// Queues framed entries like `enqueueAppend(_:lead:completion:)` with `lead`, but when
+    /// this caller gets to lead, the write is not done here: it is returned, for the caller to
+    /// `perform()` once it has released the lock that orders its appends. The order of the log
+    /// is fixed here, at the call; later requests queue behind this one until it is performed,
+    /// so it must be performed exactly once, and soon.
+    public func enqueueAppendLeadingLater(
+        _ framed: FramedEntries,
+        completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
+    ) -> LeadWrite? {
+        enqueue(AppendRequest(frames: framed.bytes, count: framed.count, completion: completion), lead: true, deferLead: true)
+            .map { LeadWrite(log: self, request: $0) }
+    }
+}
+
+/// An append this caller leads: `perform()` writes it on the calling thread (see
+/// `EventLog.enqueueAppendLeadingLater`).
+public struct LeadWrite: Sendable {
+    let log: EventLog
+    let request: AppendRequest
+
+    public func perform() {
+        log.writeLed(request)
+    }
+}
+
+/// Log entries encoded as the records of one append, their sequence numbers and checksums
+/// still to be filled in by the log's writer (`EventLog.framed(_:)`).
+public struct FramedEntries: Sendable {
+    let bytes: [UInt8]
+    /// How many entries (records) they are.
+    public let count: Int
 }

@@ -58,29 +58,61 @@ extension EventLog {
     /// Hands `request` to the writer. With `lead`, a caller that finds the writer idle and
     /// nothing queued writes its own request on its own thread (no hand-off to the writer thread
     /// and back); callers arriving meanwhile queue up and are written together afterwards.
-    func enqueue(_ request: AppendRequest, lead: Bool = false) {
+    /// With `deferLead`, a leading request is not written here but returned: the writer stays
+    /// reserved for it (later requests queue behind it) until the caller passes it to
+    /// `writeLed`, which it must do exactly once.
+    @discardableResult
+    func enqueue(_ request: AppendRequest, lead: Bool = false, deferLead: Bool = false) -> AppendRequest? {
         lock.lock()
         if closing || closed {
             lock.unlock()
             request.completion(.failure(EventLogError(.closed, "the log at \(directory) is closed")))
-            return
+            return nil
         }
         if lead && !writerBusy && queue.isEmpty && failure == nil && appendBlocked == nil {
             writerBusy = true
             statistics.appendCalls += 1
             statistics.groups += 1
             lock.unlock()
-            writeGroup([request])
-            lock.withLock {
-                writerBusy = false
-                if !queue.isEmpty || closing { lock.broadcast() }
-            }
-            return
+            if deferLead { return request }
+            writeLed(request)
+            return nil
         }
         queue.append(request)
-        if queue.count == 1 { lock.broadcast() }
+        // A busy writer (the writer thread, or a caller leading a write) looks at the queue
+        // again when it is done, so only an idle one needs waking.
+        if queue.count == 1 && !writerBusy { lock.broadcast() }
         lock.unlock()
+        return nil
     }
+
+    /// Writes a request that `enqueue` let its caller lead, then what queued behind it meanwhile
+    /// (up to `ledGroupsMax` groups, so no caller writes for others for long), then frees the
+    /// writer. Writing the queue here spares the writer thread a wake-up, and each queued
+    /// caller a hand-off, per group.
+    func writeLed(_ request: AppendRequest) {
+        writeGroup([request])
+        var groups = 1
+        while true {
+            lock.lock()
+            if queue.isEmpty || groups >= Self.ledGroupsMax || closing || failure != nil || appendBlocked != nil {
+                writerBusy = false
+                if !queue.isEmpty || closing { lock.broadcast() }
+                lock.unlock()
+                return
+            }
+            let group = queue
+            queue.removeAll(keepingCapacity: true)
+            statistics.appendCalls += UInt64(group.count)
+            statistics.groups += 1
+            lock.unlock()
+            writeGroup(group)
+            groups += 1
+        }
+    }
+
+    /// How many groups one led write takes on before handing the queue to the writer thread.
+    static let ledGroupsMax = 4
 
     // MARK: The writer thread
 

@@ -26,50 +26,94 @@ extension Site {
     }
 
     func prepareWrite<T: Sendable>(user: String, _ body: (SiteTransaction) throws -> T) throws -> (T, AckTicket?) {
-        try writer.withLock { (state: inout WriterState) throws -> (T, AckTicket?) in
-            if let failure = state.failure {
-                throw SiteError(.io, "the site refuses writes until it is reopened: \(failure)")
-            }
-            let tx = SiteTransaction(site: self, user: user, baseSeries: state.series, lastStamp: state.lastStamp)
-            let value = try body(tx)
-            state.lastStamp = max(state.lastStamp, tx.lastStamp)
-            guard !tx.entries.isEmpty else { return (value, nil) }
-
-            let first = state.nextSequence
-            let last = first + UInt64(tx.entries.count) - 1
-            let ticket = AckTicket(expectedFirst: first)
-            try tx.sealReplication()
-            let replicationChanges = try tx.replicationStoreChanges()
-            // Leading: when the log's writer is idle the entries are written right here, so a
-            // lone writer pays no thread hand-offs; under load they queue and are written as one
-            // group by the log's writer thread.
-            try log.enqueueAppend(tx.entries, lead: true) { result in ticket.complete(result) }
-            state.nextSequence = last + 1
-            for (prefix, n) in tx.series where n > state.series[prefix] ?? 0 { state.series[prefix] = n }
-
-            var changes: [StoreChange] = tx.touched.map { tx.storeChange($0) }
-            changes += replicationChanges
-            if !tx.series.isEmpty {
-                changes.append(.put(Leveler.seriesKey, document: Leveler.seriesDocument(state.series), terms: []))
-            }
-            // The parsed versions go in before the store takes them: a reader between the two
-            // sees the new version a moment early (unacknowledged, so allowed), never an old
-            // version beside the store's new one (RecentDocuments).
-            recentDocuments.record(zip(tx.touched, changes).map { key, change in
-                if case .put(_, let bytes, _) = change { return (key, tx.pendingDocument(key), bytes.count) }
-                return (key, nil, 0)
-            })
-            do {
-                try store.apply(changes, throughSequence: last)
-            } catch {
-                recentDocuments.removeAll()
-                // The log has the change (it is the truth); the store missed it. Refuse further
-                // writes; reopening folds the log tail into the store.
-                state.failure = "the snapshot store failed to take entries \(first)…\(last): \(error)"
-                logger.error("\(state.failure!)")
-            }
-            return (value, ticket)
+        let (value, committed) = try writer.withLock { (state: inout WriterState) throws -> (T, Committed?) in
+            let measured = writerStatistics.lockTaken()
+            defer { writerStatistics.lockReleasing(measured) }
+            return try runLocked(user: user, body, state: &state)
         }
+        committed?.lead?.perform()
+        return (value, committed?.ticket)
+    }
+
+    /// Runs `body` on the writer (the caller holds `writer`'s lock) and commits what it did.
+    func runLocked<T: Sendable>(user: String, _ body: (SiteTransaction) throws -> T, state: inout WriterState) throws -> (T, Committed?) {
+        if let failure = state.failure {
+            throw SiteError(.io, "the site refuses writes until it is reopened: \(failure)")
+        }
+        let tx = SiteTransaction(site: self, user: user)
+        let value: T
+        do {
+            value = try body(tx)
+        } catch {
+            tx.returnSeries()
+            throw error
+        }
+        guard !tx.entries.isEmpty else {
+            tx.returnSeries()
+            return (value, nil)
+        }
+        try tx.sealReplication()
+        let framed: FramedEntries
+        do { framed = try log.framed(tx.entries) } catch {
+            tx.returnSeries()
+            throw error
+        }
+        let changes = tx.touched.map { tx.storeChange($0) }
+        return (value, try commit(tx, framed: framed, changes: changes, footprint: CommitFootprint(changes), state: &state))
+    }
+
+    /// A committed transaction: its acknowledgement, and the log write to perform once the
+    /// writer lock is released, when it leads one.
+    struct Committed {
+        var ticket: AckTicket
+        var lead: LeadWrite?
+    }
+
+    /// Appends a finished transaction's framed entries to the log, folds its changes into the
+    /// store and records them for the check of concurrent transactions. The caller holds
+    /// `writer`'s lock, and performs the returned lead write after releasing it; nothing here
+    /// may be skipped once the log has the entries.
+    func commit(_ tx: SiteTransaction, framed: FramedEntries, changes documentChanges: [StoreChange],
+                footprint: CommitFootprint, state: inout WriterState) throws -> Committed {
+        let first = state.nextSequence
+        let last = first + UInt64(framed.count) - 1
+        let ticket = AckTicket(expectedFirst: first)
+        let replicationChanges = try tx.replicationStoreChanges()
+        // Leading: when the log's writer is idle the entries are written by this thread (once
+        // it has let go of the writer lock), so a lone writer pays no thread hand-offs; under
+        // load they queue and are written as one group by the log's writer thread. Either way
+        // their place in the log is fixed here, under the lock.
+        let lead = log.enqueueAppendLeadingLater(framed) { result in ticket.complete(result) }
+        state.nextSequence = last + 1
+        for (prefix, n) in tx.series where n > state.series[prefix] ?? 0 { state.series[prefix] = n }
+
+        var changes = documentChanges
+        changes += replicationChanges
+        if !tx.series.isEmpty {
+            changes.append(.put(Leveler.seriesKey, document: Leveler.seriesDocument(state.series), terms: []))
+        }
+        // The parsed versions go in before the store takes them: a reader between the two
+        // sees the new version a moment early (unacknowledged, so allowed), never an old
+        // version beside the store's new one (RecentDocuments).
+        recentDocuments.record(zip(tx.touched, documentChanges).map { key, change in
+            if case .put(_, let bytes, _) = change { return (key, tx.pendingDocument(key), bytes.count) }
+            return (key, nil, 0)
+        })
+        do {
+            try store.apply(changes, throughSequence: last)
+        } catch {
+            recentDocuments.removeAll()
+            // The log has the change (it is the truth); the store missed it. Refuse further
+            // writes; reopening folds the log tail into the store.
+            state.failure = "the snapshot store failed to take entries \(first)…\(last): \(error)"
+            logger.error("\(state.failure!)")
+        }
+        state.recent.record(footprint, sequence: last)
+        if !replicationChanges.isEmpty {
+            state.recent.record(CommitFootprint(replicationChanges), sequence: last)
+        }
+        committedThrough.store(last, ordering: .releasing)
+        return Committed(ticket: ticket, lead: lead)
     }
 }
 

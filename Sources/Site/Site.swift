@@ -31,15 +31,24 @@ public final class Site: Sendable {
     let writer: Mutex<WriterState>
     /// The versions the writer stored last, parsed (`RecentDocuments`).
     let recentDocuments = RecentDocuments()
+    /// Naming-series values handed out, ahead of or equal to `WriterState.series`.
+    let seriesCounters: SeriesCounters
+    /// The last `modified`/`creation` stamp handed out, in microseconds; stamps only grow.
+    let lastStamp = Atomic<Int64>(0)
+    /// The last log sequence folded into the store by a commit (stored after the fold): a
+    /// transaction that starts reading after loading it sees every commit through it.
+    let committedThrough: Atomic<UInt64>
+    /// How the writer fares: retries of `writeConcurrently`, CPU time spent holding the lock.
+    public let writerStatistics = WriterStatistics()
 
     /// What only the writer touches, under `writer`'s lock.
     struct WriterState {
         /// The sequence number the next appended entry will get.
         var nextSequence: UInt64
-        /// Naming-series counters (prefix → last value handed out).
+        /// Naming-series counters (prefix → highest value committed), as the store keeps them.
         var series: [String: Int]
-        /// The last `modified`/`creation` stamp handed out, in microseconds.
-        var lastStamp: Int64 = 0
+        /// What recent commits wrote, to check transactions that ran outside the lock.
+        var recent: RecentWrites
         /// Set when the store could not take a change the log has: writes are refused until the
         /// site is reopened, which levels the store with the log.
         var failure: String?
@@ -57,7 +66,23 @@ public final class Site: Sendable {
         self.store = store
         self.lock = lock
         self.logger = logger
-        self.writer = Mutex(WriterState(nextSequence: log.lastWrittenSequence + 1, series: series))
+        let committed = log.lastWrittenSequence
+        self.writer = Mutex(WriterState(nextSequence: committed + 1, series: series, recent: RecentWrites(committed: committed)))
+        self.seriesCounters = SeriesCounters(series)
+        self.committedThrough = Atomic(committed)
+    }
+
+    /// A `modified`/`creation` stamp (microseconds) strictly after every one handed out before,
+    /// whichever transaction asks.
+    func nextStamp() -> Int64 {
+        let now = Timestamps.nowMicroseconds()
+        var last = lastStamp.load(ordering: .relaxed)
+        while true {
+            let stamp = max(now, last + 1)
+            let (exchanged, original) = lastStamp.compareExchange(expected: last, desired: stamp, ordering: .relaxed)
+            if exchanged { return stamp }
+            last = original
+        }
     }
 
     /// Makes the log durable, checkpoints the store and releases the site.

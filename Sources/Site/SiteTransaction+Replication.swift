@@ -77,6 +77,7 @@ extension SiteTransaction {
     public func replicaSequence(producer: String, doctype: String, remoteName: String) throws -> UInt64? {
         let key = ReplicationFold.replicaKey(producer: producer, doctype: doctype, remoteName: remoteName)
         if let sequence = replication?.sequences[key] { return sequence }
+        reads?.read(key)
         return try ReplicationFold.replicaSequence(in: site.store, key: key)
     }
 

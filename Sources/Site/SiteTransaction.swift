@@ -30,8 +30,11 @@ public final class SiteTransaction {
     /// Keys in the order they were first touched, so the store sees changes in log order.
     var touched: [DocumentKey] = []
     var entries: [EntryDraft] = []
-    /// Counters as this transaction has advanced them (series prefix → last value handed out).
+    /// Counters as this transaction has advanced them (series prefix → highest value it took).
     var series: [String: Int] = [:]
+    /// What this transaction took of each series (the counter before its first take, and how
+    /// many values), so a transaction that comes to nothing can hand them back.
+    var seriesTaken: [String: (before: Int, count: Int)] = [:]
     /// Counters advanced by the entry being built; moved into its annotations.
     var seriesForCurrentEntry: [String: Int] = [:]
     /// Nested lifecycle calls (a hook inserting a GL Entry) deepen this; used to stop runaway
@@ -40,23 +43,19 @@ public final class SiteTransaction {
     /// Set when the transaction replays a producer's record (SiteTransaction+Replication.swift).
     var replication: ReplicationContext?
 
-    /// The site's counters when the transaction began.
-    let baseSeries: [String: Int]
-    /// The last `modified`/`creation` stamp handed out (microseconds); stamps only grow.
-    var lastStamp: Int64
+    /// Set when the transaction runs outside the writer lock (`Site.writeConcurrently`): what it
+    /// read from the store, checked under the lock before it may commit.
+    var reads: ReadSet?
 
-    init(site: Site, user: String, baseSeries: [String: Int], lastStamp: Int64) {
+    init(site: Site, user: String, reads: ReadSet? = nil) {
         self.site = site
         self.user = user
-        self.baseSeries = baseSeries
-        self.lastStamp = lastStamp
+        self.reads = reads
     }
 
     /// A `modified`/`creation` stamp strictly after every one the site handed out before.
     func nextTimestamp() -> String {
-        let stamp = max(Timestamps.nowMicroseconds(), lastStamp + 1)
-        lastStamp = stamp
-        return Timestamps.text(microseconds: stamp)
+        Timestamps.text(microseconds: site.nextStamp())
     }
 
     public var schema: Schema { site.schema }
@@ -67,7 +66,9 @@ public final class SiteTransaction {
         switch pending[key] {
         case .present(let document)?: return document
         case .deleted?: return nil
-        case nil: return try site.storedDocument(key)
+        case nil:
+            reads?.read(key)
+            return try site.storedDocument(key)
         }
     }
 
@@ -76,7 +77,9 @@ public final class SiteTransaction {
         switch pending[key] {
         case .present?: return true
         case .deleted?: return false
-        case nil: return site.store.contains(key)
+        case nil:
+            reads?.read(key)
+            return site.store.contains(key)
         }
     }
 
@@ -85,7 +88,13 @@ public final class SiteTransaction {
     /// everything the transaction touched.
     func keys(matching term: IndexTerm) -> Set<DocumentKey> {
         var keys = Set<DocumentKey>()
-        for key in site.store.keys(matching: term) {
+        let stored = site.store.keys(matching: term)
+        if reads != nil {
+            // A holder that changes later is seen through its key; a new holder through the term.
+            reads!.read(term)
+            for key in stored { reads!.read(key) }
+        }
+        for key in stored {
             switch pending[key] {
             case nil: keys.insert(key)
             case .deleted?: continue
@@ -167,12 +176,27 @@ public final class SiteTransaction {
                                   annotations: annotations.encoded(), payload: payloadBytes))
     }
 
-    /// The next value of a naming series, counting this transaction's own use.
+    /// The next value of a naming series. Values come from the site's counters, which every
+    /// transaction shares, so two transactions running at once never get the same one.
     func nextSeriesValue(_ prefix: String) -> Int {
-        let value = (series[prefix] ?? baseSeries[prefix] ?? 0) + 1
-        series[prefix] = value
+        let value = site.seriesCounters.take(prefix)
+        series[prefix] = max(series[prefix] ?? 0, value)
         seriesForCurrentEntry[prefix] = value
+        if let taken = seriesTaken[prefix] {
+            seriesTaken[prefix] = (taken.before, taken.count + 1)
+        } else {
+            seriesTaken[prefix] = (value - 1, 1)
+        }
         return value
+    }
+
+    /// Hands back the series values this transaction took, when it is not to be written; each
+    /// counter goes back only if nobody took a value after this transaction's last one.
+    func returnSeries() {
+        for (prefix, taken) in seriesTaken {
+            site.seriesCounters.giveBack(prefix, last: series[prefix] ?? 0, before: taken.before, count: taken.count)
+        }
+        seriesTaken = [:]
     }
 
     func enterHook() throws {

@@ -156,12 +156,14 @@ enum SharedRefusalSite {
 }
 
 @Suite struct RefusalTests {
-    @Test(arguments: Refusal.all)
-    func isRefusedClearlyAndLeavesStoreAndLogAsTheyWere(_ refusal: Refusal) async throws {
+    /// Through `write`, and through `writeConcurrently`, whose transaction runs outside the
+    /// writer lock first: the error and the untouched site must be the same either way.
+    @Test(arguments: Refusal.all, WritePath.allCases)
+    func isRefusedClearlyAndLeavesStoreAndLogAsTheyWere(_ refusal: Refusal, _ path: WritePath) async throws {
         let (site, fixture) = try await SharedRefusalSite.prepared.value
         let before = try SiteState(site)
         let error = await #expect(throws: SiteError.self) {
-            try await site.write { tx in try refusal.attempt(tx, fixture) }
+            try await path.write(site) { tx in try refusal.attempt(tx, fixture) }
         }
         #expect(error?.code == refusal.code, "\(refusal): got \(error.map { "\($0.code): \($0.message)" } ?? "no error")")
         for word in refusal.mentions {
@@ -190,5 +192,17 @@ enum SharedRefusalSite {
         let rebuilt = try Site.open(at: SiteLayout(root: dir.url))
         defer { try? rebuilt.close() }
         #expect(try SiteFixture.snapshot(rebuilt) == before)
+    }
+}
+
+/// The two ways into a site's writer.
+enum WritePath: CaseIterable, Sendable {
+    case locked, concurrent
+
+    func write(_ site: Site, _ body: (SiteTransaction) throws -> Void) async throws {
+        switch self {
+        case .locked: try await site.write(body)
+        case .concurrent: try await site.writeConcurrently(body)
+        }
     }
 }

@@ -12,8 +12,11 @@ import Synchronization
 /// the store from the log, and opening a large site.
 ///
 /// Figures: `site.insert.customer` and `site.insert.invoice` (docs/s, durability
-/// `interval:2`, 8 concurrent writer tasks; a 20-row Sales Invoice inserted submitted, so its
-/// GL Entries are posted in the same write), the same with one writer (`….single`);
+/// `interval:2`, 8 concurrent writer tasks through `Site.writeConcurrently`, the REST API's
+/// path; a 20-row Sales Invoice inserted submitted, so its GL Entries are posted in the same
+/// write), the same with one writer (`….single`) and with 8 through `Site.write`
+/// (`….locked`); each with `.cpu` (CPU per document) and `.locked_cpu` (CPU per document spent
+/// holding the writer lock: the serial part);
 /// `site.rebuild` (log entries folded into an empty store per second; `.busiest_thread`: per
 /// CPU second of the busier of its two threads, the rate two idle cores would allow) and `site.open.1m` (s) /
 /// `site.open.1m.rss` (MB the open adds) for a site of 1,000,000 Customers (`--quick`: 100,000,
@@ -47,25 +50,36 @@ public struct SiteBenchmarks: BenchmarkGroup {
 
         let insertFigures = largeSize == nil ? [("site.insert.customer", customerInputs, "Customers"), ("site.insert.invoice", invoiceInputs, "20-row Sales Invoices, inserted submitted (+2 GL Entries each)")] : []
         for (id, inputs, what) in insertFigures {
-            for writers in [Self.writers, 1] {
+            for variant in InsertVariant.all {
                 var rates: [Double] = []
                 var cpu: [Double] = []
+                var retries = 0
+                var locked: [Double] = []
+                let count = variant.writers == 1 ? inputs.count / 4 : inputs.count
                 for run in 0..<context.runs {
                     let site = try Self.freshSite(context, "insert-\(run)", master: master, logger: logger)
-                    let count = writers == 1 ? inputs.count / 4 : inputs.count
+                    // The first run also sums the CPU time spent holding the writer lock (two
+                    // clock reads per write, so not in every run's CPU figure).
+                    site.writerStatistics.measuresLockedCPU.store(run == 0, ordering: .relaxed)
                     let start = monotonicNanoseconds()
                     let cpuStart = Self.processCPUSeconds()
-                    try Self.insertConcurrently(site, Array(inputs.prefix(count)), writers: writers)
+                    try Self.insertConcurrently(site, Array(inputs.prefix(count)), writers: variant.writers, concurrently: variant.concurrently)
                     rates.append(Double(count) / Self.seconds(since: start))
                     cpu.append((Self.processCPUSeconds() - cpuStart) * 1e6 / Double(count))
                     guard site.count(inputs[0].doctype) >= count else { throw BenchError("\(id): documents missing after the run") }
+                    retries += site.writerStatistics.retries.load(ordering: .relaxed)
+                    if run == 0 { locked.append(Double(site.writerStatistics.lockedCPUNanoseconds.load(ordering: .relaxed)) / 1e3 / Double(count)) }
                     try site.close()
                 }
-                let figure = writers == 1 ? id + ".single" : id
+                let figure = id + variant.suffix
+                let path = variant.concurrently ? "Site.writeConcurrently; \(retries) transactions (all runs) conflicted and ran again under the lock" : "Site.write (lifecycle under the writer lock)"
                 report(Figure(id: figure, unit: "docs/s", samples: rates,
-                              note: "\(writers == 1 ? inputs.count / 4 : inputs.count) \(what), \(writers) writer\(writers == 1 ? "" : " tasks"), durability interval:2"))
+                              note: "\(count) \(what), \(variant.writers) writer\(variant.writers == 1 ? "" : " tasks"), durability interval:2, \(path)"))
                 // CPU time per document, all threads: what the machine's load cannot inflate.
                 report(Figure(id: figure + ".cpu", unit: "µs/doc", samples: cpu, note: "process CPU time (user+sys) per document"))
+                // The serial part: no number of cores writes faster than one document per this.
+                report(Figure(id: figure + ".locked_cpu", unit: "µs/doc", samples: locked,
+                              note: "CPU time holding the site's writer lock per document (first run); bounds the rate at 1/this on any number of cores"))
             }
         }
 
@@ -163,8 +177,20 @@ public struct SiteBenchmarks: BenchmarkGroup {
         return site
     }
 
-    /// Inserts `inputs` from `writers` concurrent tasks, each through `site.write`.
-    static func insertConcurrently(_ site: Site, _ inputs: [Document], writers: Int) throws {
+    /// How the insert figures write: through `Site.writeConcurrently` (the REST API's path) with
+    /// 8 writer tasks and with one, and through `Site.write` with 8 (`….locked`), to compare.
+    struct InsertVariant {
+        var writers: Int
+        var concurrently: Bool
+        var suffix: String
+        static let all = [InsertVariant(writers: SiteBenchmarks.writers, concurrently: true, suffix: ""),
+                          InsertVariant(writers: SiteBenchmarks.writers, concurrently: false, suffix: ".locked"),
+                          InsertVariant(writers: 1, concurrently: true, suffix: ".single")]
+    }
+
+    /// Inserts `inputs` from `writers` concurrent tasks, each through `site.writeConcurrently`
+    /// (`concurrently`) or `site.write`.
+    static func insertConcurrently(_ site: Site, _ inputs: [Document], writers: Int, concurrently: Bool) throws {
         let next = SharedCounter()
         try blocking {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -174,7 +200,11 @@ public struct SiteBenchmarks: BenchmarkGroup {
                             let i = next.value.add(1, ordering: .relaxed).oldValue
                             guard i < inputs.count else { return }
                             let input = inputs[i]
-                            _ = try await site.write { tx in try tx.insert(input) }
+                            if concurrently {
+                                _ = try await site.writeConcurrently { tx in try tx.insert(input) }
+                            } else {
+                                _ = try await site.write { tx in try tx.insert(input) }
+                            }
                         }
                     }
                 }

@@ -5,7 +5,8 @@ import SiteStreamJSON
 import SnapshotStore
 
 /// A `Site` as the server's `SiteBackend`: reads from its store, writes through its lifecycle
-/// (`Site.write`), API keys from its `User` documents.
+/// (`Site.writeConcurrently`: requests on both cores run their lifecycles at once, and each
+/// body is a plain transaction, safe to run again), API keys from its `User` documents.
 ///
 /// Secrets stay in: every document returned has its `Password` fields (User's and Event
 /// Producer's `api_secret`, …) removed, in child rows too, and a list may not filter, sort or
@@ -64,7 +65,7 @@ public struct SiteDocumentBackend: SiteBackend {
         try requireDocType(doctype)
         var input = Document(hashingSecrets(document, doctype: doctype))
         input.object["doctype"] = .string(doctype)
-        let stored = try await mappedAsync { try await site.write(as: user.name) { tx in try tx.insert(input) } }
+        let stored = try await mappedAsync { try await site.writeConcurrently(as: user.name) { tx in try tx.insert(input) } }
         return redacted(stored.object, doctype: doctype)
     }
 
@@ -72,7 +73,7 @@ public struct SiteDocumentBackend: SiteBackend {
         try requireDocType(doctype)
         let changes = hashingSecrets(patch, doctype: doctype)
         let stored = try await mappedAsync {
-            try await site.write(as: user.name) { tx in try tx.update(doctype, name, with: changes) }
+            try await site.writeConcurrently(as: user.name) { tx in try tx.update(doctype, name, with: changes) }
         }
         return redacted(stored.object, doctype: doctype)
     }
@@ -81,7 +82,7 @@ public struct SiteDocumentBackend: SiteBackend {
         try requireDocType(doctype)
         let changes = hashingSecrets(patch, doctype: doctype)
         let stored = try await mappedAsync {
-            try await site.write(as: user.name) { tx in
+            try await site.writeConcurrently(as: user.name) { tx in
                 if !changes.isEmpty { try tx.update(doctype, name, with: changes) }
                 return try tx.submit(doctype, name)
             }
@@ -91,13 +92,13 @@ public struct SiteDocumentBackend: SiteBackend {
 
     public func cancel(doctype: String, name: String, user: SiteUser) async throws -> JSONObject {
         try requireDocType(doctype)
-        let stored = try await mappedAsync { try await site.write(as: user.name) { tx in try tx.cancel(doctype, name) } }
+        let stored = try await mappedAsync { try await site.writeConcurrently(as: user.name) { tx in try tx.cancel(doctype, name) } }
         return redacted(stored.object, doctype: doctype)
     }
 
     public func delete(doctype: String, name: String, user: SiteUser) async throws {
         try requireDocType(doctype)
-        try await mappedAsync { try await site.write(as: user.name) { tx in try tx.delete(doctype, name) } }
+        try await mappedAsync { try await site.writeConcurrently(as: user.name) { tx in try tx.delete(doctype, name) } }
     }
 
     public func authenticate(apiKey: String, apiSecret: String) async throws -> SiteUser? {
