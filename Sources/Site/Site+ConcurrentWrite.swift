@@ -24,6 +24,7 @@ extension Site {
     /// values meanwhile (with one writer at a time a refused insert leaves none, as before).
     /// `modified` stamps are unique and increase in the order they are taken, which may differ
     /// slightly from the order of the log when transactions overlap.
+    @discardableResult
     public func writeConcurrently<T: Sendable>(as user: String = "Administrator", _ body: (SiteTransaction) throws -> T) async throws -> T {
         let (value, ticket) = try prepareConcurrentWrite(user: user, body)
         if let ticket { try await ticket.wait() }
@@ -32,6 +33,7 @@ extension Site {
 
     /// The same as `writeConcurrently`, blocking the calling thread until the change is
     /// acknowledged (for threads of their own).
+    @discardableResult
     public func writeConcurrentlySynchronously<T: Sendable>(as user: String = "Administrator", _ body: (SiteTransaction) throws -> T) throws -> T {
         let (value, ticket) = try prepareConcurrentWrite(user: user, body)
         if let ticket { try ticket.waitBlocking() }

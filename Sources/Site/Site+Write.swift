@@ -11,6 +11,7 @@ extension Site {
     /// a crash after return never loses it) and in the store. If `body` throws, nothing is
     /// written. The writer lock is held only while `body` runs and the entries are queued;
     /// waiting for the log happens outside it, so concurrent writers share one `fdatasync`.
+    @discardableResult
     public func write<T: Sendable>(as user: String = "Administrator", _ body: (SiteTransaction) throws -> T) async throws -> T {
         let (value, ticket) = try prepareWrite(user: user, body)
         if let ticket { try await ticket.wait() }
@@ -19,6 +20,7 @@ extension Site {
 
     /// The same as `write`, blocking the calling thread until the change is acknowledged. For
     /// threads of their own (the crash child, benchmarks); not for Swift concurrency's pool.
+    @discardableResult
     public func writeSynchronously<T: Sendable>(as user: String = "Administrator", _ body: (SiteTransaction) throws -> T) throws -> T {
         let (value, ticket) = try prepareWrite(user: user, body)
         if let ticket { try ticket.waitBlocking() }

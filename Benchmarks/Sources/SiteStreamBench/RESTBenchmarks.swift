@@ -145,6 +145,7 @@ public struct RESTBenchmarks: BenchmarkGroup {
 
 /// Runs an async body to completion from synchronous code (the harness is synchronous and
 /// runs on the main thread, never on the cooperative pool the body needs).
+@discardableResult
 func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let result = Mutex<Result<T, any Error>?>(nil)
     let done = DispatchSemaphore(value: 0)

@@ -214,6 +214,7 @@ public struct SiteBenchmarks: BenchmarkGroup {
     }
 
     /// Runs async `body` to completion from the harness's plain thread.
+    @discardableResult
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)

@@ -161,6 +161,7 @@ public struct StreamBenchmarks: BenchmarkGroup {
     }
 
     /// Runs async work from the harness's synchronous `run` (which runs on a thread of its own).
+    @discardableResult
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let semaphore = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: Result<T, any Error>?
