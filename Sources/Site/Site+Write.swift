@@ -98,8 +98,8 @@ extension Site {
         // sees the new version a moment early (unacknowledged, so allowed), never an old
         // version beside the store's new one (RecentDocuments).
         recentDocuments.record(zip(tx.touched, documentChanges).map { key, change in
-            if case .put(_, let bytes, _) = change { return (key, tx.pendingDocument(key), bytes.count) }
-            return (key, nil, 0)
+            guard case .put(_, let bytes, _) = change, let document = tx.pendingDocument(key) else { return (key, nil, 0) }
+            return (key, RecentDocuments.worthKeeping(document, replacing: store.contains(key), schema: schema) ? document : nil, bytes.count)
         })
         do {
             try store.apply(changes, throughSequence: last)

@@ -75,6 +75,28 @@ import Testing
         #expect(recent.usage.count == 0)
     }
 
+    /// Inserts of plain documents are not kept (a backlog of Creates would only pay for
+    /// holding them); a changed document and a submittable draft are.
+    @Test func keepsWhatIsLikelyToBeReadAgain() async throws {
+        let dir = try TemporaryDirectory("recent-keep")
+        defer { dir.cleanUp() }
+        let site = try await SiteFixture.makeSite(in: dir.url)
+        defer { try? site.close() }
+        let generator = ERPDocumentGenerator(seed: 5)
+        try await SiteFixture.insertMasterData(site, generator: generator)
+        let group = try await site.write { tx in try tx.insert(Document(doctype: "Customer Group", ["customer_group_name": "Kept"])) }
+        let key = DocumentKey(doctype: "Customer Group", name: group.name!)
+        #expect(site.recentDocuments.document(key) == nil, "a plain insert is not kept")
+        try await site.write { tx in
+            var changed = try tx.get(key.doctype, key.name)!
+            changed["is_group"] = .int(1)
+            _ = try tx.save(changed)
+        }
+        #expect(site.recentDocuments.document(key)?["is_group"] == .int(1), "a changed document is kept")
+        try await site.write { tx in try tx.delete(key.doctype, key.name) }
+        #expect(site.recentDocuments.document(key) == nil)
+    }
+
     /// Through the lifecycle: inserts, saves, submits (whose hooks change the document after
     /// the caller's input) and deletes. After each write, every document the site reads back
     /// equals the store's bytes parsed, and the last written ones come from `RecentDocuments`.
