@@ -7,8 +7,9 @@ import Synchronization
 /// each Update or submit, a version it wrote some hundreds of entries before; parsing those
 /// versions was about a sixth of its CPU.
 ///
-/// Only the writer fills it, under the writer lock, with each version just before the store
-/// takes it, and it forgets deleted documents the same way; readers only look. So an entry is
+/// Only the writer fills it, under the writer lock, with each version worth keeping just
+/// before the store takes it, and it forgets every other written key (deleted, or replaced
+/// by a version not kept) the same way; readers only look. So an entry is
 /// the version the store holds, or, for a moment, the one it is about to hold: a reader may
 /// see a write a moment before it is acknowledged (which its writer allows), never a version
 /// older than the store's. If the store then fails to take it, everything here is forgotten
@@ -64,8 +65,9 @@ final class RecentDocuments: Sendable {
     }
 
     /// Records what a committed write did: each key's new version with the length of its
-    /// stored JSON, or nil for a delete. A document costing more than the whole budget is
-    /// not kept.
+    /// stored JSON, or nil when nothing is to be kept (a delete, or a version not worth
+    /// keeping): any older version of that key is forgotten either way. A document costing
+    /// more than the whole budget is not kept.
     func record(_ changes: [(key: DocumentKey, document: Document?, bytes: Int)]) {
         guard !changes.isEmpty else { return }
         state.withLock { state in

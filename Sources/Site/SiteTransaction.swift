@@ -121,13 +121,13 @@ public final class SiteTransaction {
         return IndexTerms.terms(for: document, doctype: doctype, schema: schema, distinctLinks: distinctLinks)
     }
 
-    /// The store change for a pending key, reusing the bytes and terms already made for it.
     /// The version of `key` this transaction leaves, nil when it deletes it.
     func pendingDocument(_ key: DocumentKey) -> Document? {
         if case .present(let document)? = pending[key] { return document }
         return nil
     }
 
+    /// The store change for a pending key, reusing the bytes and terms already made for it.
     func storeChange(_ key: DocumentKey) -> StoreChange {
         switch pending[key]! {
         case .present(let document):
