@@ -45,9 +45,13 @@ extension EventLog {
     /// as one group: every record but the last says more of its group follow.
     func frame(_ entries: [EntryDraft]) throws -> [UInt8] {
         guard !entries.isEmpty else { throw EventLogError(.invalidEntry, "nothing to append: the list of entries is empty") }
+        return try frame(entries, stampedAt: wallClockMicroseconds())
+    }
+
+    /// `frame(_:)` with `now` as the time of entries that carry none.
+    func frame(_ entries: [EntryDraft], stampedAt now: Int64) throws -> [UInt8] {
         var frames: [UInt8] = []
         frames.reserveCapacity(entries.reduce(0) { $0 + RecordFrame.headerSize + 48 + $1.payload.count + $1.annotations.count })
-        let now = wallClockMicroseconds()
         let last = entries.count - 1
         for (i, entry) in entries.enumerated() {
             if entry.timestamp == nil {

@@ -26,7 +26,29 @@ extension EventLog {
     /// this costly part before taking the lock that orders its appends. Throws `.invalidEntry`
     /// as `append` does.
     public func framed(_ entries: [EntryDraft]) throws -> FramedEntries {
-        FramedEntries(bytes: try frame(entries), count: entries.count)
+        FramedEntries(content: .frames(try frame(entries)), count: entries.count)
+    }
+
+    /// Like `framed(_:)`, but the encoding (and the deflating of large payloads) is left to
+    /// whoever writes the entries, usually the log's writer thread: a caller whose own thread
+    /// is the bottleneck (a consumer replaying a backlog) hands that work to the other core.
+    ///
+    /// Everything that could make the encoding refuse an entry is checked here, on the raw
+    /// sizes (deflating only ever makes a record smaller), so the entries are refused now or
+    /// never, exactly as `framed(_:)` refuses them. Entries without a timestamp get the time of
+    /// this call, as they would from `framed(_:)`.
+    public func framedLater(_ entries: [EntryDraft]) throws -> FramedEntries {
+        guard !entries.isEmpty else { throw EventLogError(.invalidEntry, "nothing to append: the list of entries is empty") }
+        var bound = 0
+        for entry in entries {
+            let length = try RecordFrame.lengthBound(entry)
+            // A record only the deflated payload would fit: frame now, to refuse or keep it
+            // exactly as `framed(_:)` would.
+            guard length <= RecordFrame.maxFrameLength else { return try framed(entries) }
+            bound += length
+        }
+        guard bound <= Self.maxGroupBytes else { return try framed(entries) }
+        return FramedEntries(content: .drafts(entries, stampedAt: wallClockMicroseconds()), count: entries.count)
     }
 
     /// Queues entries framed by `framed(_:)`; otherwise the same as `enqueueAppend(_:lead:completion:)`.
@@ -35,7 +57,7 @@ extension EventLog {
         lead: Bool = false,
         completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
     ) {
-        enqueue(AppendRequest(frames: framed.bytes, count: framed.count, completion: completion), lead: lead)
+        enqueue(AppendRequest(framed, completion: completion), lead: lead)
     }
 }
 
@@ -49,7 +71,7 @@ extension EventLog {
         _ framed: FramedEntries,
         completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void
     ) -> LeadWrite? {
-        enqueue(AppendRequest(frames: framed.bytes, count: framed.count, completion: completion), lead: true, deferLead: true)
+        enqueue(AppendRequest(framed, completion: completion), lead: true, deferLead: true)
             .map { LeadWrite(log: self, request: $0) }
     }
 }
@@ -65,10 +87,17 @@ public struct LeadWrite: Sendable {
     }
 }
 
-/// Log entries encoded as the records of one append, their sequence numbers and checksums
-/// still to be filled in by the log's writer (`EventLog.framed(_:)`).
+/// Log entries ready to be the records of one append: encoded, their sequence numbers and
+/// checksums still to be filled in by the log's writer (`EventLog.framed(_:)`), or checked and
+/// left for the writer to encode (`EventLog.framedLater(_:)`).
 public struct FramedEntries: Sendable {
-    let bytes: [UInt8]
+    enum Content: Sendable {
+        case frames([UInt8])
+        /// Entries that cannot be refused any more, and the time for those without one.
+        case drafts([EntryDraft], stampedAt: Int64)
+    }
+
+    let content: Content
     /// How many entries (records) they are.
     public let count: Int
 }

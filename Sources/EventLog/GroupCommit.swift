@@ -1,11 +1,13 @@
 import Foundation
 
-/// One caller's append: its entries already framed (sequence numbers and crcs left zero), and
-/// how to tell the caller once they are acknowledged.
+/// One caller's append: its entries framed (sequence numbers and crcs left zero) or to be
+/// framed by the writer, and how to tell the caller once they are acknowledged.
 final class AppendRequest: @unchecked Sendable {
     // Touched by the appending thread until enqueued, then only by the writer thread, then
     // (result) read by whoever completes it after the writer published it under the log's lock.
     var frames: [UInt8]
+    /// Entries checked by `framedLater` and not encoded yet (`frames` is empty until then).
+    var drafts: (entries: [EntryDraft], stampedAt: Int64)?
     let count: Int
     let completion: @Sendable (Result<AppendResult, any Error>) -> Void
     var result: AppendResult?
@@ -14,6 +16,16 @@ final class AppendRequest: @unchecked Sendable {
         self.frames = frames
         self.count = count
         self.completion = completion
+    }
+
+    convenience init(_ framed: FramedEntries, completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
+        switch framed.content {
+        case .frames(let frames):
+            self.init(frames: frames, count: framed.count, completion: completion)
+        case .drafts(let entries, let stamp):
+            self.init(frames: [], count: framed.count, completion: completion)
+            drafts = (entries, stamp)
+        }
     }
 }
 
@@ -177,6 +189,11 @@ extension EventLog {
             // first (unless it is empty: a group larger than a segment gets one of its own).
             let direct = group.count == 1
             for request in group {
+                if let drafts = request.drafts {
+                    // Checked by `framedLater`: encoding cannot refuse them any more.
+                    request.frames = try frame(drafts.entries, stampedAt: drafts.stampedAt)
+                    request.drafts = nil
+                }
                 let first = w.nextSequence
                 let start = w.writeOffset + UInt64(w.buffer.count)
                 if start + UInt64(request.frames.count) > configuration.segmentSize && start > UInt64(SegmentHeader.size) {

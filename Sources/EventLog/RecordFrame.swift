@@ -55,11 +55,7 @@ public enum RecordFrame {
     /// writer fills them in with `seal` once it assigns the sequence number. `moreInGroup` marks
     /// every record of an append but its last.
     static func encodeUnsealed(_ draft: EntryDraft, compressionThreshold: Int?, moreInGroup: Bool = false, into buffer: inout [UInt8]) throws {
-        let doctypeCount = draft.doctype.utf8.count, docnameCount = draft.docname.utf8.count
-        let siteCount = draft.origin?.site.utf8.count ?? 0
-        guard doctypeCount <= 0xFFFF, docnameCount <= 0xFFFF, siteCount <= 0xFFFF else {
-            throw EventLogError(.invalidEntry, "doctype, docname or origin site longer than 65535 bytes (doctype \(draft.doctype.prefix(64)))")
-        }
+        let (doctypeCount, docnameCount, siteCount) = try nameLengths(draft)
         var flags: UInt8 = draft.origin == nil ? 0 : flagOrigin
         if moreInGroup { flags |= flagMoreInGroup }
         var stored: [UInt8]? = nil
@@ -95,6 +91,25 @@ public enum RecordFrame {
         if let origin = draft.origin { buffer.append(contentsOf: origin.site.utf8) }
         buffer.append(contentsOf: draft.annotations)
         buffer.append(contentsOf: stored ?? draft.payload)
+    }
+
+    /// The byte lengths of `draft`'s doctype, docname and origin site; throws when one does
+    /// not fit its u16 field.
+    private static func nameLengths(_ draft: EntryDraft) throws -> (Int, Int, Int) {
+        let doctypeCount = draft.doctype.utf8.count, docnameCount = draft.docname.utf8.count
+        let siteCount = draft.origin?.site.utf8.count ?? 0
+        guard doctypeCount <= 0xFFFF, docnameCount <= 0xFFFF, siteCount <= 0xFFFF else {
+            throw EventLogError(.invalidEntry, "doctype, docname or origin site longer than 65535 bytes (doctype \(draft.doctype.prefix(64)))")
+        }
+        return (doctypeCount, docnameCount, siteCount)
+    }
+
+    /// The most bytes `encodeUnsealed` can make of `draft` (its length with the payload stored
+    /// raw: a payload is stored deflated only when that is smaller), after the checks that do
+    /// not depend on deflating. When it is within `maxFrameLength`, encoding cannot throw.
+    static func lengthBound(_ draft: EntryDraft) throws -> Int {
+        let (doctypeCount, docnameCount, siteCount) = try nameLengths(draft)
+        return headerSize + doctypeCount + docnameCount + siteCount + draft.annotations.count + draft.payload.count
     }
 
     /// Writes the sequence number into the frame at `offset` and computes its crc.

@@ -18,9 +18,11 @@ extension Site {
     ///
     /// For a single caller that makes many small writes in a row (a consumer replaying a batch):
     /// waiting once for the last acknowledgement lets consecutive writes share a group commit,
-    /// while each stays its own transaction. The log acknowledges in queue order.
+    /// while each stays its own transaction. The log acknowledges in queue order. The log's
+    /// writer thread encodes (deflates) and writes the entries, so that work runs beside the
+    /// caller's next write instead of in it.
     public func writeQueued<T: Sendable>(as user: String = "Administrator", _ body: (SiteTransaction) throws -> T) throws -> (T, WriteAcknowledgement) {
-        let (value, ticket) = try prepareWrite(user: user, body)
+        let (value, ticket) = try prepareWrite(user: user, handingOff: true, body)
         return (value, WriteAcknowledgement(ticket: ticket))
     }
 }

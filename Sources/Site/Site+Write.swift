@@ -27,18 +27,21 @@ extension Site {
         return value
     }
 
-    func prepareWrite<T: Sendable>(user: String, _ body: (SiteTransaction) throws -> T) throws -> (T, AckTicket?) {
+    /// `handingOff`: the log's writer thread encodes the entries and writes them, so the
+    /// calling thread does neither (`writeQueued`).
+    func prepareWrite<T: Sendable>(user: String, handingOff: Bool = false, _ body: (SiteTransaction) throws -> T) throws -> (T, AckTicket?) {
         let (value, committed) = try writer.withLock { (state: inout WriterState) throws -> (T, Committed?) in
             let measured = writerStatistics.lockTaken()
             defer { writerStatistics.lockReleasing(measured) }
-            return try runLocked(user: user, body, state: &state)
+            return try runLocked(user: user, handingOff: handingOff, body, state: &state)
         }
         committed?.lead?.perform()
         return (value, committed?.ticket)
     }
 
     /// Runs `body` on the writer (the caller holds `writer`'s lock) and commits what it did.
-    func runLocked<T: Sendable>(user: String, _ body: (SiteTransaction) throws -> T, state: inout WriterState) throws -> (T, Committed?) {
+    func runLocked<T: Sendable>(user: String, handingOff: Bool = false, _ body: (SiteTransaction) throws -> T,
+                                state: inout WriterState) throws -> (T, Committed?) {
         if let failure = state.failure {
             throw SiteError(.io, "the site refuses writes until it is reopened: \(failure)")
         }
@@ -56,12 +59,12 @@ extension Site {
         }
         try tx.sealReplication()
         let framed: FramedEntries
-        do { framed = try log.framed(tx.entries) } catch {
+        do { framed = try handingOff ? log.framedLater(tx.entries) : log.framed(tx.entries) } catch {
             tx.returnSeries()
             throw error
         }
         let changes = tx.touched.map { tx.storeChange($0) }
-        return (value, try commit(tx, framed: framed, changes: changes, footprint: CommitFootprint(changes), state: &state))
+        return (value, try commit(tx, framed: framed, changes: changes, footprint: CommitFootprint(changes), leading: !handingOff, state: &state))
     }
 
     /// A committed transaction: its acknowledgement, and the log write to perform once the
@@ -74,9 +77,10 @@ extension Site {
     /// Appends a finished transaction's framed entries to the log, folds its changes into the
     /// store and records them for the check of concurrent transactions. The caller holds
     /// `writer`'s lock, and performs the returned lead write after releasing it; nothing here
-    /// may be skipped once the log has the entries.
+    /// may be skipped once the log has the entries. Without `leading`, the log's writer thread
+    /// always writes the entries.
     func commit(_ tx: SiteTransaction, framed: FramedEntries, changes documentChanges: [StoreChange],
-                footprint: CommitFootprint, state: inout WriterState) throws -> Committed {
+                footprint: CommitFootprint, leading: Bool = true, state: inout WriterState) throws -> Committed {
         let first = state.nextSequence
         let last = first + UInt64(framed.count) - 1
         let ticket = AckTicket(expectedFirst: first)
@@ -85,7 +89,13 @@ extension Site {
         // it has let go of the writer lock), so a lone writer pays no thread hand-offs; under
         // load they queue and are written as one group by the log's writer thread. Either way
         // their place in the log is fixed here, under the lock.
-        let lead = log.enqueueAppendLeadingLater(framed) { result in ticket.complete(result) }
+        let complete: @Sendable (Result<AppendResult, any Error>) -> Void = { result in ticket.complete(result) }
+        var lead: LeadWrite?
+        if leading {
+            lead = log.enqueueAppendLeadingLater(framed, completion: complete)
+        } else {
+            log.enqueueAppend(framed, completion: complete)
+        }
         state.nextSequence = last + 1
         for (prefix, n) in tx.series where n > state.series[prefix] ?? 0 { state.series[prefix] = n }
 

@@ -143,6 +143,27 @@ extension Site {
         return result
     }
 
+    /// Whether `document` links (rows included) to a document of an installed DocType that
+    /// `tx` cannot see. The same targets as `linkTargets(of:)`, for a replay's check before it
+    /// inserts or saves, without building keys: each distinct target is looked up once, found
+    /// by comparing names (rows mostly repeat a few targets) until there are many.
+    public func lacksLinkTarget(_ document: Document, in tx: SiteTransaction) -> Bool {
+        guard let doctype = schema[document.doctype] else { return false }
+        var looked: [IndexTerms.Link] = []
+        var lookedMany = Set<DocumentKey>()
+        for link in IndexTerms.links(of: document.object, doctype: doctype, schema: schema) {
+            if looked.count < 32 {
+                if looked.contains(where: { $0.name == link.name && $0.doctype == link.doctype }) { continue }
+                looked.append(link)
+            } else if !lookedMany.insert(DocumentKey(doctype: link.doctype, name: link.name)).inserted
+                        || looked.contains(where: { $0.name == link.name && $0.doctype == link.doctype }) {
+                continue
+            }
+            if schema.contains(link.doctype), !tx.exists(link.doctype, link.name) { return true }
+        }
+        return false
+    }
+
     /// The documents that link to `key` (through the store's link index).
     public func documentsLinking(to key: DocumentKey) -> [DocumentKey] {
         store.keys(matching: IndexTerm(index: IndexTerms.linkTo, value: IndexTerms.linkValue(doctype: key.doctype, name: key.name)))

@@ -146,9 +146,7 @@ extension StreamConsumer {
     /// Whether `document` links to a document of a known DocType that this transaction cannot
     /// see: fetching it needs the network, so the record goes through `apply`.
     func lacksLinkTargets(_ document: Document, tx: SiteTransaction) -> Bool {
-        site.linkTargets(of: document).contains { key in
-            site.schema[key.doctype] != nil && !tx.exists(key.doctype, key.name)
-        }
+        site.lacksLinkTarget(document, in: tx)
     }
 
     /// The Document Type Mappings the rows of `configuration` name, loaded once per reply;
