@@ -61,6 +61,7 @@ extension Site {
         let (value, committed) = try writer.withLock { (state: inout WriterState) throws -> (T, Committed?) in
             let measured = writerStatistics.lockTaken()
             defer { writerStatistics.lockReleasing(measured) }
+            settleDeferredApply(&state)
             if let prepared, state.failure == nil, !state.recent.conflicts(tx.reads!, written: prepared.footprint) {
                 guard let framed = prepared.framed else { return (prepared.value, nil) }
                 return (prepared.value, try commit(tx, framed: framed, changes: prepared.changes, footprint: prepared.footprint, state: &state))

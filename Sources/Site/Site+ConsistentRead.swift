@@ -8,8 +8,9 @@ extension Site {
     ///
     /// Writers wait while `body` runs: keep it to a bounded page of reads.
     public func readConsistently<T: Sendable>(_ body: () throws -> T) throws -> (value: T, asOf: UInt64) {
-        try writer.withLock { (_: inout WriterState) throws -> (value: T, asOf: UInt64) in
-            (try body(), store.lastAppliedSequence)
+        try writer.withLock { (state: inout WriterState) throws -> (value: T, asOf: UInt64) in
+            settleDeferredApply(&state)
+            return (try body(), store.lastAppliedSequence)
         }
     }
 }

@@ -21,8 +21,15 @@ extension Site {
     /// while each stays its own transaction. The log acknowledges in queue order. The log's
     /// writer thread encodes (deflates) and writes the entries, so that work runs beside the
     /// caller's next write instead of in it.
-    public func writeQueued<T: Sendable>(as user: String = "Administrator", _ body: (SiteTransaction) throws -> T) throws -> (T, WriteAcknowledgement) {
-        let (value, ticket) = try prepareWrite(user: user, handingOff: true, body)
+    ///
+    /// With `deferringStore`, the store takes the change on the site's apply queue while the
+    /// caller goes on (`DeferredApply`): the caller's next `writeQueued(deferringStore: true)`
+    /// reads through it, every other writer waits for it first, but reads of the site itself
+    /// (`Site.get`, a REST read) may not see it until `settleDeferredWrites()`. For a caller
+    /// that writes through transactions only, back to back (the consumer's batch replay).
+    public func writeQueued<T: Sendable>(as user: String = "Administrator", deferringStore: Bool = false,
+                                         _ body: (SiteTransaction) throws -> T) throws -> (T, WriteAcknowledgement) {
+        let (value, ticket) = try prepareWrite(user: user, handingOff: true, deferringStore: deferringStore, body)
         return (value, WriteAcknowledgement(ticket: ticket))
     }
 }

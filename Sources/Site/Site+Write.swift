@@ -28,11 +28,17 @@ extension Site {
     }
 
     /// `handingOff`: the log's writer thread encodes the entries and writes them, so the
-    /// calling thread does neither (`writeQueued`).
-    func prepareWrite<T: Sendable>(user: String, handingOff: Bool = false, _ body: (SiteTransaction) throws -> T) throws -> (T, AckTicket?) {
+    /// calling thread does neither (`writeQueued`). `deferringStore`: the store takes the
+    /// change on the apply queue (`DeferredApply`); implies `handingOff`.
+    func prepareWrite<T: Sendable>(user: String, handingOff: Bool = false, deferringStore: Bool = false,
+                                   _ body: (SiteTransaction) throws -> T) throws -> (T, AckTicket?) {
         let (value, committed) = try writer.withLock { (state: inout WriterState) throws -> (T, Committed?) in
             let measured = writerStatistics.lockTaken()
             defer { writerStatistics.lockReleasing(measured) }
+            if deferringStore {
+                return try runLockedDeferringStore(user: user, body, state: &state)
+            }
+            settleDeferredApply(&state)
             return try runLocked(user: user, handingOff: handingOff, body, state: &state)
         }
         committed?.lead?.perform()

@@ -31,6 +31,8 @@ public final class Site: Sendable {
     let writer: Mutex<WriterState>
     /// The versions the writer stored last, parsed (`RecentDocuments`).
     let recentDocuments = RecentDocuments()
+    /// Where `writeQueued(as:deferringStore:)` transactions are folded into the store.
+    let applyQueue = ApplyQueue()
     /// Naming-series values handed out, ahead of or equal to `WriterState.series`.
     let seriesCounters: SeriesCounters
     /// The last `modified`/`creation` stamp handed out, in microseconds; stamps only grow.
@@ -52,6 +54,9 @@ public final class Site: Sendable {
         /// Set when the store could not take a change the log has: writes are refused until the
         /// site is reopened, which levels the store with the log.
         var failure: String?
+        /// The last transaction handed to the apply queue (`DeferredApply`), until a writer
+        /// finds it applied.
+        var deferred: DeferredApply?
     }
 
     init(layout: SiteLayout, identity: SiteIdentity, schema: Schema, warnings: [SchemaWarning],
@@ -88,6 +93,7 @@ public final class Site: Sendable {
     /// Makes the log durable, checkpoints the store and releases the site.
     public func close() throws {
         defer { lock.release() }
+        settleDeferredWrites()
         try log.close()
         try store.close()
     }

@@ -78,7 +78,7 @@ extension SiteTransaction {
         let key = ReplicationFold.replicaKey(producer: producer, doctype: doctype, remoteName: remoteName)
         if let sequence = replication?.sequences[key] { return sequence }
         reads?.read(key)
-        return try ReplicationFold.replicaSequence(in: site.store, key: key)
+        return try ReplicationFold.replicaSequence(try storedBytes(key))
     }
 
     /// Writes the replication marks into the entries' origin and annotations; the write path
@@ -109,7 +109,7 @@ extension SiteTransaction {
     /// store under the writer lock.
     func replicationStoreChanges() throws -> [StoreChange] {
         guard replication != nil else { return [] }
-        var fold = ReplicationFold(store: site.store)
+        var fold = ReplicationFold(reading: { try self.storedBytes($0) })
         for entry in entries {
             try fold.fold(doctype: entry.doctype, origin: entry.origin, try EntryAnnotations(decoding: entry.annotations))
         }

@@ -47,10 +47,15 @@ public final class SiteTransaction {
     /// read from the store, checked under the lock before it may commit.
     var reads: ReadSet?
 
-    init(site: Site, user: String, reads: ReadSet? = nil) {
+    /// The transaction committed just before this one when the store may not have taken it
+    /// yet (`DeferredApply`): reads go through its changes before the store.
+    let earlier: DeferredApply?
+
+    init(site: Site, user: String, reads: ReadSet? = nil, earlier: DeferredApply? = nil) {
         self.site = site
         self.user = user
         self.reads = reads
+        self.earlier = earlier
     }
 
     /// A `modified`/`creation` stamp strictly after every one the site handed out before.
@@ -67,6 +72,10 @@ public final class SiteTransaction {
         case .present(let document)?: return document
         case .deleted?: return nil
         case nil:
+            if let earlier, let state = earlier.pending(key) {
+                if case .present(let document) = state { return document }
+                return nil
+            }
             reads?.read(key)
             return try site.storedDocument(key)
         }
@@ -78,9 +87,27 @@ public final class SiteTransaction {
         case .present?: return true
         case .deleted?: return false
         case nil:
+            if let earlier, let state = earlier.pending(key) {
+                if case .present = state { return true }
+                return false
+            }
             reads?.read(key)
             return site.store.contains(key)
         }
+    }
+
+    /// The stored bytes of `key` as this transaction's reads see the store (through `earlier`),
+    /// for keys the transaction keeps no parsed version of (replication marks).
+    func storedBytes(_ key: DocumentKey) throws -> [UInt8]? {
+        if let earlier {
+            if let bytes = earlier.others[key] { return bytes }
+            switch earlier.pending(key) {
+            case .present(let document)?: return document.json.serialized()
+            case .deleted?: return nil
+            case nil: break
+            }
+        }
+        return try site.store.get(key)
     }
 
     /// Documents whose index `term` has `value`, this transaction's pending changes included.
@@ -96,20 +123,34 @@ public final class SiteTransaction {
         }
         for key in stored {
             switch pending[key] {
-            case nil: keys.insert(key)
+            case nil:
+                // The store may or may not have taken `earlier` yet: its version decides.
+                if let earlier, let state = earlier.pending(key) {
+                    if case .present = state, earlier.holds(key, term) { keys.insert(key) }
+                } else {
+                    keys.insert(key)
+                }
             case .deleted?: continue
             case .present?: if pendingTerms[key]?.contains(term) == true { keys.insert(key) }
             }
         }
-        if pendingByTerm == nil {
-            var index: [IndexTerm: Set<DocumentKey>] = [:]
-            for (key, terms) in pendingTerms {
-                for term in terms { index[term, default: []].insert(key) }
-            }
-            pendingByTerm = index
+        if let earlier {
+            for key in earlier.holders(of: term) where pending[key] == nil { keys.insert(key) }
         }
-        if let holders = pendingByTerm?[term] { keys.formUnion(holders) }
+        if let holders = termIndex()[term] { keys.formUnion(holders) }
         return keys
+    }
+
+    /// The pending documents holding each term, built on first use and kept up to date by
+    /// `record` from then on.
+    func termIndex() -> [IndexTerm: Set<DocumentKey>] {
+        if let pendingByTerm { return pendingByTerm }
+        var index: [IndexTerm: Set<DocumentKey>] = [:]
+        for (key, terms) in pendingTerms {
+            for term in terms { index[term, default: []].insert(key) }
+        }
+        pendingByTerm = index
+        return index
     }
 
     // MARK: Recording changes

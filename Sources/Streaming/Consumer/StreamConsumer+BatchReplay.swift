@@ -61,7 +61,9 @@ extension StreamConsumer {
     private func replayBatch(_ records: ArraySlice<ReplayItem>, configuration: ProducerConfiguration,
                              mappings: [String: FieldMapping], parked: Set<ParkKey>) throws -> BatchResult {
         let producerID = configuration.siteID
-        let (outcomes, acknowledgement) = try site.writeQueued(as: configuration.user) { tx -> [ReplayOutcome] in
+        // The store takes each batch while the next one replays (`DeferredApply`); the pull
+        // settles it before anything reads the site directly.
+        let (outcomes, acknowledgement) = try site.writeQueued(as: configuration.user, deferringStore: true) { tx -> [ReplayOutcome] in
             var outcomes: [ReplayOutcome] = []
             var synced: UInt64 = 0
             for index in records.indices {

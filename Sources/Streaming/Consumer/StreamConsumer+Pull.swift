@@ -155,6 +155,8 @@ extension StreamConsumer {
                     for (offset, outcome) in batch.outcomes.enumerated() { outcomes.append((run[index + offset].record.sequence, outcome, false)) }
                     index += batch.outcomes.count
                     guard batch.outcomes.isEmpty, index < run.count else { continue }
+                    // The single-record path reads the site directly (dependencies, parking).
+                    site.settleDeferredWrites()
                     let (after, record) = (run[index].cursor, run[index].record)
                     let (outcome, acknowledgement, waiting) = try await replay(record, cursorAfter: after, configuration: configuration, client: client)
                     if let acknowledgement { acknowledgements.append(acknowledgement) }
@@ -169,6 +171,7 @@ extension StreamConsumer {
                 let moved = reply.next != replayed
                 cursor = reply.next
                 if reply.caughtUp || (records.isEmpty && !moved) {
+                    site.settleDeferredWrites()
                     try await confirm()
                     // A DocType approved during this pull may have a backfill waiting: run it, then
                     // stream on from where it leaves the watermark.
@@ -182,9 +185,11 @@ extension StreamConsumer {
             }
         } catch {
             // What was replayed before the failure is reported once durable, as before.
+            site.settleDeferredWrites()
             try? await confirm()
             throw error
         }
+        site.settleDeferredWrites()
         try await confirm()
         report.cursor = cursor
         return report
