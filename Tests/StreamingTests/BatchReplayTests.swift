@@ -61,6 +61,39 @@ struct BatchReplayTests {
         #expect(watermark.sequence == report.producerLastSequence)
     }
 
+    @Test("records lacking a link target between others of a reply: each target is fetched, every record applied once, in order")
+    func missingLinkTargetsInsideRuns() async throws {
+        // The pull replays runs without looking up link targets first until one is missing:
+        // that record's run is then replayed again without it, and it goes through `replay`.
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.subscribe([.init("Customer", useSameName: true)])
+        try await pair.producerSite.write { tx in
+            try tx.insert(Docs.customerGroup("Rare A"))
+            try tx.insert(Docs.customerGroup("Rare B"))
+        }
+        var expected: [String] = []
+        try await pair.producerSite.write { tx in
+            for i in 0..<40 {
+                let group: String? = i == 13 ? "Rare A" : i == 29 ? "Rare B" : nil
+                try tx.insert(Docs.customer("C\(i)", group: group))
+                expected.append("C\(i)")
+            }
+        }
+        try await pair.producerSite.write { tx in try tx.update("Customer", "C5", with: ["customer_group": "Rare B"]) }
+        let report = try await pair.pull()
+        #expect(report.synced == 41 && report.failed == 0)
+        #expect(pair.consumerSite.exists("Customer Group", "Rare A") && pair.consumerSite.exists("Customer Group", "Rare B"))
+        #expect(try pair.consumerSite.get("Customer", "C13")?["customer_group"]?.stringValue == "Rare A")
+        #expect(try pair.consumerSite.get("Customer", "C5")?["customer_group"]?.stringValue == "Rare B")
+        #expect(try pair.consumer.syncLog(status: .failed).isEmpty)
+        // Each producer record is in the consumer's log once, in the producer's order.
+        let replayed = try pair.consumerSite.log.read(after: nil, maxEntries: 10_000, maxBytes: 16 << 20).records()
+            .filter { $0.doctype == "Customer" }
+        #expect(replayed.map(\.docname) == expected + ["C5"])
+        #expect(replayed.map { $0.origin?.sequence ?? 0 } == replayed.map { $0.origin?.sequence ?? 0 }.sorted())
+    }
+
     @Test("a Create and an Update of one document in one reply keep their own origin sequences")
     func twoChangesOfOneDocumentInOneReply() async throws {
         let pair = try await StreamPair()

@@ -12,6 +12,9 @@ extension StreamConsumer {
         var outcomes: [ReplayOutcome] = []
         /// The acknowledgement of the transaction (nil when it wrote nothing).
         var acknowledgement: WriteAcknowledgement?
+        /// A record was refused for a link target the site lacks: the pull checks links before
+        /// replaying from then on (`replayBatch`'s `checkingLinks`).
+        var missedLinkTarget = false
     }
 
     /// A record of a reply to replay: the producer's cursor after it, and its payload parsed
@@ -35,6 +38,8 @@ extension StreamConsumer {
     /// nothing): `index` is its place in the run.
     struct BatchAbort: Error {
         var index: Int
+        /// The record was refused for a link target the site lacks (`SiteError.linkValidation`).
+        var missedLinkTarget: Bool
     }
 
     /// Replays the longest possible prefix of `records[start...]` as one queued transaction,
@@ -44,22 +49,34 @@ extension StreamConsumer {
     /// replayed again without it, so a failure never takes a neighbour down with it and is
     /// recorded by `replay` on its own. Returns an empty result when `records[start]` itself
     /// must go through `replay`.
+    ///
+    /// `checkingLinks`: before a record is inserted or saved, its link targets are looked up,
+    /// and one the site lacks (to be fetched from the producer) ends the run before it. Without
+    /// it the insert's own link check refuses such a record, which costs the run's records
+    /// before it a second replay; a catch-up whose masters are subscribed never lacks one, so
+    /// the pull starts without the check and turns it on at the first miss
+    /// (`BatchResult.missedLinkTarget`). Either way the record goes through `replay`.
     func replayBatch(_ records: ArraySlice<ReplayItem>, configuration: ProducerConfiguration,
-                     mappings: [String: FieldMapping]) throws -> BatchResult {
+                     mappings: [String: FieldMapping], checkingLinks: Bool = true) throws -> BatchResult {
         let parked = try parkedKeys(producer: configuration.name)
         var limit = records.endIndex
+        var missed = false
         while limit > records.startIndex {
             do {
-                return try replayBatch(records[records.startIndex..<limit], configuration: configuration, mappings: mappings, parked: parked)
+                var result = try replayBatch(records[records.startIndex..<limit], configuration: configuration, mappings: mappings,
+                                             parked: parked, checkingLinks: checkingLinks)
+                result.missedLinkTarget = missed
+                return result
             } catch let abort as BatchAbort {
                 limit = abort.index
+                missed = missed || abort.missedLinkTarget
             }
         }
-        return BatchResult()
+        return BatchResult(missedLinkTarget: missed)
     }
 
     private func replayBatch(_ records: ArraySlice<ReplayItem>, configuration: ProducerConfiguration,
-                             mappings: [String: FieldMapping], parked: Set<ParkKey>) throws -> BatchResult {
+                             mappings: [String: FieldMapping], parked: Set<ParkKey>, checkingLinks: Bool) throws -> BatchResult {
         let producerID = configuration.siteID
         // The store takes each batch while the next one replays (`DeferredApply`); the pull
         // settles it before anything reads the site directly.
@@ -70,9 +87,10 @@ extension StreamConsumer {
                 let (cursor, record) = (records[index].cursor, records[index].record)
                 let step: BatchStep
                 do {
-                    step = try replayInTransaction(record, parsed: records[index].parsed, configuration: configuration, mappings: mappings, parked: parked, tx: tx)
+                    step = try replayInTransaction(record, parsed: records[index].parsed, configuration: configuration, mappings: mappings,
+                                                   parked: parked, checkingLinks: checkingLinks, tx: tx)
                 } catch {
-                    throw BatchAbort(index: index)
+                    throw BatchAbort(index: index, missedLinkTarget: (error as? SiteError)?.code == .linkValidation)
                 }
                 if case .stop = step { break }
                 if case .synced = step { synced += 1 }
@@ -88,7 +106,7 @@ extension StreamConsumer {
     /// the transaction; `.stop` otherwise (before changing anything). Throws when the replay
     /// fails (the caller drops the transaction).
     func replayInTransaction(_ record: LogRecord, parsed: ParsedPayload, configuration: ProducerConfiguration, mappings: [String: FieldMapping],
-                             parked: Set<ParkKey>, tx: SiteTransaction) throws -> BatchStep {
+                             parked: Set<ParkKey>, checkingLinks: Bool = true, tx: SiteTransaction) throws -> BatchStep {
         guard let row = configuration.row(for: record.doctype) else { return .skipped }
         if parked.contains(ParkKey(doctype: record.doctype, docname: record.docname)) { return .stop }
         // Grants and revokes carry rules of their own (`apply`).
@@ -119,7 +137,7 @@ extension StreamConsumer {
         case .create:
             guard let received = try parsed.document(of: record) else { return .stop }
             let (document, links) = try mapping?.map(received, schema: site.schema) ?? (received, [])
-            guard links.isEmpty, !lacksLinkTargets(document, tx: tx) else { return .stop }
+            guard links.isEmpty, !(checkingLinks && lacksLinkTargets(document, tx: tx)) else { return .stop }
             if row.useSameName, tx.hasReplicaMark(doctype: doctype, name: record.docname) { return .stop }
             let stored = try tx.insert(Self.named(document, row: row, remoteName: record.docname, configuration: configuration),
                                        keepingName: row.useSameName)
@@ -132,7 +150,7 @@ extension StreamConsumer {
             let (change, links) = try mapping?.map(diff, schema: site.schema) ?? (diff, [])
             guard links.isEmpty else { return .stop }
             var document = try change.apply(to: local)
-            guard !lacksLinkTargets(document, tx: tx) else { return .stop }
+            guard !(checkingLinks && lacksLinkTargets(document, tx: tx)) else { return .stop }
             document.modified = local.modified
             try tx.save(document)
             tx.markReplica(doctype: doctype, name: name, replica, origin: origin)

@@ -103,6 +103,8 @@ extension StreamConsumer {
         // replay does not stand still for a group commit after every reply. A record is
         // counted, reported and remembered only once its write is durable.
         var unconfirmed: RepliedWrites?
+        // Links are checked before replaying only once a record lacked a target (`replayBatch`).
+        var checkingLinks = false
         func confirm() async throws {
             guard let writes = unconfirmed else { return }
             unconfirmed = nil
@@ -150,7 +152,8 @@ extension StreamConsumer {
                 var index = 0
                 while index < run.count {
                     let batch = try replayBatch(run[index..<min(index + Self.maxRecordsPerTransaction, run.count)],
-                                                configuration: configuration, mappings: mappings)
+                                                configuration: configuration, mappings: mappings, checkingLinks: checkingLinks)
+                    if batch.missedLinkTarget { checkingLinks = true }
                     if let acknowledgement = batch.acknowledgement { acknowledgements.append(acknowledgement) }
                     for (offset, outcome) in batch.outcomes.enumerated() { outcomes.append((run[index + offset].record.sequence, outcome, false)) }
                     index += batch.outcomes.count
