@@ -45,8 +45,11 @@ extension SiteTransaction {
             try assignNames(&document, doctype: doctype)
         }
         document = try validated(document, previous: old, doctype: doctype)
+        // The links checked are the new version's index terms too (a cancel checks none and
+        // has them worked out by `record`): its rows are walked once.
+        var links: [IndexTerms.Link]? = nil
         if action != .cancel {
-            try checkLinks(document, doctype: doctype)
+            links = try checkLinks(document, doctype: doctype)
             try checkUnique(document, doctype: doctype)
         }
 
@@ -54,7 +57,7 @@ extension SiteTransaction {
         if diff.isEmpty { return old }
         let stamp = nextTimestamp()
         let stored = try DocumentFold.applyUpdate(diff, to: old, modified: stamp, modifiedBy: user)
-        record(DocumentKey(doctype: doctype.name, name: name), .present(stored))
+        record(DocumentKey(doctype: doctype.name, name: name), .present(stored), distinctLinks: links)
         appendEntry(action == .cancel ? .cancel : .update, doctype: doctype.name, name: name, payload: diff.json, modified: stamp)
 
         switch action {

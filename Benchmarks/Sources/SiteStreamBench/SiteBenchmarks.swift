@@ -27,6 +27,8 @@ import Synchronization
 /// without a full-size run of the whole group. `SITESTREAM_SITE_OPEN=DIR` measures only the
 /// opening of that existing site (a consumer kept from a catch-up, say): `site.open.given`
 /// (s), `.rss` and `.index` (MB), with the index's footprint by part on standard error.
+/// `SITESTREAM_SITE_INSERTS=invoice` (or `customer`) runs only that document's insert figures
+/// and skips the large site: for A/B runs of the lifecycle.
 public struct SiteBenchmarks: BenchmarkGroup {
     public let name = "site"
     public init() {}
@@ -48,7 +50,9 @@ public struct SiteBenchmarks: BenchmarkGroup {
         let customerInputs = (0..<customers).map { _ in Document(json: generator.newCustomer())! }
         let invoiceInputs = (0..<invoices).map { _ in Document(json: generator.salesInvoice(rows: 20, submitted: true))! }
 
-        let insertFigures = largeSize == nil ? [("site.insert.customer", customerInputs, "Customers"), ("site.insert.invoice", invoiceInputs, "20-row Sales Invoices, inserted submitted (+2 GL Entries each)")] : []
+        let insertsOnly = ProcessInfo.processInfo.environment["SITESTREAM_SITE_INSERTS"]
+        let insertFigures = (largeSize == nil ? [("site.insert.customer", customerInputs, "Customers"), ("site.insert.invoice", invoiceInputs, "20-row Sales Invoices, inserted submitted (+2 GL Entries each)")] : [])
+            .filter { insertsOnly == nil || $0.0 == "site.insert.\(insertsOnly!)" }
         for (id, inputs, what) in insertFigures {
             for variant in InsertVariant.all {
                 var rates: [Double] = []
@@ -83,6 +87,7 @@ public struct SiteBenchmarks: BenchmarkGroup {
             }
         }
 
+        if insertsOnly != nil { return }
         // A large site for rebuild and open: Customers written 1000 per transaction.
         let total = largeSize ?? context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
         let scale = largeSize == nil ? 1_000_000 / Double(total) : 1
