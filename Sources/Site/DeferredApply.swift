@@ -19,9 +19,10 @@ import Synchronization
 /// applied: the next one waits for it before it is handed on itself, and every other writer
 /// (and `readConsistently`, and `close`) waits for it before it reads anything.
 final class DeferredApply: @unchecked Sendable {
-    // @unchecked: after commit nobody changes `transaction`; the apply queue and the next
-    // transaction only read it. Its term index (`pendingByTerm`) is built before it is handed
-    // on, so no read builds it lazily.
+    // @unchecked: after commit nobody changes what the apply queue reads of `transaction`
+    // (its pending documents, terms and bytes). Its term index (`pendingByTerm`), which the
+    // apply queue never reads, is built on the first `holders(of:)`, by a transaction of the
+    // writer holding the writer lock.
     let transaction: SiteTransaction
     /// The store changes besides the documents' (replication keys, series counters).
     let otherChanges: [StoreChange]
@@ -41,7 +42,6 @@ final class DeferredApply: @unchecked Sendable {
         }
         self.others = bytes
         self.last = last
-        _ = transaction.termIndex()
     }
 
     var isFinished: Bool { outcome.withLock { $0.finished } }
@@ -72,9 +72,9 @@ final class DeferredApply: @unchecked Sendable {
         transaction.pendingTerms[key]?.contains(term) ?? false
     }
 
-    /// The documents of the transaction that hold `term`.
+    /// The documents of the transaction that hold `term` (call under the writer lock).
     func holders(of term: IndexTerm) -> Set<DocumentKey> {
-        transaction.pendingByTerm?[term] ?? []
+        transaction.termIndex()[term] ?? []
     }
 }
 

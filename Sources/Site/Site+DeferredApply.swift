@@ -61,6 +61,9 @@ extension Site {
             tx.returnSeries()
             throw SiteError(.io, "the site refuses writes until it is reopened: \(failure)")
         }
+        // Applied now: the next transaction reads through this one only, not through a chain
+        // (which would keep every replayed batch in memory).
+        tx.earlier = nil
         let first = state.nextSequence
         let last = first + UInt64(framed.count) - 1
         let ticket = AckTicket(expectedFirst: first)

@@ -48,8 +48,9 @@ public final class SiteTransaction {
     var reads: ReadSet?
 
     /// The transaction committed just before this one when the store may not have taken it
-    /// yet (`DeferredApply`): reads go through its changes before the store.
-    let earlier: DeferredApply?
+    /// yet (`DeferredApply`): reads go through its changes before the store. Dropped once
+    /// that one is applied, so committed transactions never hold a chain of earlier ones.
+    var earlier: DeferredApply?
 
     init(site: Site, user: String, reads: ReadSet? = nil, earlier: DeferredApply? = nil) {
         self.site = site

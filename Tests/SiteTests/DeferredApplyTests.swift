@@ -35,8 +35,13 @@ import Testing
             return [kept.name!, dropped.name!]
         }
         let (kept, dropped) = (names[0], names[1])
-        let (_, acknowledgement) = try site.writeQueued(deferringStore: true) { tx in
-            defer { release() }
+        var releaseSecond: (@Sendable () -> Void)?
+        _ = try site.writeQueued(deferringStore: true) { tx in
+            defer {
+                release()
+                // Holds the second transaction's apply (queued behind the first's).
+                releaseSecond = site.applyQueue.holdForTesting()
+            }
             #expect(!site.exists("Customer", kept), "the store has not taken the first transaction")
             #expect(tx.exists("Customer", kept) && tx.exists("Customer", dropped))
             #expect(try tx.get("Customer", kept)?["customer_name"] == "Kept")
@@ -53,6 +58,13 @@ import Testing
             tx.markReplica(doctype: "Customer", name: kept, ReplicaMark(producer: "branch", sequence: 9, remoteName: "R-KEPT"),
                            origin: Origin(site: "branch", sequence: 9))
             tx.setStreamMark(StreamMark(producer: "branch", sequence: 9, cursor: LogCursor(segment: 1, offset: 128), outcome: .synced, count: 2))
+        }
+        let (_, acknowledgement) = try site.writeQueued(deferringStore: true) { (tx: SiteTransaction) throws in
+            defer { releaseSecond?() }
+            // Reads go through the second transaction only: it no longer holds the first.
+            #expect(tx.earlier != nil && tx.earlier?.transaction.earlier == nil)
+            #expect(try tx.get("Customer", kept)?["customer_details"] == "moved on")
+            #expect(!tx.exists("Customer", dropped))
         }
         site.settleDeferredWrites()
         try await acknowledgement.wait()
