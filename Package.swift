@@ -36,13 +36,16 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // The engine's one crc32 (zlib's, folded with carry-less multiplication where the CPU can).
+        .target(name: "CCRC32", dependencies: ["CZlib"]),
+        .target(name: "SiteStreamCRC", dependencies: ["CCRC32", "CZlib"]),
         .target(name: "SiteStreamJSON"),
         .target(name: "DocumentModel", dependencies: ["SiteStreamJSON"]),
         .target(name: "ERPFixtures", dependencies: ["SiteStreamJSON", "DocumentModel"]),
         .target(
             name: "EventLog",
             dependencies: [
-                "CZlib",
+                "CZlib", "SiteStreamCRC",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -51,7 +54,7 @@ let package = Package(
         .target(
             name: "SnapshotStore",
             dependencies: [
-                "CZlib",
+                "CZlib", "SiteStreamCRC",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -90,7 +93,7 @@ let package = Package(
         .target(
             name: "Streaming",
             dependencies: [
-                "Site", "EventLog", "DocumentModel", "SiteStreamJSON", "SnapshotStore", "CZlib",
+                "Site", "EventLog", "DocumentModel", "SiteStreamJSON", "SnapshotStore", "CZlib", "SiteStreamCRC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 // HMAC-SHA256 signatures of offline bundles (Bundle/).
@@ -121,6 +124,7 @@ let package = Package(
         // What every test target that SIGKILLs the crash child shares: finding it, starting it, collecting its lines.
         .target(name: "CrashChildSupport", path: "Tests/CrashChildSupport"),
         .testTarget(name: "SiteStreamJSONTests", dependencies: ["SiteStreamJSON"]),
+        .testTarget(name: "SiteStreamCRCTests", dependencies: ["SiteStreamCRC", "CCRC32", "CZlib"]),
         .testTarget(name: "DocumentModelTests", dependencies: ["DocumentModel", "SiteStreamJSON", "ERPFixtures"]),
         .testTarget(name: "ERPFixturesTests", dependencies: ["ERPFixtures", "DocumentModel", "SiteStreamJSON"]),
         .testTarget(name: "EventLogTests", dependencies: ["CrashChildSupport", "EventLog", "CZlib"]),

@@ -1,3 +1,5 @@
+import SiteStreamCRC
+
 /// The byte layout of one record (docs/formats/eventlog.md), all integers little-endian:
 ///
 ///     0  u32 frame length (whole record, this field included)
@@ -132,8 +134,8 @@ public enum RecordFrame {
 
     @inline(__always)
     static func checksum(_ bytes: UnsafeRawBufferPointer, at offset: Int, length: Int) -> UInt32 {
-        let head = crc32(0, UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 4]))
-        return crc32(head, UnsafeRawBufferPointer(rebasing: bytes[offset + 8..<offset + length]))
+        let head = CRC32.update(0, UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 4]))
+        return CRC32.update(head, UnsafeRawBufferPointer(rebasing: bytes[offset + 8..<offset + length]))
     }
 
     // MARK: Checking

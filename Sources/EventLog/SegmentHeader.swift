@@ -1,3 +1,5 @@
+import SiteStreamCRC
+
 /// The 32-byte header at the start of every segment file (little-endian):
 ///
 ///     0  8 bytes magic "SSEVTLOG"
@@ -33,7 +35,7 @@ struct SegmentHeader: Equatable {
     }
 
     static func checksum(_ raw: UnsafeRawBufferPointer) -> UInt32 {
-        crc32(crc32(0, UnsafeRawBufferPointer(rebasing: raw[0..<12])), UnsafeRawBufferPointer(rebasing: raw[16..<32]))
+        CRC32.update(CRC32.update(0, UnsafeRawBufferPointer(rebasing: raw[0..<12])), UnsafeRawBufferPointer(rebasing: raw[16..<32]))
     }
 
     /// Decodes and checks a header; the reason it is not valid otherwise.

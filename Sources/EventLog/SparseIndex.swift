@@ -1,3 +1,5 @@
+import SiteStreamCRC
+
 /// A segment's sparse index: sequence number → byte offset of that record, one entry every few
 /// KiB. It is a cache: checked against the segment on open and rebuilt when missing, stale or
 /// damaged. The file (`<base>.index`) is a 32-byte header followed by 16-byte entries:
@@ -54,7 +56,7 @@ struct SparseIndex {
             let start = bytes.count
             bytes.appendU64(entry.sequence)
             bytes.appendU32(UInt32(entry.offset))
-            let crc = bytes.withUnsafeBytes { crc32(0, UnsafeRawBufferPointer(rebasing: $0[start..<start + 12])) }
+            let crc = bytes.withUnsafeBytes { CRC32.update(0, UnsafeRawBufferPointer(rebasing: $0[start..<start + 12])) }
             bytes.appendU32(crc)
         }
     }
@@ -73,7 +75,7 @@ struct SparseIndex {
             index.entries.reserveCapacity(count)
             for i in 0..<count {
                 let at = headerSize + i * entrySize
-                guard crc32(0, UnsafeRawBufferPointer(rebasing: raw[at..<at + 12])) == raw.u32(at: at + 12) else { return nil }
+                guard CRC32.update(0, UnsafeRawBufferPointer(rebasing: raw[at..<at + 12])) == raw.u32(at: at + 12) else { return nil }
                 let entry = Entry(sequence: raw.u64(at: at), offset: UInt64(raw.u32(at: at + 8)))
                 if let last = index.entries.last {
                     guard entry.sequence > last.sequence, entry.offset > last.offset else { return nil }

@@ -52,6 +52,27 @@ struct BundleExportPathTests {
         }
     }
 
+    @Test("the cursor read in one call with the frame's head, as a records file lays them out, keeps the same crc")
+    func runningCRCWithTheCursorBeforeTheFrame() throws {
+        var running = RunningCRC32()
+        var bytes: [UInt8] = []
+        for (i, entry) in try Self.entries().enumerated() {
+            let laidOut = entry.cursor + entry.frame
+            laidOut.withUnsafeBytes { raw in
+                let cursor = UnsafeRawBufferPointer(rebasing: raw[0..<16])
+                let frame = UnsafeRawBufferPointer(rebasing: raw[16...])
+                if i % 3 == 0 {
+                    // Apart: the cursor from elsewhere.
+                    entry.cursor.withUnsafeBytes { running.appendVerifiedFrame(frame, after: $0) }
+                } else {
+                    running.appendVerifiedFrame(frame, after: cursor)
+                }
+            }
+            bytes += laidOut
+            #expect(running.crc32 == Self.plainCRC(bytes), "after entry \(i) (\(entry.frame.count) bytes)")
+        }
+    }
+
     @Test("a frame whose stored crc is wrong changes the kept crc, so only verified frames may take that path")
     func aWrongStoredCRCIsNotHidden() throws {
         var frame = try #require(try Self.entries().first { $0.frame.count > 200 }).frame

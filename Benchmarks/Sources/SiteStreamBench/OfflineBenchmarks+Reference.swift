@@ -1,3 +1,4 @@
+import CZlib
 import DocumentModel
 import EventLog
 import Foundation
@@ -66,7 +67,10 @@ extension OfflineBenchmarks {
     /// one `fsync` of the directory (the export syncs its directory before and after its
     /// rename). Until session 6 the reference was a single file of the bundle's total size
     /// with one `fdatasync`, which spared it the per-file syncs the export pays.
-    static func rawWrite(files: [Int], in directory: String) throws -> Double {
+    /// `startingWriteback`: also start writeback every 8 MiB (`sitestream_start_writeback`),
+    /// as `BundleWriter` does (`offline.disk.raw.writeback`), to show what that head start is
+    /// worth to the disk alone.
+    static func rawWrite(files: [Int], in directory: String, startingWriteback: Bool = false) throws -> Double {
         let folder = directory + "/raw-write"
         try? FileManager.default.removeItem(atPath: folder)
         guard mkdir(folder, 0o755) == 0 else { throw BenchError("offline: cannot create \(folder)") }
@@ -79,10 +83,15 @@ extension OfflineBenchmarks {
             guard fd >= 0 else { throw BenchError("offline: cannot create \(path)") }
             defer { close(fd) }
             var written = 0
+            var writebackFrom = 0
             while written < bytes {
                 let n = min(chunk.count, bytes - written)
                 guard chunk.withUnsafeBytes({ write(fd, $0.baseAddress, n) }) == n else { throw BenchError("offline: writing \(path) failed") }
                 written += n
+                if startingWriteback, written - writebackFrom >= 8 << 20 {
+                    _ = sitestream_start_writeback(fd, Int64(writebackFrom), Int64(written - writebackFrom))
+                    writebackFrom = written
+                }
             }
             guard fsync(fd) == 0 else { throw BenchError("offline: fsync of \(path) failed") }
         }

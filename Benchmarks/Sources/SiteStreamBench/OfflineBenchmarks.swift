@@ -41,6 +41,8 @@ public struct OfflineBenchmarks: BenchmarkGroup {
                       note: "the export's entries per second of process CPU time (user+sys, all threads)"))
         report(Figure(id: "offline.disk.raw", unit: "MB/s", samples: results.map(\.rawMBs),
                       note: "the bundle's files (same sizes) written as plain bytes in 1 MiB writes, each fsynced, then the directory; same directory, right after the export"))
+        report(Figure(id: "offline.disk.raw.writeback", unit: "MB/s", samples: results.map(\.rawWritebackMBs),
+                      note: "offline.disk.raw with writeback started every 8 MiB, as BundleWriter starts it"))
         report(Figure(id: "offline.disk.raw.one_file", unit: "MB/s", samples: results.map(\.rawOneFileMBs),
                       note: "as many bytes in one file with one fsync (the reference until session 6: it spared the reference the export's per-file syncs)"))
         report(Figure(id: "offline.export.disk_ratio", unit: "ratio", samples: results.map { $0.exportMBs / $0.rawMBs },
@@ -73,6 +75,7 @@ public struct OfflineBenchmarks: BenchmarkGroup {
         var rawPerEntry: Double
         var rawMBs: Double
         var rawOneFileMBs: Double
+        var rawWritebackMBs: Double
         var foldRate: Double
         var foldCPURate: Double
     }
@@ -143,6 +146,7 @@ public struct OfflineBenchmarks: BenchmarkGroup {
             precondition(exported.manifest.entries == UInt64(backlog), "exported \(exported.manifest.entries) of \(backlog)")
             let raw = try Self.rawWrite(files: Self.fileSizes(exported), in: directory.path)
             let rawOneFile = try Self.rawWrite(files: [Int(exported.bundleBytes)], in: directory.path)
+            let rawWriteback = try Self.rawWrite(files: Self.fileSizes(exported), in: directory.path, startingWriteback: true)
             // The import and its reference take turns going first, so neither always runs on
             // the heap the other left behind.
             var fold: (rate: Double, cpuRate: Double, entries: Int)?
@@ -161,7 +165,7 @@ public struct OfflineBenchmarks: BenchmarkGroup {
                                   importRate: Double(backlog) / importSeconds, importMBs: bytes / 1e6 / importSeconds,
                                   importCPURate: Double(backlog) / importCPU,
                                   bundlePerEntry: bytes / Double(backlog), rawPerEntry: Double(exported.frameBytes) / Double(backlog),
-                                  rawMBs: raw / 1e6, rawOneFileMBs: rawOneFile / 1e6, foldRate: fold.rate, foldCPURate: fold.cpuRate))
+                                  rawMBs: raw / 1e6, rawOneFileMBs: rawOneFile / 1e6, rawWritebackMBs: rawWriteback / 1e6, foldRate: fold.rate, foldCPURate: fold.cpuRate))
             try? FileManager.default.removeItem(atPath: path)
         }
         return results

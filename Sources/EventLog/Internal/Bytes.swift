@@ -35,13 +35,6 @@ extension Array where Element == UInt8 {
     }
 }
 
-/// zlib's crc32 (the IEEE polynomial), continuing from `crc`.
-@inline(__always)
-func crc32(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
-    guard bytes.count > 0 else { return crc }
-    return UInt32(CZlib.crc32(UInt(crc), bytes.baseAddress!.assumingMemoryBound(to: Bytef.self), UInt32(bytes.count)))
-}
-
 /// Payload compression: zlib format, level 1 (speed over ratio: the log is written on the hot path).
 /// Deflating goes through a kept `DeflateStream` (DeflateStream.swift).
 enum Deflate {

@@ -1,4 +1,4 @@
-import CZlib
+import SiteStreamCRC
 
 /// Appends little-endian integers and raw bytes to a growing buffer; the write side of every
 /// store format.
@@ -76,11 +76,11 @@ struct ByteReader {
     }
 }
 
-/// zlib's crc32 over a byte range.
+/// zlib's crc32 over a byte range (`CRC32`, the engine's one crc32).
 @inline(__always)
 func checksum(_ buffer: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
     guard let base = buffer.baseAddress, buffer.count > 0 else { return seed }
-    return UInt32(crc32(UInt(seed), base.assumingMemoryBound(to: UInt8.self), UInt32(buffer.count)))
+    return CRC32.update(seed, UnsafeRawBufferPointer(start: base, count: buffer.count))
 }
 
 @inline(__always)

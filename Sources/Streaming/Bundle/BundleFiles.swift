@@ -2,6 +2,7 @@ import CZlib
 import EventLog
 import Foundation
 import Glibc
+import SiteStreamCRC
 
 /// Reads a file front to back in chunks (`pread`), keeping a window of bytes the caller parses
 /// from, and the crc32 of every byte read so far. Memory stays at about one chunk (or the
@@ -14,7 +15,7 @@ final class ChunkedReader {
     /// Bytes read and not yet consumed: `buffer[start...]`.
     private(set) var buffer: [UInt8] = []
     private(set) var start = 0
-    private(set) var crc: UInt = 0
+    private(set) var crc: UInt32 = 0
     /// Whether `crc` is kept (a caller that checksums what it parses keeps its own).
     let checksumming: Bool
     static let chunk = 4 << 20
@@ -61,7 +62,7 @@ final class ChunkedReader {
                 return false
             }
             if got < want { buffer.removeLast(want - got) }
-            if checksumming { crc = buffer.withUnsafeBufferPointer { CZlib.crc32(crc, $0.baseAddress! + old, UInt32(got)) } }
+            if checksumming { crc = buffer.withUnsafeBytes { CRC32.update(crc, UnsafeRawBufferPointer(rebasing: $0[old..<old + got])) } }
             fileOffset += got
         }
         return true
@@ -88,7 +89,7 @@ final class ChunkedReader {
     func wholeFileCRC() throws -> UInt32 {
         precondition(checksumming, "a reader opened without checksumming keeps no crc")
         try drain()
-        return UInt32(truncatingIfNeeded: crc)
+        return crc
     }
 }
 
@@ -107,7 +108,7 @@ final class BundleWriter {
     static let writebackBytes: UInt64 = 8 << 20
     #if DEBUG
     /// The crc of every byte as written, to hold `crc` to in debug builds.
-    private var plainCRC: UInt = 0
+    private var plainCRC: UInt32 = 0
     #endif
     /// Bytes appended so far, written or not.
     var size: UInt64 { bytes + UInt64(pending.count) }
@@ -149,9 +150,13 @@ final class BundleWriter {
     /// Adds one records-file entry laid out by the caller (the 16-byte cursor, then the frame)
     /// to the file's crc, as `appendEntry` does, for bytes the caller then hands to `write`.
     func addToCRC(entry: UnsafeRawBufferPointer, verified: Bool) {
-        crc.update(UnsafeRawBufferPointer(rebasing: entry[0..<16]))
+        let cursor = UnsafeRawBufferPointer(rebasing: entry[0..<16])
         let frame = UnsafeRawBufferPointer(rebasing: entry[16...])
-        if verified { crc.appendVerifiedFrame(frame) } else { crc.update(frame) }
+        if verified {
+            crc.appendVerifiedFrame(frame, after: cursor)
+        } else {
+            crc.update(entry)
+        }
     }
 
     /// Writes `raw` as it is, after whatever was appended before: no copy into the pending
@@ -171,7 +176,7 @@ final class BundleWriter {
     private func writeOut(_ raw: UnsafeRawBufferPointer) throws {
         guard let base = raw.baseAddress, !raw.isEmpty else { return }
         #if DEBUG
-        plainCRC = CZlib.crc32(plainCRC, base.assumingMemoryBound(to: UInt8.self), UInt32(raw.count))
+        plainCRC = CRC32.update(plainCRC, raw)
         #endif
         var done = 0
         while done < raw.count {
@@ -192,7 +197,7 @@ final class BundleWriter {
         try flush()
         guard fsync(fd) == 0 else { throw StreamError(.invalidRequest, "cannot sync \(path): \(String(cString: strerror(errno)))") }
         #if DEBUG
-        precondition(UInt32(truncatingIfNeeded: plainCRC) == crc.crc32, "\(path): the crc kept from verified frames (\(crc.crc32)) is not the crc of the bytes written (\(UInt32(truncatingIfNeeded: plainCRC)))")
+        precondition(plainCRC == crc.crc32, "\(path): the crc kept from verified frames (\(crc.crc32)) is not the crc of the bytes written (\(plainCRC))")
         #endif
         return (bytes, crc.crc32)
     }

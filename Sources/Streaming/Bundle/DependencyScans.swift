@@ -20,6 +20,9 @@ struct DependencyScans {
     private var doctypes: [(scan: JSONFieldScan, last: [UInt8])?] = []
     private var positions: [String: Int] = [:]
     private var recent: (doctype: String, position: Int)?
+    /// Buffers `linkingFields` fills for each Create, kept between calls: two allocations
+    /// per Create were a good part of the scan's cost.
+    private var scratch = (linking: [UInt8](), values: [(Int, Range<Int>)]())
 
     init(site: Site) { self.site = site }
 
@@ -41,28 +44,38 @@ struct DependencyScans {
     /// payload that is not an object.
     mutating func linkingFields(of frame: ArraySlice<UInt8>, doctype: String) throws -> Document? {
         let position = position(of: doctype)
-        guard let (scan, last) = doctypes[position] else { return nil }
+        guard let scan = doctypes[position]?.scan else { return nil }
+        // The scratch buffers, owned here for the call (swapped out, so appending to them
+        // neither copies nor allocates once they have grown).
+        var linking: [UInt8] = []
+        var values: [(Int, Range<Int>)] = []
+        swap(&linking, &scratch.linking)
+        swap(&values, &scratch.values)
+        linking.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        defer {
+            swap(&linking, &scratch.linking)
+            swap(&values, &scratch.values)
+        }
         let scanned: (same: Bool, document: Document?)? = frame.withUnsafeBytes { raw in
             guard let payload = FramePeek.storedPayload(raw) else { return nil }
             let bytes = UnsafeRawBufferPointer(rebasing: raw[payload])
-            var linking: [UInt8] = []
-            linking.reserveCapacity(last.count)
-            var values: [(Int, Range<Int>)] = []
             guard scan.members(bytes, { field, value in
                 // Each member as its field's number, its length and its bytes.
                 linking.appendU32(UInt32(field))
                 linking.appendU32(UInt32(value.count))
-                linking.append(contentsOf: bytes[value])
+                linking.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[value]))
                 values.append((field, value))
             }) else { return nil }
-            if linking == last { return (true, nil) }
+            if linking == doctypes[position]!.last { return (true, nil) }
             var object = JSONObject()
             for (field, value) in values {
                 guard let json = try? JSON.parse(UnsafeRawBufferPointer(rebasing: bytes[value])) else { return nil }
                 object[scan.fields[field].name] = json
             }
             guard object["doctype"]?.stringValue == doctype else { return nil }
-            doctypes[position] = (scan, linking)
+            // The new linking bytes become the DocType's last; its old buffer the scratch.
+            swap(&linking, &doctypes[position]!.last)
             return (false, Document(object))
         }
         if let scanned { return scanned.document }

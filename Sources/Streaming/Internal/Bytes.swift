@@ -1,4 +1,5 @@
 import CZlib
+import SiteStreamCRC
 
 /// Little-endian integer reading and writing for the wire formats of this module.
 extension Array where Element == UInt8 {
@@ -22,11 +23,9 @@ extension Array where Element == UInt8 {
 enum Checksum {
     /// zlib's crc32 over `parts` in order.
     static func crc32(_ parts: [UInt8]...) -> UInt32 {
-        var crc: UInt = 0
-        for part in parts {
-            crc = part.withUnsafeBufferPointer { CZlib.crc32(crc, $0.baseAddress, UInt32($0.count)) }
-        }
-        return UInt32(truncatingIfNeeded: crc)
+        var crc: UInt32 = 0
+        for part in parts { crc = CRC32.update(crc, part) }
+        return crc
     }
 }
 

@@ -21,9 +21,15 @@ struct JSONFieldScan: Sendable {
     }
 
     let fields: [Field]
+    /// Each field's UTF-8 length, -1 for a name that is not ASCII: `match`'s first test for
+    /// every key, without touching (retaining) the fields themselves.
+    private let asciiLengths: [Int]
+    private let anyNonASCII: Bool
 
     init(_ names: [String]) {
         fields = names.map { Field(name: $0, utf8: Array($0.utf8), ascii: $0.utf8.allSatisfy { $0 < 0x80 }) }
+        asciiLengths = fields.map { $0.ascii ? $0.utf8.count : -1 }
+        anyNonASCII = fields.contains { !$0.ascii }
     }
 
     /// The named members of the object in `bytes` (those present), or nil when `bytes` is not
@@ -76,12 +82,16 @@ struct JSONFieldScan: Sendable {
     private func match(_ key: Scanner.Key, _ scanner: Scanner) -> Int? {
         let bytes = UnsafeBufferPointer(start: scanner.p + key.start, count: key.end - key.start)
         if key.plain {
-            for (index, field) in fields.enumerated() {
-                if field.ascii {
-                    if field.utf8.count == bytes.count, field.utf8.elementsEqual(bytes) {
-                        return index
-                    }
-                } else if String(decoding: bytes, as: UTF8.self) == field.name {
+            for index in asciiLengths.indices where asciiLengths[index] == bytes.count {
+                let equal = fields[index].utf8.withUnsafeBufferPointer { name in
+                    bytes.isEmpty || memcmp(name.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+                }
+                if equal { return index }
+            }
+            // A name that is not ASCII may still equal an ASCII key as a String (a Kelvin
+            // sign is a K).
+            if anyNonASCII {
+                for (index, field) in fields.enumerated() where !field.ascii && String(decoding: bytes, as: UTF8.self) == field.name {
                     return index
                 }
             }
