@@ -125,7 +125,10 @@ extension EventLog {
             if consumed == 0 { break }
         }
         let next = LogCursor(segment: views[k].segment.base, offset: position)
-        return LogBatch(bytes: out, count: count, firstSequence: first, lastSequence: first.map { _ in sequence - 1 }, next: next, cursors: cursors)
+        var batch = LogBatch(bytes: out, count: count, firstSequence: first, lastSequence: first.map { _ in sequence - 1 }, next: next, cursors: cursors)
+        // Every frame in `out` passed `RecordFrame.check` above, in sequence.
+        batch.framesChecked = true
+        return batch
     }
 
     /// Finds the cursor's segment and the index point at or before it; copies what reading needs.

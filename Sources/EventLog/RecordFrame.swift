@@ -210,6 +210,20 @@ public enum RecordFrame {
         }
     }
 
+    /// Decodes every frame in `bytes`, which `check` has accepted one by one already (a batch
+    /// `EventLog.read` just returned): frames are found by their lengths, not checked again.
+    static func decodeChecked(_ bytes: [UInt8]) throws -> [LogRecord] {
+        try bytes.withUnsafeBytes { raw in
+            var records: [LogRecord] = []
+            var offset = 0
+            while offset < raw.count {
+                records.append(try decodeVerified(raw, at: offset))
+                offset += Int(raw.u32(at: offset))
+            }
+            return records
+        }
+    }
+
     /// Verifies and decodes every frame in `bytes`.
     public static func decodeAll(_ bytes: [UInt8]) throws -> [LogRecord] {
         let infos = try verifyAll(bytes)

@@ -131,8 +131,20 @@ struct FoldedBatch: Sendable {
     func prepared(schema: Schema) throws -> PreparedBatch {
         var changes: [StoreChange] = []
         changes.reserveCapacity(documents.count + others.count)
+        // A batch is mostly one DocType: look it up when it changes, not per document (each
+        // lookup copies the DocType, retaining every field of it).
+        var doctypeName: String?
+        var doctype: DocType?
         for folded in documents {
-            changes.append(Leveler.storeChange(folded.key, folded.document, bytes: folded.bytes, schema: schema))
+            guard let document = folded.document else {
+                changes.append(.delete(folded.key))
+                continue
+            }
+            if folded.key.doctype != doctypeName {
+                doctypeName = folded.key.doctype
+                doctype = schema[folded.key.doctype]
+            }
+            changes.append(Leveler.storeChange(folded.key, document, bytes: folded.bytes, doctype: doctype, schema: schema))
         }
         changes += others
         return try PreparedBatch(changes, throughSequence: throughSequence)

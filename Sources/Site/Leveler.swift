@@ -111,7 +111,12 @@ struct Leveler: Sendable {
     /// `bytes`: the document's serialization when already at hand.
     static func storeChange(_ key: DocumentKey, _ document: Document?, bytes: [UInt8]? = nil, schema: Schema) -> StoreChange {
         guard let document else { return .delete(key) }
-        let terms = schema[key.doctype].map { IndexTerms.terms(for: document, doctype: $0, schema: schema) } ?? []
+        return storeChange(key, document, bytes: bytes, doctype: schema[key.doctype], schema: schema)
+    }
+
+    /// The same, with the document's DocType (nil: not in the schema) looked up by the caller.
+    static func storeChange(_ key: DocumentKey, _ document: Document, bytes: [UInt8]?, doctype: DocType?, schema: Schema) -> StoreChange {
+        let terms = doctype.map { IndexTerms.terms(for: document, doctype: $0, schema: schema) } ?? []
         return .put(key, document: bytes ?? document.json.serialized(), terms: terms)
     }
 }

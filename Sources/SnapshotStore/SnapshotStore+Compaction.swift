@@ -39,7 +39,7 @@ extension SnapshotStore {
             var live: [(id: UInt32, offset: UInt64, length: UInt32)] = []
             live.reserveCapacity(state.index.liveCount)
             for (id, entry) in state.index.entries.enumerated() where entry.isLive {
-                live.append((UInt32(id), entry.offset, entry.length))
+                live.append((UInt32(id), entry.offset, state.index.length(of: UInt32(id))))
             }
             return (state.file, state.generation, state.end, state.lastAppliedSequence, live)
         }

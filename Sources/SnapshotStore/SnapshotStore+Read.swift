@@ -63,7 +63,7 @@ extension SnapshotStore {
                     let entry = state.index.entries[Int(id)]
                     // Deleted since the start, or the id now names another document: skip.
                     guard entry.isLive, entry.doctype == doctypeID else { continue }
-                    let location = StoreIndex.Location(offset: entry.offset, length: entry.length, hasTerms: entry.hasTerms)
+                    let location = state.index.location(of: id)
                     found.append((state.index.names.string(entry.name), location, Self.source(of: location, in: state)))
                 }
                 return found

@@ -85,3 +85,63 @@ struct PostingListTests {
         #expect(PostingList(8, 2).ids == [2, 8])
     }
 }
+
+/// Posting lists: sorted ids, cut into runs once long, so one change in a huge list (one of a
+/// million Customers of a Customer Group deleted) moves at most one run, not megabytes.
+@Suite("Snapshot store: posting lists in runs")
+struct PostingListRunTests {
+    /// Random inserts and removals around the run limit and well past it, against a Set.
+    @Test(arguments: [300, 3 * PostingList.runLimit, 40_000])
+    func agreesWithASet(range: Int) {
+        var list = PostingList()
+        var model = Set<UInt32>()
+        var random = StoreWorkload.Generator(state: UInt64(range))
+        for step in 0..<60_000 {
+            // Mostly ascending inserts (new ids), some anywhere, some removals.
+            let roll = random.next() % 10
+            if roll < 4 {
+                let id = UInt32(step % range)
+                #expect(list.insert(id) == model.insert(id).inserted, "step \(step)")
+            } else if roll < 7 {
+                let id = UInt32(random.next() % UInt64(range))
+                #expect(list.insert(id) == model.insert(id).inserted, "step \(step)")
+            } else {
+                let id = UInt32(random.next() % UInt64(range))
+                #expect(list.remove(id) == (model.remove(id) != nil), "step \(step)")
+            }
+            #expect(list.longestRun <= PostingList.runLimit + 1)
+            if step % 4999 == 0 {
+                #expect(list.ids == model.sorted(), "step \(step)")
+                #expect(list.count == model.count && list.first == model.min())
+                for id in model.prefix(50) { #expect(list.contains(id)) }
+            }
+        }
+        #expect(list.ids == model.sorted())
+        var visited: [UInt32] = []
+        list.forEach { visited.append($0) }
+        #expect(visited == model.sorted())
+        #expect(list.prefix(10) == Array(model.sorted().prefix(10)))
+    }
+
+    /// A million ids (one Customer Group's): removing one from the middle, or inserting a
+    /// reused id there, moves at most one run.
+    @Test func aHugeListChangesOneRunAtATime() {
+        var list = PostingList()
+        for id in 0..<UInt32(1_000_000) where id != 500_000 { list.insert(id) }
+        #expect(list.longestRun <= PostingList.runLimit)
+        #expect(list.remove(123_456) && !list.contains(123_456))
+        #expect(list.insert(500_000) && list.contains(500_000))
+        #expect(list.longestRun <= PostingList.runLimit)
+        #expect(list.count == 999_999)
+        let loaded = PostingList(loading: list.ids.reversed())
+        #expect(loaded.ids == list.ids && loaded.longestRun <= PostingList.runLimit)
+    }
+}
+
+extension PostingListRunTests {
+    /// A posting list is one word, as the plain array it replaced: `TermTable` keeps one per
+    /// shared value, most of them short.
+    @Test func aPostingListIsOneWord() {
+        #expect(MemoryLayout<PostingList>.stride == 8)
+    }
+}

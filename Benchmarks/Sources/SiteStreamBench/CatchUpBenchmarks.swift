@@ -41,7 +41,8 @@ import Synchronization
 /// `SITESTREAM_CATCHUP_WRAPPER` (a command and its arguments, split at spaces; e.g.
 /// `heaptrack -o /tmp/pull`) runs the consumer's `pull` under that command, for profiling
 /// it; its figures then describe the wrapped run. `SITESTREAM_CATCHUP_KIND=mixed` or
-/// `customers` runs that backlog alone.
+/// `customers` runs that backlog alone. `SITESTREAM_CATCHUP_KEEP=DIR` keeps each run's consumer
+/// site as `DIR/<backlog>-<run>`.
 public struct CatchUpBenchmarks: BenchmarkGroup {
     public let name = "catchup"
     public init() {}
@@ -89,6 +90,13 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
                 localRates.append(result.localRate)
                 localPeaks.append(result.localPeakMB)
                 ratios.append(result.rate / result.localRate)
+                if let keep = ProcessInfo.processInfo.environment["SITESTREAM_CATCHUP_KEEP"] {
+                    // The HTTP consumer, kept for `SITESTREAM_SITE_OPEN` (its index by part).
+                    let kept = URL(fileURLWithPath: keep).appendingPathComponent("\(backlog)-\(run)")
+                    try? FileManager.default.removeItem(at: kept)
+                    try FileManager.default.createDirectory(at: kept.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try FileManager.default.moveItem(at: directory.appendingPathComponent("consumer"), to: kept)
+                }
                 try? FileManager.default.removeItem(at: directory)
             }
             let id = backlog.prefix

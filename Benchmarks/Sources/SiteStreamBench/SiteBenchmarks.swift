@@ -29,6 +29,7 @@ import Synchronization
 /// (s), `.rss` and `.index` (MB), with the index's footprint by part on standard error.
 /// `SITESTREAM_SITE_INSERTS=invoice` (or `customer`) runs only that document's insert figures
 /// and skips the large site: for A/B runs of the lifecycle.
+/// `SITESTREAM_SITE_KEEP=DIR` keeps the large site in DIR (and reuses it when DIR holds one).
 public struct SiteBenchmarks: BenchmarkGroup {
     public let name = "site"
     public init() {}
@@ -91,17 +92,29 @@ public struct SiteBenchmarks: BenchmarkGroup {
         // A large site for rebuild and open: Customers written 1000 per transaction.
         let total = largeSize ?? context.size(full: 1_000_000, quick: 100_000, smoke: 2_000)
         let scale = largeSize == nil ? 1_000_000 / Double(total) : 1
-        let site = try Self.freshSite(context, "large", master: master, logger: logger)
-        var bulk = ERPDocumentGenerator(seed: 99)
-        var written = 0
-        while written < total {
-            let batch = (0..<min(1000, total - written)).map { _ in Document(json: bulk.newCustomer())! }
-            try site.writeSynchronously { tx in for document in batch { try tx.insert(document) } }
-            written += batch.count
+        // `SITESTREAM_SITE_KEEP=DIR`: the large site lives in DIR and is kept, so a profile of
+        // the rebuild need not write it again (a DIR holding a site is used as it is).
+        let kept = ProcessInfo.processInfo.environment["SITESTREAM_SITE_KEEP"].map { URL(fileURLWithPath: $0, isDirectory: true) }
+        let layout: SiteLayout
+        let entries: Double
+        if let kept, FileManager.default.fileExists(atPath: kept.appendingPathComponent("log").path) {
+            layout = SiteLayout(root: kept)
+            let site = try Site.open(at: layout, logger: logger)
+            entries = Double(site.log.lastSequence)
+            try site.close()
+        } else {
+            let site = try Self.freshSite(context, "large", master: master, logger: logger, at: kept)
+            var bulk = ERPDocumentGenerator(seed: 99)
+            var written = 0
+            while written < total {
+                let batch = (0..<min(1000, total - written)).map { _ in Document(json: bulk.newCustomer())! }
+                try site.writeSynchronously { tx in for document in batch { try tx.insert(document) } }
+                written += batch.count
+            }
+            entries = Double(site.log.lastSequence)
+            layout = site.layout
+            try site.close()
         }
-        let entries = Double(site.log.lastSequence)
-        let layout = site.layout
-        try site.close()
 
         var rebuildRates: [Double] = []
         var rebuildCPU: [Double] = []
@@ -145,7 +158,7 @@ public struct SiteBenchmarks: BenchmarkGroup {
         report(Figure(id: "site.open.1m", unit: "s", samples: openSeconds, note: "open a site of \(total) Customers\(scaled)"))
         report(Figure(id: "site.open.1m.rss", unit: "MB", samples: openMegabytes, note: "resident memory the open adds (VmRSS delta)\(scaled)"))
         report(Figure(id: "site.open.1m.index", unit: "MB", samples: indexMegabytes, note: "the store's in-memory index (SnapshotStore.indexFootprint)\(scaled)"))
-        try? FileManager.default.removeItem(at: layout.root)
+        if kept == nil { try? FileManager.default.removeItem(at: layout.root) }
     }
 
     /// Opens an existing site `runs` times: the time, the resident memory the open adds, and
@@ -171,8 +184,8 @@ public struct SiteBenchmarks: BenchmarkGroup {
     }
 
     /// A new site with durability `interval:2` and the master data the inputs link to.
-    static func freshSite(_ context: BenchContext, _ name: String, master: [JSON], logger: Logger) throws -> Site {
-        let layout = SiteLayout(root: try context.freshDirectory("site-\(name)"))
+    static func freshSite(_ context: BenchContext, _ name: String, master: [JSON], logger: Logger, at directory: URL? = nil) throws -> Site {
+        let layout = SiteLayout(root: try directory ?? context.freshDirectory("site-\(name)"))
         var settings = SiteSettings()
         settings.durability = .interval(milliseconds: 2)
         let chosen = settings

@@ -87,7 +87,7 @@ enum IndexSnapshot {
                     writer.write(rest)
                 }
                 writer.write(entry.offset)
-                writer.write(entry.length)
+                writer.write(index.length(of: id))
                 writer.write(entry.flags)
                 ordinals[Int(id)] = next
                 next += 1
@@ -155,7 +155,9 @@ enum IndexSnapshot {
                           let flags = reader.read(UInt8.self)
                     else { throw damaged("bad entry of \(doctype)", reader.position) }
                     let documentID = UInt32(index.entries.count)
+                    guard offset <= StoreIndex.Entry.maximumOffset else { throw damaged("offset out of range", reader.position) }
                     index.entries.append(.init(name: index.names.add(name), offset: offset, length: length, doctype: id, flags: flags | StoreIndex.Entry.live))
+                    if length >= StoreIndex.Entry.longLength { index.longLengths[documentID] = length }
                     table.ids.insert(hash: slotHash(name), number: documentID)
                     table.sorted.append(documentID)
                     index.liveBytes += UInt64(length)

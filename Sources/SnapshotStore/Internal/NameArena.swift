@@ -7,12 +7,14 @@ import Glibc
 /// also mean growing never copies what is there (a doubling `[UInt8]` holds both copies while
 /// it moves).
 ///
-/// Span: bit 63 set when the name has a byte ≥ 0x80 (then its order is `String` order, which
-/// for non-ASCII text is not byte order), bit 62 set for a value of more than 65,535 bytes,
-/// which gets a page of its own (its length is the page's), prefix (10 bits) << 52 | page
-/// (16 bits) << 36 | offset (20 bits) << 16 | length (16 bits). `TermTable` keeps its values
-/// here too. Space of removed names is counted and reclaimed by `compacted` (the owner
-/// decides when).
+/// Span (48 bits, so a `StoreIndex.Entry` fits in 16 bytes): bit 47 set when the name has a
+/// byte ≥ 0x80 (then its order is `String` order, which for non-ASCII text is not byte order),
+/// bit 46 set for a value of more than 65,535 bytes, which gets a page of its own (its length
+/// is the page's), prefix (10 bits) << 36 | page (16 bits) << 20 | offset (20 bits). In a
+/// shared page a name is its length (LEB128, one byte below 128) then its bytes: the length
+/// costs a byte there instead of 16 bits of every span. Page 0 starts with one unused byte, so
+/// no name's span is 0 (`empty`). `TermTable` keeps its values here too. Space of removed
+/// names is counted and reclaimed by `compacted` (the owner decides when).
 ///
 /// With `internsPrefixes`, a name with a NUL byte past its 8th (the store's internal keys:
 /// `__replica` is "<producer site id>\0<doctype>\0<producer's name>") keeps everything up to
@@ -20,8 +22,10 @@ import Glibc
 /// consumer's million replica keys share a handful of prefixes of some 70 bytes.
 struct NameArena {
     static let pageSize = 1 << 20
-    private static let nonASCIIBit: UInt64 = 1 << 63
-    private static let ownPageBit: UInt64 = 1 << 62
+    private static let nonASCIIBit: UInt64 = 1 << 47
+    private static let ownPageBit: UInt64 = 1 << 46
+    /// Spans use the low 48 bits.
+    static let spanBits = 48
     private static let maximumPages = 1 << 16
     private static let maximumPrefixes = 1 << 10
 
@@ -62,24 +66,54 @@ struct NameArena {
             }
             if prefix != 0 { bytes = UnsafeRawBufferPointer(rebasing: whole[(nul + 1)...]) }
         }
-        let tag = nonASCII | UInt64(prefix) << 52
+        let tag = nonASCII | UInt64(prefix) << 36
         liveBytes += bytes.count
         if bytes.count > Int(UInt16.max) {
             // A page of its own, and a fresh one after it for the next small name.
             precondition(pages.count + 2 <= Self.maximumPages, "the index's names exceed \(Self.maximumPages) pages")
+            if pages.isEmpty { pages.append([0]) }
             pages.append([UInt8](bytes))
             pages.append([])
-            return tag | Self.ownPageBit | UInt64(pages.count - 2) << 36
+            return tag | Self.ownPageBit | UInt64(pages.count - 2) << 20
         }
-        if pages.isEmpty || pages[pages.count - 1].count + bytes.count > Self.pageSize {
+        let stored = Self.lengthSize(bytes.count) + bytes.count
+        if pages.isEmpty || pages[pages.count - 1].count + stored > Self.pageSize {
             precondition(pages.count < Self.maximumPages, "the index's names exceed \(Self.maximumPages) pages")
             pages.append([])
         }
         let page = pages.count - 1
-        if pages[page].isEmpty { pages[page].reserveCapacity(Self.pageSize) }
+        if pages[page].isEmpty {
+            pages[page].reserveCapacity(Self.pageSize)
+            if page == 0 { pages[page].append(0) }  // no span is 0
+        }
         let offset = pages[page].count
+        var length = bytes.count
+        while length >= 0x80 {
+            pages[page].append(UInt8(truncatingIfNeeded: length) | 0x80)
+            length >>= 7
+        }
+        pages[page].append(UInt8(length))
         pages[page].append(contentsOf: bytes)
-        return tag | UInt64(page) << 36 | UInt64(offset) << 16 | UInt64(bytes.count)
+        return tag | UInt64(page) << 20 | UInt64(offset)
+    }
+
+    /// Bytes of the LEB128 length of a name of `count` bytes.
+    @inline(__always) private static func lengthSize(_ count: Int) -> Int {
+        count < 0x80 ? 1 : count < 0x4000 ? 2 : 3
+    }
+
+    /// The stored length of the name at `offset` of `page`, and where its bytes start.
+    @inline(__always) private func header(_ page: Int, _ offset: Int) -> (length: Int, start: Int) {
+        pages[page].withUnsafeBufferPointer { p in
+            var length = 0, shift = 0, i = offset
+            while true {
+                let byte = p[i]
+                length |= Int(byte & 0x7F) << shift
+                i += 1
+                if byte < 0x80 { return (length, i) }
+                shift += 7
+            }
+        }
     }
 
     /// Counts the name's stored bytes as dead (the caller forgets the span).
@@ -95,21 +129,24 @@ struct NameArena {
     }
 
     @inline(__always) private func storedLength(_ span: UInt64) -> Int {
-        span & Self.ownPageBit != 0 ? pages[Self.page(span)].count : Int(span & 0xFFFF)
+        guard span != Self.empty else { return 0 }
+        return span & Self.ownPageBit != 0 ? pages[Self.page(span)].count : header(Self.page(span), Self.offset(span)).length
     }
 
-    @inline(__always) private static func page(_ span: UInt64) -> Int { Int((span >> 36) & 0xFFFF) }
-    @inline(__always) private static func prefix(_ span: UInt64) -> Int { Int((span >> 52) & 0x3FF) }
+    @inline(__always) private static func page(_ span: UInt64) -> Int { Int((span >> 20) & 0xFFFF) }
+    @inline(__always) private static func offset(_ span: UInt64) -> Int { Int(span & 0xF_FFFF) }
+    @inline(__always) private static func prefix(_ span: UInt64) -> Int { Int((span >> 36) & 0x3FF) }
     @inline(__always) static func isASCII(_ span: UInt64) -> Bool { span & nonASCIIBit == 0 }
 
     /// The name's bytes as its interned prefix (empty when none) and the stored rest.
     @inline(__always)
     func withParts<R>(_ span: UInt64, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> R) -> R {
         prefixes[Self.prefix(span)].withUnsafeBytes { head in
-            let length = storedLength(span)
-            guard length > 0 else { return body(head, UnsafeRawBufferPointer(start: nil, count: 0)) }
-            let offset = Int((span >> 16) & 0xF_FFFF)
-            return pages[Self.page(span)].withUnsafeBytes { body(head, UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + length)])) }
+            guard span != Self.empty else { return body(head, UnsafeRawBufferPointer(start: nil, count: 0)) }
+            let page = Self.page(span)
+            if span & Self.ownPageBit != 0 { return pages[page].withUnsafeBytes { body(head, $0) } }
+            let (length, start) = header(page, Self.offset(span))
+            return pages[page].withUnsafeBytes { body(head, UnsafeRawBufferPointer(rebasing: $0[start..<(start + length)])) }
         }
     }
 

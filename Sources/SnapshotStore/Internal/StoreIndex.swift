@@ -5,16 +5,61 @@
 ///
 /// A value type owned by the store's mutex; not thread-safe on its own.
 struct StoreIndex {
+    /// One document, packed in 16 bytes (an array of a million costs 16 MB, not 24): `word0`
+    /// is the version's offset in the data file (40 bits, up to 1 TiB) and its record's length
+    /// (24 bits; `longLength` when it does not fit, the length then kept in
+    /// `StoreIndex.longLengths`); `word1` is the name's span in `names` (48 bits, `NameArena`),
+    /// the DocType (14 bits) and the live and has-terms flags.
     struct Entry {
-        /// The name's bytes in `names` (`NameArena`).
-        var name: UInt64
-        var offset: UInt64
-        var length: UInt32
-        var doctype: UInt16
-        var flags: UInt8
+        private var word0: UInt64
+        private var word1: UInt64
 
         static let live: UInt8 = 1
         static let hasTerms: UInt8 = 2
+        static let maximumOffset: UInt64 = 1 << 40 - 1
+        static let longLength: UInt32 = 1 << 24 - 1
+        static let maximumDoctypes = 1 << 14
+
+        init(name: UInt64, offset: UInt64, length: UInt32, doctype: UInt16, flags: UInt8) {
+            word0 = 0
+            word1 = 0
+            self.name = name
+            self.offset = offset
+            self.length = length
+            self.doctype = doctype
+            self.flags = flags
+        }
+
+        /// The name's bytes in `names` (`NameArena`).
+        var name: UInt64 {
+            get { word1 & (1 << NameArena.spanBits - 1) }
+            set { word1 = word1 & ~(1 << NameArena.spanBits - 1) | newValue }
+        }
+
+        var offset: UInt64 {
+            get { word0 & Self.maximumOffset }
+            set {
+                precondition(newValue <= Self.maximumOffset, "the store's data file passed 1 TiB")
+                word0 = word0 & ~Self.maximumOffset | newValue
+            }
+        }
+
+        /// The record's length, or `longLength` when it is that long or longer (the index
+        /// keeps the exact length then: `StoreIndex.length(of:)`).
+        var length: UInt32 {
+            get { UInt32(truncatingIfNeeded: word0 >> 40) }
+            set { word0 = word0 & Self.maximumOffset | UInt64(min(newValue, Self.longLength)) << 40 }
+        }
+
+        var doctype: UInt16 {
+            get { UInt16(truncatingIfNeeded: (word1 >> 48) & 0x3FFF) }
+            set { word1 = word1 & ~(0x3FFF << 48) | UInt64(newValue & 0x3FFF) << 48 }
+        }
+
+        var flags: UInt8 {
+            get { UInt8(truncatingIfNeeded: word1 >> 62) }
+            set { word1 = word1 & ~(3 << 62) | UInt64(newValue & 3) << 62 }
+        }
 
         var isLive: Bool { flags & Entry.live != 0 }
         var hasTerms: Bool { flags & Entry.hasTerms != 0 }
@@ -42,6 +87,9 @@ struct StoreIndex {
     var doctypeNames: [String] = []
     var tables: [Table] = []
     var entries: [Entry] = []
+    /// The record lengths of the documents whose length does not fit an `Entry`
+    /// (`Entry.longLength` or more: 16 MiB documents), by id.
+    var longLengths: [UInt32: UInt32] = [:]
     /// The entries' names (`Entry.name` is a span into it).
     var names = NameArena(internsPrefixes: true)
     var freeIDs: [UInt32] = []
@@ -68,8 +116,31 @@ struct StoreIndex {
 
     func location(of key: DocumentKey) -> Location? {
         guard let id = id(of: key) else { return nil }
+        return location(of: id)
+    }
+
+    /// Where the document numbered `id` lies (its entry must be live).
+    func location(of id: UInt32) -> Location {
         let entry = entries[Int(id)]
-        return Location(offset: entry.offset, length: entry.length, hasTerms: entry.hasTerms)
+        return Location(offset: entry.offset, length: length(of: id), hasTerms: entry.hasTerms)
+    }
+
+    /// The record length of the document numbered `id`.
+    @inline(__always)
+    func length(of id: UInt32) -> UInt32 {
+        let length = entries[Int(id)].length
+        return length == Entry.longLength ? longLengths[id] ?? length : length
+    }
+
+    /// Records the length of `id`'s record in its entry, or in `longLengths` when too long.
+    @inline(__always)
+    mutating func setLength(_ length: UInt32, of id: UInt32) {
+        entries[Int(id)].length = length
+        if length >= Entry.longLength {
+            longLengths[id] = length
+        } else if !longLengths.isEmpty {
+            longLengths[id] = nil
+        }
     }
 
     func key(of id: UInt32) -> DocumentKey {
@@ -104,7 +175,7 @@ struct StoreIndex {
 
     mutating func internDoctype(_ name: String) -> UInt16 {
         if let id = doctypeIDs[name] { return id }
-        precondition(doctypeNames.count < Int(UInt16.max), "more than 65535 DocTypes")
+        precondition(doctypeNames.count < Entry.maximumDoctypes, "more than \(Entry.maximumDoctypes) DocTypes")
         let id = UInt16(doctypeNames.count)
         doctypeIDs[name] = id
         doctypeNames.append(name)
@@ -119,12 +190,12 @@ struct StoreIndex {
         liveBytes += UInt64(length)
         let hash = slotHash(key.name)
         if let id = id(of: key.name, hash: hash, in: doctype) {
-            let old = entries[Int(id)]
+            let old = location(of: id)
             entries[Int(id)].offset = offset
-            entries[Int(id)].length = length
+            setLength(length, of: id)
             entries[Int(id)].flags = flags
             liveBytes -= UInt64(old.length)
-            return (id, Location(offset: old.offset, length: old.length, hasTerms: old.hasTerms))
+            return (id, old)
         }
         let entry = Entry(name: names.add(key.name), offset: offset, length: length, doctype: doctype, flags: flags)
         let id: UInt32
@@ -136,6 +207,7 @@ struct StoreIndex {
             id = UInt32(entries.count)
             entries.append(entry)
         }
+        setLength(length, of: id)
         tables[Int(doctype)].ids.insert(hash: hash, number: id)
         tables[Int(doctype)].pending.append(id)
         liveCount += 1
@@ -148,7 +220,8 @@ struct StoreIndex {
         let hash = slotHash(key.name)
         guard let id = id(of: key.name, hash: hash, in: doctype) else { return nil }
         tables[Int(doctype)].ids.remove(hash: hash) { $0 == id }
-        let old = entries[Int(id)]
+        let old = location(of: id)
+        if !longLengths.isEmpty { longLengths[id] = nil }
         entries[Int(id)].flags = 0
         names.remove(entries[Int(id)].name)
         entries[Int(id)].name = NameArena.empty
@@ -156,7 +229,7 @@ struct StoreIndex {
         tables[Int(doctype)].limbo.append(id)
         liveBytes -= UInt64(old.length)
         liveCount -= 1
-        return (id, Location(offset: old.offset, length: old.length, hasTerms: old.hasTerms))
+        return (id, old)
     }
 
     func termTable(named index: String) -> Int? {
