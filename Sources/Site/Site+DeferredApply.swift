@@ -27,21 +27,9 @@ extension Site {
     func runLockedDeferringStore<T: Sendable>(user: String, _ body: (SiteTransaction) throws -> T,
                                               state: inout WriterState) throws -> (T, Committed?) {
         if let deferred = state.deferred, deferred.isFinished { settleDeferredApply(&state) }
-        if let failure = state.failure {
-            throw SiteError(.io, "the site refuses writes until it is reopened: \(failure)")
-        }
         let tx = SiteTransaction(site: self, user: user, earlier: state.deferred)
-        let value: T
-        do {
-            value = try body(tx)
-        } catch {
-            tx.returnSeries()
-            throw error
-        }
-        guard !tx.entries.isEmpty else {
-            tx.returnSeries()
-            return (value, nil)
-        }
+        let (value, wrote) = try runBody(body, in: tx, state: state)
+        guard wrote else { return (value, nil) }
         let framed: FramedEntries
         let replicationChanges: [StoreChange]
         do {

@@ -48,21 +48,9 @@ extension Site {
     /// Runs `body` on the writer (the caller holds `writer`'s lock) and commits what it did.
     func runLocked<T: Sendable>(user: String, handingOff: Bool = false, _ body: (SiteTransaction) throws -> T,
                                 state: inout WriterState) throws -> (T, Committed?) {
-        if let failure = state.failure {
-            throw SiteError(.io, "the site refuses writes until it is reopened: \(failure)")
-        }
         let tx = SiteTransaction(site: self, user: user)
-        let value: T
-        do {
-            value = try body(tx)
-        } catch {
-            tx.returnSeries()
-            throw error
-        }
-        guard !tx.entries.isEmpty else {
-            tx.returnSeries()
-            return (value, nil)
-        }
+        let (value, wrote) = try runBody(body, in: tx, state: state)
+        guard wrote else { return (value, nil) }
         try tx.sealReplication()
         let framed: FramedEntries
         do { framed = try handingOff ? log.framedLater(tx.entries) : log.framed(tx.entries) } catch {
@@ -71,6 +59,23 @@ extension Site {
         }
         let changes = tx.touched.map { tx.storeChange($0) }
         return (value, try commit(tx, framed: framed, changes: changes, footprint: CommitFootprint(changes), leading: !handingOff, state: &state))
+    }
+
+    /// Runs `body` in `tx` unless the site refuses writes; gives back the series values it took
+    /// when it throws or writes nothing. `wrote`: it has entries to commit.
+    func runBody<T>(_ body: (SiteTransaction) throws -> T, in tx: SiteTransaction, state: WriterState) throws -> (value: T, wrote: Bool) {
+        if let failure = state.failure {
+            throw SiteError(.io, "the site refuses writes until it is reopened: \(failure)")
+        }
+        let value: T
+        do {
+            value = try body(tx)
+        } catch {
+            tx.returnSeries()
+            throw error
+        }
+        if tx.entries.isEmpty { tx.returnSeries() }
+        return (value, !tx.entries.isEmpty)
     }
 
     /// A committed transaction: its acknowledgement, and the log write to perform once the
