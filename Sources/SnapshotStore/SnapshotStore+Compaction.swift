@@ -15,9 +15,10 @@ extension SnapshotStore {
 
     /// Rewrites the live versions into a new data file and switches to it, reclaiming the
     /// space of overwritten and deleted versions. Writers and readers go on meanwhile: the live
-    /// records are copied from a point-in-time list, the data appended since is copied after
-    /// them byte for byte, and only the last few bytes and the switch itself happen under the
-    /// store's mutex. Readers still holding offsets into the old file keep reading it (it stays
+    /// records are listed and copied a region of the file at a time (`CompactionSlices`), the
+    /// data appended since is copied after them byte for byte, and only the last few bytes and
+    /// the switch itself happen under the store's mutex (besides one pass over the index per
+    /// region). Readers still holding offsets into the old file keep reading it (it stays
     /// open until the last of them is done); it is unlinked after the switch.
     ///
     /// Crash safety: the new file is written under a temporary name and renamed only once
@@ -32,29 +33,26 @@ extension SnapshotStore {
         defer { compacting.store(false, ordering: .sequentiallyConsistent) }
         guard !closing.load(ordering: .sequentiallyConsistent) else { throw closedError() }
 
-        // 1. A point-in-time list of the live records, in file order.
-        let (oldFile, generation, capturedEnd, capturedSequence, live) = try state.withLock { state in
+        // 1. The data file's regions, each with a bounded number of live records (`CompactionSlices`).
+        let (oldFile, generation, capturedEnd, capturedSequence, slices) = try state.withLock { state in
             guard !state.closed else { throw closedError() }
             try Self.flushBuffer(&state)
-            var live: [(id: UInt32, offset: UInt64, length: UInt32)] = []
-            live.reserveCapacity(state.index.liveCount)
-            for (id, entry) in state.index.entries.enumerated() where entry.isLive {
-                live.append((UInt32(id), entry.offset, state.index.length(of: UInt32(id))))
-            }
-            return (state.file, state.generation, state.end, state.lastAppliedSequence, live)
+            let slices = CompactionSlices.slices(of: state.index, from: UInt64(DataFileHeader.size), to: state.end,
+                                                 target: configuration.compactionSliceRecords)
+            return (state.file, state.generation, state.end, state.lastAppliedSequence, slices)
         }
-        let sorted = live.sorted { $0.offset < $1.offset }
         let newGeneration = generation + 1
         let path = directoryPath + "/" + Self.dataFileName(newGeneration)
         let temporary = path + ".tmp"
         var switched = false
         defer { if !switched { try? StoreDirectory.remove(temporary) } }
 
-        // 2. Copy the live records into batches of about 1 MiB carrying the captured sequence.
+        // 2. Copy the live records, a region at a time and in file order, into batches of
+        //    about 1 MiB carrying the captured sequence.
         let newFile = try StoreFile.open(temporary, create: true, truncate: true)
         try newFile.write(DataFileHeader.encode(generation: newGeneration), at: 0)
         var position = UInt64(DataFileHeader.size)
-        var newOffsets = [UInt64](repeating: 0, count: sorted.count)
+        var copied = CopiedRecords()
         var window = ReadWindow(file: oldFile, size: capturedEnd)
         var batch = ByteWriter(capacity: (1 << 20) + 4096)
         var batchCount = 0
@@ -77,39 +75,46 @@ extension SnapshotStore {
             position += UInt64(batch.count)
         }
         startBatch()
-        for (i, record) in sorted.enumerated() {
-            if i % 4096 == 0, closing.load(ordering: .relaxed) { throw closedError() }
-            if batchCount > 0 && batch.count + Int(record.length) > 1 << 20 {
-                try flushBatch()
-                startBatch()
+        for slice in slices {
+            if closing.load(ordering: .relaxed) { throw closedError() }
+            let records = try state.withLock { state in
+                guard !state.closed, state.generation == generation else { throw closedError() }
+                return CompactionSlices.records(of: state.index, in: slice)
             }
-            newOffsets[i] = position + UInt64(batch.count)
-            let intact = try window.withBytes(at: record.offset, count: Int(record.length)) { raw -> Bool in
-                guard raw.count == Int(record.length), ChangeRecord.decode(raw, withTerms: false) != nil else { return false }
-                recordOffsets.append(batch.count)
-                batch.write(raw)
-                return true
+            for (i, record) in records.enumerated() {
+                if i % 4096 == 4095, closing.load(ordering: .relaxed) { throw closedError() }
+                if batchCount > 0 && batch.count + Int(record.length) > 1 << 20 {
+                    try flushBatch()
+                    startBatch()
+                }
+                copied.append(id: record.id, from: record.offset, to: position + UInt64(batch.count))
+                let intact = try window.withBytes(at: record.offset, count: Int(record.length)) { raw -> Bool in
+                    guard raw.count == Int(record.length), ChangeRecord.decode(raw, withTerms: false) != nil else { return false }
+                    recordOffsets.append(batch.count)
+                    batch.write(raw)
+                    return true
+                }
+                guard intact else {
+                    throw SnapshotStoreError(.corrupt, "a live record fails its checksum; compaction stopped, nothing changed",
+                                             file: oldFile.path, offset: record.offset)
+                }
+                batchCount += 1
             }
-            guard intact else {
-                throw SnapshotStoreError(.corrupt, "a live record fails its checksum; compaction stopped, nothing changed",
-                                         file: oldFile.path, offset: record.offset)
-            }
-            batchCount += 1
         }
         // Always end with a batch (empty if need be) so the new file alone carries the sequence.
         try flushBatch()
         let tailStart = position
 
         // 3. Catch up with what writers appended meanwhile, without the mutex, while it is large.
-        var copied = capturedEnd
+        var tailCopied = capturedEnd
         for _ in 0..<16 {
             let end = try state.withLock { state in
                 try Self.flushBuffer(&state)
                 return state.end
             }
-            if end - copied < 1 << 20 { break }
-            try copyRange(from: oldFile, copied..<end, to: newFile, at: tailStart + (copied - capturedEnd))
-            copied = end
+            if end - tailCopied < 1 << 20 { break }
+            try copyRange(from: oldFile, tailCopied..<end, to: newFile, at: tailStart + (tailCopied - capturedEnd))
+            tailCopied = end
             if closing.load(ordering: .relaxed) { throw closedError() }
         }
         try newFile.syncData()
@@ -119,7 +124,7 @@ extension SnapshotStore {
             try state.withLock { state in
                 guard !state.closed, state.generation == generation else { throw closedError() }
                 try Self.flushBuffer(&state)
-                try copyRange(from: oldFile, copied..<state.end, to: newFile, at: tailStart + (copied - capturedEnd))
+                try copyRange(from: oldFile, tailCopied..<state.end, to: newFile, at: tailStart + (tailCopied - capturedEnd))
                 let newEnd = tailStart + (state.end - capturedEnd)
                 try newFile.syncData()
                 try StoreDirectory.rename(temporary, path)
@@ -130,16 +135,11 @@ extension SnapshotStore {
                 for (id, entry) in state.index.entries.enumerated() where entry.isLive && entry.offset >= capturedEnd {
                     shifted.append((id, entry.offset - capturedEnd + tailStart))
                 }
-                for (i, record) in sorted.enumerated() {
-                    let entry = state.index.entries[Int(record.id)]
-                    // Unchanged since the capture: same id, still live, same (old-file) offset.
-                    if entry.isLive && entry.offset == record.offset {
-                        state.index.entries[Int(record.id)].offset = newOffsets[i]
-                    }
-                }
+                // Unchanged since the copy: same id, still live, same (old-file) offset.
+                copied.repoint(&state.index)
                 for (id, offset) in shifted { state.index.entries[id].offset = offset }
                 let report = CompactionReport(oldGeneration: generation, newGeneration: newGeneration, bytesBefore: state.end,
-                                              bytesAfter: newEnd, documentsCopied: sorted.count,
+                                              bytesAfter: newEnd, documentsCopied: copied.count,
                                               tailBytesCopied: state.end - capturedEnd)
                 state.file = opened
                 state.generation = newGeneration

@@ -45,6 +45,9 @@ public final class SnapshotStore: Sendable {
         /// loses what is gathered, which the Site re-folds from the log; `flush()`,
         /// `checkpoint()` and `close()` write it out. 0 writes every batch at once.
         public var writeBufferSize = 256 << 10
+        /// About how many live records a compaction lists at a time (`CompactionSlices`; 3 MiB
+        /// of list). Tests set it low to make one compaction copy in many slices.
+        var compactionSliceRecords = 1 << 17
 
         public init() {}
     }

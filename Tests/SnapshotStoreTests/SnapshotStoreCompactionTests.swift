@@ -110,10 +110,12 @@ struct SnapshotStoreCompactionTests {
     /// The promise: compaction runs while a writer writes and a reader reads, and
     /// nothing is lost or misread. The reader checks every document it reads is a whole
     /// version of the key it asked for and that versions never go backwards.
+    /// Each compaction copies in slices of about 16 live records (`CompactionSlices`), so
+    /// writers change and delete documents between one slice's listing and the next.
     @Test func compactionUnderConcurrentWritesAndReadsLosesNothing() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try openStore(directory)
+        let store = try openStore(directory) { $0.compactionSliceRecords = 16 }
         let keys = (0..<200).map { key($0 % 3 == 0 ? "Item" : "Customer", "DOC-\($0)") }
         let stop = Atomic<Bool>(false)
         let writerDone = DispatchSemaphore(value: 0)
