@@ -53,7 +53,7 @@ extension SnapshotStore {
         try newFile.write(DataFileHeader.encode(generation: newGeneration), at: 0)
         var position = UInt64(DataFileHeader.size)
         var copied = CopiedRecords()
-        var window = ReadWindow(file: oldFile, size: capturedEnd)
+        var window = ReadWindow(file: oldFile, size: capturedEnd, chunk: 1 << 20)
         var batch = ByteWriter(capacity: (1 << 20) + 4096)
         var batchCount = 0
         var recordOffsets: [Int] = []
@@ -87,7 +87,7 @@ extension SnapshotStore {
                     try flushBatch()
                     startBatch()
                 }
-                copied.append(id: record.id, from: record.offset, to: position + UInt64(batch.count))
+                copied.append(id: record.id, at: position + UInt64(batch.count))
                 let intact = try window.withBytes(at: record.offset, count: Int(record.length)) { raw -> Bool in
                     guard raw.count == Int(record.length), ChangeRecord.decode(raw, withTerms: false) != nil else { return false }
                     recordOffsets.append(batch.count)
@@ -135,8 +135,8 @@ extension SnapshotStore {
                 for (id, entry) in state.index.entries.enumerated() where entry.isLive && entry.offset >= capturedEnd {
                     shifted.append((id, entry.offset - capturedEnd + tailStart))
                 }
-                // Unchanged since the copy: same id, still live, same (old-file) offset.
-                copied.repoint(&state.index)
+                // Unchanged since the copy: still live, still in the old file's copied part.
+                copied.repoint(&state.index, capturedEnd: capturedEnd)
                 for (id, offset) in shifted { state.index.entries[id].offset = offset }
                 let report = CompactionReport(oldGeneration: generation, newGeneration: newGeneration, bytesBefore: state.end,
                                               bytesAfter: newEnd, documentsCopied: copied.count,

@@ -142,18 +142,20 @@ struct ReadWindow {
     var buffer: [UInt8] = []
     var start: UInt64 = 0
     var count = 0
-    static let chunk = 8 << 20
+    /// Bytes read at a time (or one record, if larger).
+    let chunk: Int
 
-    init(file: StoreFile, size: UInt64) {
+    init(file: StoreFile, size: UInt64, chunk: Int = 8 << 20) {
         self.file = file
         self.size = size
+        self.chunk = chunk
     }
 
     /// `body` sees up to `count` bytes at `offset` (fewer only at end of file).
     mutating func withBytes<R>(at offset: UInt64, count wanted: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         let available = Int(min(UInt64(wanted), size - min(size, offset)))
         if offset < start || offset + UInt64(available) > start + UInt64(count) {
-            let length = Int(min(UInt64(max(Self.chunk, wanted)), size - offset))
+            let length = Int(min(UInt64(max(chunk, wanted)), size - offset))
             if buffer.count < length { buffer = [UInt8](repeating: 0, count: length) }
             count = try buffer.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<length]), at: offset) }
             start = offset

@@ -5,7 +5,7 @@
 /// consumer's 1.3M documents, allocated beside the index whenever a compaction ran in a long
 /// catch-up (it set that catch-up's peak memory). Now one pass counts the live records by
 /// region of the data file (`slices`), and each slice's records are listed, sorted and copied
-/// in turn; what is kept until the switch is `CopiedRecords`, 20 bytes a document.
+/// in turn; what is kept until the switch is `CopiedRecords`, 8 bytes a document.
 ///
 /// Listing a slice later than the first pass is safe: a record below the captured end only
 /// ever stops being live (a newer version or a delete goes past the end, and compactions do
@@ -52,28 +52,35 @@ enum CompactionSlices {
     }
 }
 
-/// The records a compaction copied, in copy order: which document, where its version lay in
-/// the old file and where it lies in the new one. At the switch a document still at its old
-/// offset is re-pointed; one changed since keeps its newer version (copied with the tail).
+/// The records a compaction copied, in copy order: which document, and how far past the one
+/// before its version lies in the new file (new offsets only grow). 8 bytes a record.
+///
+/// No old offset is kept: nothing is written below the captured end of the old file after
+/// the capture, so a document whose entry still lies below it at the switch is at the very
+/// version that was copied (a newer version, or a new document on a reused id, lies past it).
 struct CopiedRecords {
     private(set) var ids: [UInt32] = []
-    private(set) var oldOffsets: [UInt64] = []
-    private(set) var newOffsets: [UInt64] = []
+    private var steps: [UInt32] = []
+    private var last: UInt64 = 0
 
     var count: Int { ids.count }
 
-    mutating func append(id: UInt32, from old: UInt64, to new: UInt64) {
+    mutating func append(id: UInt32, at new: UInt64) {
+        precondition(new >= last && new - last <= UInt64(UInt32.max), "compaction: copied records out of order")
         ids.append(id)
-        oldOffsets.append(old)
-        newOffsets.append(new)
+        steps.append(UInt32(new - last))
+        last = new
     }
 
-    /// Re-points every copied document still at the version that was copied.
-    func repoint(_ index: inout StoreIndex) {
+    /// Re-points every copied document still at the version that was copied (below
+    /// `capturedEnd`, the old file's end when the copy began).
+    func repoint(_ index: inout StoreIndex, capturedEnd: UInt64) {
+        var offset: UInt64 = 0
         for i in ids.indices {
+            offset += UInt64(steps[i])
             let id = Int(ids[i])
             let entry = index.entries[id]
-            if entry.isLive && entry.offset == oldOffsets[i] { index.entries[id].offset = newOffsets[i] }
+            if entry.isLive && entry.offset < capturedEnd { index.entries[id].offset = offset }
         }
     }
 }
