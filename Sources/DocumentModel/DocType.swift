@@ -32,6 +32,9 @@ public struct DocType: Sendable {
     /// Positions in `fields` of the Link, Dynamic Link and table fields, in order: what link
     /// checks and index terms walk for every document and row, without visiting the rest.
     public private(set) var linkingFieldIndices: [Int]
+    /// The fields of `linkingFieldIndices` with what a walk over a document's links needs of
+    /// each, worked out once: reading them copies no `DocField`.
+    public private(set) var linkingPlan: [LinkingField]
     /// Positions in `fields` of the data fields (not tables) with a non-empty default, in order.
     public private(set) var defaultedFieldIndices: [Int]
     /// Per field (parallel to `fields`): what validation needs, computed once.
@@ -50,6 +53,9 @@ public struct DocType: Sendable {
     /// none): where validation expects the next key of a document that lists its fields in
     /// form order (`FieldLookup`).
     private(set) var nextDataField: [Int]
+    /// Whether a field reuses a core standard column's name (ToDo's `owner`): validation then
+    /// cannot take such a key for the standard column without looking at the fields first.
+    private(set) var declaresCoreColumn: Bool
 
     /// Builds a DocType from fields. Throws for duplicate fieldnames, an empty name or an
     /// invalid naming rule.
@@ -89,6 +95,7 @@ public struct DocType: Sendable {
             let type = fields[$0].fieldtype
             return type == .link || type == .dynamicLink || type.isTable
         }
+        self.linkingPlan = linkingFieldIndices.map { LinkingField(fields[$0], position: $0) }
         self.defaultedFieldIndices = fields.indices.filter {
             let field = fields[$0]
             return field.fieldtype.isData && !field.fieldtype.isTable && !(field.defaultValue ?? "").isEmpty
@@ -104,6 +111,7 @@ public struct DocType: Sendable {
             nextData[i] = fields[i].fieldtype.isData && !fields[i].fieldname.isEmpty ? i : nextData[i + 1]
         }
         self.nextDataField = nextData
+        self.declaresCoreColumn = fields.contains { StandardColumns.core.contains($0.fieldname) }
         self.namingRule = .hash
         self.namingRule = try NamingRule(autoname: autoname, namingRule: namingRuleName, doctype: self)
     }
@@ -189,3 +197,32 @@ extension DocType {
     }
 }
 
+
+/// One Link, Dynamic Link or table field as link checks and index terms walk it.
+public struct LinkingField: Sendable {
+    public enum Kind: Sendable {
+        /// A Link to `target` (never `DocType`, whose values name DocTypes, not documents).
+        case link(target: String)
+        /// A Dynamic Link whose DocType is the value of `typeField`.
+        case dynamicLink(typeField: String)
+        /// A child table; `position` is its place in `fields`.
+        case table(position: Int)
+        /// A field that can link to nothing (a Link without a target, or to `DocType`).
+        case inert
+    }
+
+    public let fieldname: String
+    public let kind: Kind
+
+    init(_ field: DocField, position: Int) {
+        fieldname = field.fieldname
+        switch field.fieldtype {
+        case .link:
+            if let target = field.options, !target.isEmpty, target != "DocType" { kind = .link(target: target) } else { kind = .inert }
+        case .dynamicLink:
+            if let typeField = field.options { kind = .dynamicLink(typeField: typeField) } else { kind = .inert }
+        default:
+            kind = field.fieldtype.isTable ? .table(position: position) : .inert
+        }
+    }
+}

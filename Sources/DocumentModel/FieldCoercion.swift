@@ -14,6 +14,58 @@ public enum FieldCoercion {
         coerce(value, facts: FieldFacts(field))
     }
 
+    /// The values of a field type that `coerce` returns unchanged, whatever they hold: a value
+    /// already of the field's type. Dates, times, Selects and tables are not among them (their
+    /// text is normalised or checked against choices, their rows rewritten).
+    enum AsIs: Sendable {
+        case wholeNumber, number, check, text, anything, none
+
+        init(_ type: FieldType) {
+            switch type {
+            case .int: self = .wholeNumber
+            case .float, .currency, .percent, .rating, .duration: self = .number
+            case .check: self = .check
+            case .json, .geolocation, .other: self = .anything
+            case .select, .date, .datetime, .time, .table, .tableMultiSelect: self = .none
+            default: self = type.isText ? .text : .none
+            }
+        }
+    }
+
+    /// True when `coerce(value, facts: facts)` would return `.value(value)`: the common case
+    /// of a value that already has its field's type, answered without building an outcome or
+    /// comparing the result with the input. False says nothing: `coerce` decides.
+    @inline(__always)
+    static func keepsAsIs(_ value: JSON, facts: FieldFacts) -> Bool {
+        switch value {
+        case .null: return true
+        case .int(let i):
+            switch facts.asIs {
+            case .wholeNumber, .anything: return true
+            case .check: return i == 0 || i == 1
+            default: return false
+            }
+        case .double(let d):
+            switch facts.asIs {
+            case .number: return d.isFinite
+            case .anything: return true
+            default: return false
+            }
+        case .string(let s):
+            switch facts.asIs {
+            case .text:
+                // `coerce` refuses a text only when it is longer than `length` in Characters,
+                // which a text of at most `length` UTF-8 bytes never is.
+                guard let length = facts.length, length > 0 else { return true }
+                return s.utf8.count <= length
+            case .anything: return true
+            default: return false
+            }
+        default:
+            return facts.asIs == .anything
+        }
+    }
+
     /// `coerce(_:for:)` with what the field needs worked out once (`FieldFacts`: the Select
     /// choices split), so a validation pass splits no strings, copies no `DocField` and builds
     /// no message unless a value is refused.

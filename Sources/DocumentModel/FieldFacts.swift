@@ -28,6 +28,9 @@ final class FieldFacts: Sendable {
     /// Whether the value needs a look after coercion: mandatory, or a Link / Dynamic Link whose
     /// target DocType must be installed.
     let checkedAfterCoercion: Bool
+    /// Which values coercion keeps as they are, told apart without running it
+    /// (`FieldCoercion.keepsAsIs`).
+    let asIs: FieldCoercion.AsIs
 
     init(_ field: DocField) {
         self.field = field
@@ -42,6 +45,7 @@ final class FieldFacts: Sendable {
         selectOptions = field.selectOptions
         selectRestricts = !selectOptions.allSatisfy(\.isEmpty)
         dynamicSibling = field.options?.trimmingWhitespace() ?? ""
+        asIs = FieldCoercion.AsIs(field.fieldtype)
         checkedAfterCoercion = !isLayout && ((field.reqd && field.fieldtype != .check)
             || (field.fieldtype == .link && target != nil) || field.fieldtype == .dynamicLink)
     }

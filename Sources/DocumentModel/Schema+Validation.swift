@@ -69,22 +69,32 @@ extension Schema {
                                               message: "'\(key)' is a \(facts.fieldtype.rawValue), which holds no value"))
                 continue
             }
-            switch FieldCoercion.coerce(value, facts: facts) {
-            case .invalid(let code, let message):
-                issues.append(ValidationIssue(code, doctype: doctype.name, field: key, table: table, row: row, message: message))
-            case .value(let coerced):
+            // Most values already have their field's type: no outcome to build, nothing to
+            // compare or store back.
+            let kept = FieldCoercion.keepsAsIs(value, facts: facts)
+            let coerced: JSON
+            if kept {
+                coerced = value
+            } else {
+                switch FieldCoercion.coerce(value, facts: facts) {
+                case .invalid(let code, let message):
+                    issues.append(ValidationIssue(code, doctype: doctype.name, field: key, table: table, row: row, message: message))
+                    continue
+                case .value(let value):
+                    coerced = value
+                }
                 if facts.isTable, case .array(let rows) = coerced {
                     // Rows always come back rewritten (parent columns); storing them is cheaper
                     // than comparing every row with the input to find out.
                     object[key] = .array(coerceRows(rows, facts: facts, parentObject: input, parentType: doctype, issues: &issues))
                     continue
                 }
-                if facts.nonNegative, let n = coerced.doubleValue, n < 0 {
-                    issues.append(ValidationIssue(.negativeValue, doctype: doctype.name, field: key, table: table, row: row,
-                                                  message: "'\(key)' may not be negative, found \(n)"))
-                }
-                if coerced != value { object[key] = coerced }
             }
+            if facts.nonNegative, let n = coerced.doubleValue, n < 0 {
+                issues.append(ValidationIssue(.negativeValue, doctype: doctype.name, field: key, table: table, row: row,
+                                              message: "'\(key)' may not be negative, found \(n)"))
+            }
+            if !kept, coerced != value { object[key] = coerced }
         }
         // Only mandatory fields and links need a second look (`DocType.checkedFacts`).
         for (checked, facts) in doctype.checkedFacts.enumerated() {
@@ -197,10 +207,18 @@ struct FieldLookup {
             keys[position] = key
             found[position] = result
         } else if position == keys.count {
+            // Room for a whole object's keys (its fields and a dozen standard columns) at the
+            // first one, not a regrowth every few keys.
+            if position == 0 { reserve(doctype.fields.count + 12) }
             keys.append(key)
             found.append(result)
         }
         return result
+    }
+
+    private mutating func reserve(_ count: Int) {
+        keys.reserveCapacity(count)
+        found.reserveCapacity(count)
     }
 
     /// Whether the target of the Link field at `checked` in `checkedFacts` is installed: the
@@ -219,6 +237,9 @@ struct FieldLookup {
             expected = next + 1
             return .field(doctype.facts[next])
         }
+        // Standard columns (a row has eleven) are no field: known by their bits, they cost
+        // no hashing at all, let alone a failed field lookup and then the standard set's.
+        if !doctype.declaresCoreColumn, StandardColumns.isCoreColumnByBits(key) { return .standard }
         if let position = doctype.position(of: key) {
             expected = position + 1
             return .field(doctype.facts[position])

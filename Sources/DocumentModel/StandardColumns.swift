@@ -20,6 +20,26 @@ public enum StandardColumns {
         "parent", "parentfield", "parenttype", "doctype",
     ]
 
+    /// `core` as an array, for `isCoreColumnByBits`.
+    static let coreList: [String] = [
+        "doctype", "name", "owner", "creation", "modified", "modified_by", "docstatus", "idx",
+        "parent", "parentfield", "parenttype",
+    ]
+
+    /// True when `key` has the very bits of a `core` column name. Those names are short enough
+    /// to be held inside the `String` value itself, so a key spelled like one has its bits: a
+    /// match without hashing. False says nothing (a key made some other way may still be one).
+    @inline(__always)
+    static func isCoreColumnByBits(_ key: String) -> Bool {
+        guard MemoryLayout<String>.size == 16 else { return false }
+        let wanted = unsafeBitCast(key, to: (UInt64, UInt64).self)
+        for name in coreList {
+            let bits = unsafeBitCast(name, to: (UInt64, UInt64).self)
+            if bits.0 == wanted.0 && bits.1 == wanted.1 { return true }
+        }
+        return false
+    }
+
     /// The parent link columns of a child row.
     public static let rowParentColumns: [String] = ["parent", "parentfield", "parenttype"]
 

@@ -10,7 +10,16 @@ enum IndexTerms {
 
     static func uniqueIndex(doctype: String, field: String) -> String { "unique:\(doctype).\(field)" }
     static func remoteIndex(doctype: String) -> String { "remote:\(doctype)" }
-    static func linkValue(doctype: String, name: String) -> String { "\(doctype)\u{0}\(name)" }
+    /// Built by appending, not by interpolation: a write makes one per distinct link.
+    static func linkValue(doctype: String, name: String) -> String {
+        var value = doctype
+        let count = doctype.utf8.count + 1 + name.utf8.count
+        // A short value stays held inside the `String` (no allocation at all).
+        if count > 15 { value.reserveCapacity(count) }
+        value.append("\u{0}")
+        value.append(name)
+        return value
+    }
     static func remoteValue(site: String, docname: String) -> String { "\(site)\u{0}\(docname)" }
 
     /// `distinctLinks`: the document's links, each target once in first-seen order, when the
@@ -54,30 +63,33 @@ enum IndexTerms {
     /// Every (target DocType, name) that `object` (and its rows) links to, in field order.
     static func links(of object: JSONObject, doctype: DocType, schema: Schema) -> [Link] {
         var found: [Link] = []
+        found.reserveCapacity(16)
         collect(object, doctype: doctype, schema: schema, table: nil, into: &found)
         return found
     }
 
     private static func collect(_ object: JSONObject, doctype: DocType, schema: Schema, table: String?, into found: inout [Link]) {
-        for position in doctype.linkingFieldIndices {
-            let field = doctype.fields[position]
-            switch field.fieldtype {
-            case .link:
-                guard let target = field.options, !target.isEmpty, target != "DocType",
-                      let value = object[field.fieldname]?.stringValue, !value.isEmpty else { continue }
+        for field in doctype.linkingPlan {
+            switch field.kind {
+            case .link(let target):
+                guard let value = object[field.fieldname]?.stringValue, !value.isEmpty else { continue }
                 found.append(Link(doctype: target, name: value, table: table, field: field.fieldname))
-            case .dynamicLink:
-                guard let typeField = field.options, let target = object[typeField]?.stringValue, !target.isEmpty,
+            case .dynamicLink(let typeField):
+                guard let target = object[typeField]?.stringValue, !target.isEmpty,
                       target != "DocType", let value = object[field.fieldname]?.stringValue, !value.isEmpty else { continue }
                 found.append(Link(doctype: target, name: value, table: table, field: field.fieldname))
-            default:
-                guard table == nil, field.fieldtype.isTable, let child = schema.childDocType(of: field),
-                      case .array(let rows)? = object[field.fieldname] else { continue }
+            case .table(let position):
+                guard table == nil, case .array(let rows)? = object[field.fieldname],
+                      let child = schema.childDocType(of: doctype.fields[position]) else { continue }
+                // A row links to about as many documents as its DocType has link fields.
+                found.reserveCapacity(found.count + rows.count * child.linkingPlan.count)
                 for row in rows {
                     if case .object(let r) = row {
                         collect(r, doctype: child, schema: schema, table: field.fieldname, into: &found)
                     }
                 }
+            case .inert:
+                continue
             }
         }
     }

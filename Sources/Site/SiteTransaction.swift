@@ -30,11 +30,14 @@ public final class SiteTransaction {
     /// Keys in the order they were first touched, so the store sees changes in log order.
     var touched: [DocumentKey] = []
     var entries: [EntryDraft] = []
+    /// What this transaction took of each series it used, in first-use order. An array: a
+    /// transaction uses one or two series, where a dictionary costs an allocation and hashing
+    /// per take.
+    var seriesTaken: [SeriesTake] = []
     /// Counters as this transaction has advanced them (series prefix → highest value it took).
-    var series: [String: Int] = [:]
-    /// What this transaction took of each series (the counter before its first take, and how
-    /// many values), so a transaction that comes to nothing can hand them back.
-    var seriesTaken: [String: (before: Int, count: Int)] = [:]
+    var series: LazyMapCollection<[SeriesTake], (prefix: String, value: Int)> {
+        seriesTaken.lazy.map { ($0.prefix, $0.highest) }
+    }
     /// Counters advanced by the entry being built; moved into its annotations.
     var seriesForCurrentEntry: [String: Int] = [:]
     /// Nested lifecycle calls (a hook inserting a GL Entry) deepen this; used to stop runaway
@@ -182,14 +185,28 @@ public final class SiteTransaction {
     /// `distinctLinks`: the new version's links when the caller checked them already
     /// (`checkLinks`).
     func record(_ key: DocumentKey, _ state: Pending, distinctLinks: [IndexTerms.Link]? = nil) {
-        if pending[key] == nil { touched.append(key) }
-        pending[key] = state
-        pendingBytes[key] = nil
-        if let old = pendingTerms.removeValue(forKey: key), pendingByTerm != nil {
-            for term in old { pendingByTerm?[term]?.remove(key) }
+        if pending.isEmpty {
+            // An invoice's transaction holds three documents (with its GL Entries): room for
+            // them at once, not a rehash at the second and the third.
+            pending.reserveCapacity(4)
+            pendingTerms.reserveCapacity(4)
+            pendingBytes.reserveCapacity(4)
+        }
+        if pending.updateValue(state, forKey: key) == nil {
+            // New to the transaction: it has no bytes or terms here to forget (an insert, the
+            // common case, hashes its key twice less).
+            touched.append(key)
+        } else {
+            pendingBytes[key] = nil
+            if let old = pendingTerms.removeValue(forKey: key), pendingByTerm != nil {
+                for term in old { pendingByTerm?[term]?.remove(key) }
+            }
         }
         if case .present(let document) = state {
-            let terms = self.terms(of: key, document, distinctLinks: distinctLinks)
+            // Worked out afresh: whatever was cached for the key is forgotten above.
+            let terms = schema[key.doctype].map {
+                IndexTerms.terms(for: document, doctype: $0, schema: schema, distinctLinks: distinctLinks)
+            } ?? []
             pendingTerms[key] = terms
             if pendingByTerm != nil {
                 for term in terms { pendingByTerm?[term, default: []].insert(key) }
@@ -222,12 +239,12 @@ public final class SiteTransaction {
     /// transaction shares, so two transactions running at once never get the same one.
     func nextSeriesValue(_ prefix: String) -> Int {
         let value = site.seriesCounters.take(prefix)
-        series[prefix] = max(series[prefix] ?? 0, value)
         seriesForCurrentEntry[prefix] = value
-        if let taken = seriesTaken[prefix] {
-            seriesTaken[prefix] = (taken.before, taken.count + 1)
+        if let i = seriesTaken.firstIndex(where: { $0.prefix == prefix }) {
+            seriesTaken[i].highest = max(seriesTaken[i].highest, value)
+            seriesTaken[i].count += 1
         } else {
-            seriesTaken[prefix] = (value - 1, 1)
+            seriesTaken.append(SeriesTake(prefix: prefix, before: value - 1, count: 1, highest: value))
         }
         return value
     }
@@ -235,10 +252,10 @@ public final class SiteTransaction {
     /// Hands back the series values this transaction took, when it is not to be written; each
     /// counter goes back only if nobody took a value after this transaction's last one.
     func returnSeries() {
-        for (prefix, taken) in seriesTaken {
-            site.seriesCounters.giveBack(prefix, last: series[prefix] ?? 0, before: taken.before, count: taken.count)
+        for taken in seriesTaken {
+            site.seriesCounters.giveBack(taken.prefix, last: taken.highest, before: taken.before, count: taken.count)
         }
-        seriesTaken = [:]
+        seriesTaken = []
     }
 
     func enterHook() throws {
@@ -249,6 +266,15 @@ public final class SiteTransaction {
     }
 
     func leaveHook() { depth -= 1 }
+}
+
+/// What a transaction took of one naming series: the counter before its first take, how many
+/// values, and the highest, so a transaction that comes to nothing can hand them back.
+struct SeriesTake {
+    var prefix: String
+    var before: Int
+    var count: Int
+    var highest: Int
 }
 
 /// The naming-series counter a transaction hands to `Namer`.
