@@ -46,6 +46,13 @@ final class ExportHandoff<Piece: Sendable, End: Sendable>: @unchecked Sendable {
         return true
     }
 
+    /// Pieces handed over and not yet taken: how far the writer is behind.
+    var waiting: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return pieces.count - head
+    }
+
     /// Reader: its last word, after its last piece: where it ended, or why it failed.
     func finish(_ result: Result<End, any Error>) {
         condition.lock()
