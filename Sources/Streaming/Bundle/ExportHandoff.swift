@@ -46,11 +46,20 @@ final class ExportHandoff<Piece: Sendable, End: Sendable>: @unchecked Sendable {
         return true
     }
 
-    /// Pieces handed over and not yet taken: how far the writer is behind.
-    var waiting: Int {
+    /// The CPU time the writer has spent so far (`noteWriterCPU`), seconds: the reader takes
+    /// on work while it has spent less.
+    var writerCPUSeconds: Double {
         condition.lock()
         defer { condition.unlock() }
-        return pieces.count - head
+        return writerCPU
+    }
+    private var writerCPU = 0.0
+
+    /// Writer: the CPU time it has spent so far.
+    func noteWriterCPU(_ seconds: Double) {
+        condition.lock()
+        defer { condition.unlock() }
+        writerCPU = seconds
     }
 
     /// Reader: its last word, after its last piece: where it ended, or why it failed.

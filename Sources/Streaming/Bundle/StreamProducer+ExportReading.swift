@@ -8,9 +8,9 @@ extension StreamProducer {
     /// What one record brings to a bundle's dependencies, as far as the reading thread works
     /// it out (`ExportDependencyReader`, which also keeps where each document was created);
     /// the writing one takes the notes in order (`ExportState.write`). A Create's links are
-    /// scanned out of its frame by whichever thread has room: the writer, unless it is behind
-    /// (the handoff nearly full), then the reader, piece by piece, so the two stay about
-    /// evenly loaded whatever the machine's disk and load make of the writer's part.
+    /// scanned out of its frame by whichever thread has spent less CPU time so far (decided
+    /// piece by piece, `ExportLinkScans.balanced`): the export goes as fast as its busier
+    /// thread, and the scans are the one part either can do.
     enum ExportNote: Sendable {
         case none
         /// A Create of a document of `doctype`: the writer scans the frame for its links
@@ -55,8 +55,9 @@ extension StreamProducer {
     /// Which thread scans the links of an export's Creates. The bundle is the same either way
     /// (the tests hold the three side by side); only the load of the two threads differs.
     public enum ExportLinkScans: Sendable {
-        /// The writer, and the reader for each piece it fills while the writer is behind
-        /// (the handoff nearly full): the two stay about evenly loaded.
+        /// The writer, and the reader for each piece it fills while it has spent less CPU
+        /// time than the writer so far: the two stay evenly loaded, whatever the disk and the
+        /// machine's load make of the writer's part.
         case balanced
         /// The writer only.
         case writer
@@ -108,6 +109,7 @@ extension StreamProducer {
                           linkScans: ExportLinkScans = .balanced, write: (ExportPiece) throws -> Void) throws -> ExportEnd {
         let handoff = ExportHandoff<ExportPiece, ExportEnd>(capacity: Self.exportPiecesWaiting)
         let finished = DispatchSemaphore(value: 0)
+        let writerCPUStarted = Self.threadCPUSeconds()
         let reader = Thread { [self] in
             let cpuStarted = Self.threadCPUSeconds()
             handoff.finish(Result {
@@ -128,6 +130,7 @@ extension StreamProducer {
             switch handoff.take() {
             case .piece(var piece):
                 try write(piece)
+                handoff.noteWriterCPU(Self.threadCPUSeconds() - writerCPUStarted)
                 piece.bytes.removeAll(keepingCapacity: true)
                 piece.entries.removeAll(keepingCapacity: true)
                 handoff.recycle(piece)
@@ -148,14 +151,15 @@ extension StreamProducer {
         var logLastSequence = site.log.lastSequence
         var dependencies = ExportDependencyReader(site: site)
         var piece = ExportPiece.empty()
-        // Whether this thread scans the Creates of the piece it fills (the writer is behind).
+        let cpuStarted = Self.threadCPUSeconds()
+        // Whether this thread scans the Creates of the piece it fills.
         var scanning = linkScans == .reader
         func handOver() throws {
             guard !piece.entries.isEmpty else { return }
             piece.lastSequence = logLastSequence
             guard handoff.put(piece) else { throw ExportWriterStopped() }
             piece = handoff.reusable() ?? ExportPiece.empty()
-            if linkScans == .balanced { scanning = handoff.waiting >= Self.exportPiecesWaiting - 1 }
+            if linkScans == .balanced { scanning = Self.threadCPUSeconds() - cpuStarted < handoff.writerCPUSeconds }
         }
         while true {
             // As a pull's filter decides, except that a document created and deleted within
