@@ -186,6 +186,11 @@ struct BundleExportPathTests {
         let hashes = (0..<20_000).map { ExportKeyHash.of(doctype: "Customer", name: "Customer \($0)") }
         #expect(Set(hashes).count == hashes.count, "distinct keys hash apart")
         #expect(ExportKeyHash.of(doctype: "Customer", name: "A") != ExportKeyHash.of(doctype: "CustomerA", name: ""), "the boundary counts")
+        #expect(ExportKeyHash.of(doctype: "Customer", name: "A") != ExportKeyHash.of(doctype: "Customer", name: "A\u{0}"),
+                "a zero byte at the end is not the word's padding")
+        // Names of every length around the 8-byte words, each differing from the next in one byte.
+        let lengths = (1...40).flatMap { n in (0..<4).map { ExportKeyHash.of(doctype: "Item", name: String(repeating: "x", count: n - 1) + "\($0)") } }
+        #expect(Set(lengths).count == lengths.count, "tails and whole words hash apart")
         for (i, hash) in hashes.enumerated() where i % 2 == 0 {
             let inserted = map.insert(hash, value: UInt64(i))
             #expect(inserted)
