@@ -3,6 +3,7 @@ import DocumentModel
 import EventLog
 import Foundation
 import Site
+import SiteStreamJSON
 import SnapshotStore
 @testable import Streaming
 import Testing
@@ -185,6 +186,11 @@ struct BundleExportPathTests {
         let hashes = (0..<20_000).map { ExportKeyHash.of(doctype: "Customer", name: "Customer \($0)") }
         #expect(Set(hashes).count == hashes.count, "distinct keys hash apart")
         #expect(ExportKeyHash.of(doctype: "Customer", name: "A") != ExportKeyHash.of(doctype: "CustomerA", name: ""), "the boundary counts")
+        #expect(ExportKeyHash.of(doctype: "Customer", name: "A") != ExportKeyHash.of(doctype: "Customer", name: "A\u{0}"),
+                "a zero byte at the end is not the word's padding")
+        // Names of every length around the 8-byte words, each differing from the next in one byte.
+        let lengths = (1...40).flatMap { n in (0..<4).map { ExportKeyHash.of(doctype: "Item", name: String(repeating: "x", count: n - 1) + "\($0)") } }
+        #expect(Set(lengths).count == lengths.count, "tails and whole words hash apart")
         for (i, hash) in hashes.enumerated() where i % 2 == 0 {
             let inserted = map.insert(hash, value: UInt64(i))
             #expect(inserted)
@@ -249,10 +255,52 @@ struct BundleExportPathTests {
         let path = holder.url.appendingPathComponent("bundle").path
         let report = try pair.producer.exportBundle(consumer: "branch-1", to: path, fileBytes: 8 << 10)
         #expect(report.manifest.entries == 400)
-        #expect(report.manifest.records.count > 10)
+        // More files than the export leaves unsynced at once: the oldest are synced on the way.
+        #expect(report.manifest.records.count > ExportState.unsyncedMost)
         let imported = try await pair.consumer.importBundle(at: path)
         #expect(imported.pull.synced == 400)
         #expect(pair.consumerSite.count("Customer") == 400)
+    }
+
+    @Test("the Creates' links scanned by the writer, the reader or both make the same bundle")
+    func linkScansOnEitherThread() async throws {
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.subscribe([.init("Customer")])
+        // Groups and territories are not subscribed: every one a Customer names travels as a
+        // dependency, found only by scanning the Creates (runs of the same links, then changes,
+        // so scans passed over as "like the previous one" and fresh ones both occur).
+        try await pair.producerSite.write { tx in
+            for g in 0..<5 { try tx.insert(Docs.customerGroup("G\(g)")) }
+            for t in 0..<3 { try tx.insert(Docs.territory("T\(t)")) }
+            try tx.insert(Docs.customerGroup("Unused"))
+        }
+        for start in stride(from: 0, to: 6000, by: 500) {
+            try await pair.producerSite.write { tx in
+                for i in start..<start + 500 {
+                    try tx.insert(Docs.customer("Cust \(i)", group: "G\(i / 1300)", territory: i % 997 == 0 ? "T\(i % 3)" : nil))
+                }
+            }
+        }
+        let holder = try TemporaryDirectory("export-scans")
+        defer { holder.cleanUp() }
+        var bundles: [(manifest: BundleManifest, documents: String)] = []
+        for scans in [StreamProducer.ExportLinkScans.writer, .reader, .balanced] {
+            let path = holder.url.appendingPathComponent("bundle-\(scans)").path
+            let report = try pair.producer.exportBundle(consumer: "branch-1", to: path, linkScans: scans)
+            bundles.append((report.manifest, try String(contentsOfFile: path + "/" + StreamProducer.documentsFile, encoding: .utf8)))
+        }
+        let carried = bundles[0].documents.split(separator: "\n").compactMap { line -> String? in
+            guard let json = try? JSON(parsing: Array(line.utf8)) else { return nil }
+            return "\(json["doctype"]?.stringValue ?? "?")/\(json["name"]?.stringValue ?? "?")"
+        }
+        #expect(carried.sorted() == ["Customer Group/G0", "Customer Group/G1", "Customer Group/G2", "Customer Group/G3", "Customer Group/G4",
+                                     "Territory/T0", "Territory/T1", "Territory/T2"])
+        for (manifest, documents) in bundles.dropFirst() {
+            #expect(documents == bundles[0].documents)
+            #expect(manifest.entries == 6000)
+            #expect(manifest.records.map(\.crc32) == bundles[0].manifest.records.map(\.crc32))
+        }
     }
 
     @Test("a flipped byte in a sealed segment is refused by export, naming the segment, and leaves no bundle")

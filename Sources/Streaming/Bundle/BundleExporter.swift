@@ -14,6 +14,10 @@ extension StreamProducer {
         public var bundleBytes: UInt64
         /// Bytes of the original log frames the records files carry.
         public var frameBytes: UInt64
+        /// CPU time of the thread that read and filtered the log, and of the one that wrote
+        /// the bundle (the caller's), seconds: what the machine's load cannot inflate.
+        public var readerCPUSeconds: Double = 0
+        public var writerCPUSeconds: Double = 0
     }
 
     /// Records files roll over at this size.
@@ -34,8 +38,9 @@ extension StreamProducer {
     /// dependencies are held.
     ///
     /// `progress` is told the producer sequence reached and the last sequence.
+    /// `linkScans` says which thread scans the Creates' links (`ExportLinkScans`).
     public func exportBundle(consumer nameOrID: String, to path: String, from: LogCursor? = nil, through: LogCursor? = nil,
-                             fileBytes: Int = StreamProducer.bundleFileBytes,
+                             fileBytes: Int = StreamProducer.bundleFileBytes, linkScans: ExportLinkScans = .balanced,
                              progress: ((_ sequence: UInt64, _ lastSequence: UInt64) -> Void)? = nil) throws -> ExportReport {
         let record = try consumer(nameOrID)
         guard let key = try BundleKeys(layout: site.layout).consumerKey(record.siteID) else {
@@ -53,6 +58,7 @@ extension StreamProducer {
         }
         let toSequenceGiven = try through.map { try sequenceBefore($0, what: "--to") }
 
+        let writerCPUStarted = Self.threadCPUSeconds()
         let temporary = path + ".partial"
         try? fm.removeItem(atPath: temporary)
         do {
@@ -64,7 +70,7 @@ extension StreamProducer {
             var state = ExportState(directory: temporary, fileBytes: fileBytes, scans: DependencyScans(site: site))
             // The log is read, filtered and scanned for dependencies on a thread of its own
             // while this one writes (StreamProducer+ExportReading.swift).
-            let read = try readExportFrames(for: record, from: start, fromSequence: fromSequence, through: through) { piece in
+            let read = try readExportFrames(for: record, from: start, fromSequence: fromSequence, through: through, linkScans: linkScans) { piece in
                 try state.write(piece)
                 progress?(state.lastSequence, max(piece.lastSequence, state.lastSequence))
             }
@@ -73,6 +79,8 @@ extension StreamProducer {
             state.resolveTargets(created: read.created)
             let toSequence = try toSequenceGiven ?? sequenceBefore(end, what: "the end")
             let (documents, asOf) = try writeDependencies(&state, consumer: record)
+            // Every records file is durable before the manifest that vouches for it exists.
+            try state.syncFiles()
             let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
             var manifest = BundleManifest(
                 producerID: site.identity.id, producerName: site.identity.name, producerURL: site.identity.url,
@@ -90,7 +98,8 @@ extension StreamProducer {
             BundleDirectory.sync((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
             let total = manifestBytes + state.files.reduce(0) { $0 + $1.bytes } + (documents?.bytes ?? 0)
             logger.info("bundle exported", metadata: ["consumer": "\(record.name)", "entries": "\(state.totalEntries)", "path": "\(path)"])
-            return ExportReport(path: path, manifest: manifest, bundleBytes: total, frameBytes: state.frameBytes)
+            return ExportReport(path: path, manifest: manifest, bundleBytes: total, frameBytes: state.frameBytes,
+                                readerCPUSeconds: read.readerCPUSeconds, writerCPUSeconds: Self.threadCPUSeconds() - writerCPUStarted)
         } catch {
             try? fm.removeItem(atPath: temporary)
             throw error
@@ -172,6 +181,9 @@ struct ExportState {
     let fileBytes: Int
     var files: [BundleManifest.File] = []
     var writer: BundleWriter?
+    /// Records files completed but not yet synced, oldest first (`closeFile`).
+    var unsynced: [BundleWriter] = []
+    static let unsyncedMost = 16
     var current = BundleManifest.File(name: "", bytes: 0, crc32: 0, entries: 0)
     var totalEntries: UInt64 = 0
     var frameBytes: UInt64 = 0
@@ -297,12 +309,24 @@ struct ExportState {
         }
     }
 
+    /// Completes the current records file and leaves its `fsync` for later (`syncFiles`):
+    /// the writeback started while it was written (`BundleWriter`) has most of it on disk by
+    /// then, while a sync right away would keep this thread waiting for the file's last
+    /// stretch, once per file. At most `unsyncedMost` files wait (each holds a descriptor).
     mutating func closeFile() throws {
         guard let open = writer else { return }
-        let (bytes, crc) = try open.finish()
+        let (bytes, crc) = try open.complete()
         current.bytes = bytes
         current.crc32 = crc
         files.append(current)
         writer = nil
+        unsynced.append(open)
+        if unsynced.count > Self.unsyncedMost { try unsynced.removeFirst().sync() }
+    }
+
+    /// `fsync`s every records file not yet synced, oldest first.
+    mutating func syncFiles() throws {
+        for file in unsynced { try file.sync() }
+        unsynced = []
     }
 }

@@ -194,12 +194,24 @@ final class BundleWriter {
 
     /// Flushes and `fsync`s the file.
     func finish() throws -> (bytes: UInt64, crc32: UInt32) {
+        let written = try complete()
+        try sync()
+        return written
+    }
+
+    /// Flushes what is pending: the file's size and crc are final, but it is not yet durable
+    /// (`sync`). No more appends may follow.
+    func complete() throws -> (bytes: UInt64, crc32: UInt32) {
         try flush()
-        guard fsync(fd) == 0 else { throw StreamError(.invalidRequest, "cannot sync \(path): \(String(cString: strerror(errno)))") }
         #if DEBUG
         precondition(plainCRC == crc.crc32, "\(path): the crc kept from verified frames (\(crc.crc32)) is not the crc of the bytes written (\(plainCRC))")
         #endif
         return (bytes, crc.crc32)
+    }
+
+    /// Makes what was written durable. The corresponding C function is `fsync`.
+    func sync() throws {
+        guard fsync(fd) == 0 else { throw StreamError(.invalidRequest, "cannot sync \(path): \(String(cString: strerror(errno)))") }
     }
 }
 

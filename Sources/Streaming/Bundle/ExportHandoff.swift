@@ -46,6 +46,22 @@ final class ExportHandoff<Piece: Sendable, End: Sendable>: @unchecked Sendable {
         return true
     }
 
+    /// The CPU time the writer has spent so far (`noteWriterCPU`), seconds: the reader takes
+    /// on work while it has spent less.
+    var writerCPUSeconds: Double {
+        condition.lock()
+        defer { condition.unlock() }
+        return writerCPU
+    }
+    private var writerCPU = 0.0
+
+    /// Writer: the CPU time it has spent so far.
+    func noteWriterCPU(_ seconds: Double) {
+        condition.lock()
+        defer { condition.unlock() }
+        writerCPU = seconds
+    }
+
     /// Reader: its last word, after its last piece: where it ended, or why it failed.
     func finish(_ result: Result<End, any Error>) {
         condition.lock()

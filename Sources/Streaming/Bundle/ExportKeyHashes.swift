@@ -4,17 +4,17 @@
 /// Why not `Set<DocumentKey>` or `Hasher`: an export notes every Create of its backlog, and
 /// hashing each key's two strings with SipHash and then the result again as a `Set<Int>`
 /// element was a sixth of the writing thread's time. This hashes the UTF-8 bytes where they
-/// lie (in the log frame, or in a `String`) with FNV-1a and a final mix, once. A collision
+/// lie (in the log frame, or in a `String`), eight bytes at a time, and a final mix, once
+/// (FNV-1a a byte at a time was a twentieth of the reading thread's time). A collision
 /// only makes a dependency travel or not; a consumer missing one parks the document until it
 /// is online (as with any 64-bit hash of the keys).
 enum ExportKeyHash {
     /// The hash of `doctype` and `name` given as their UTF-8 bytes.
     static func of(doctype: UnsafeRawBufferPointer, name: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in doctype { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        // 0xFF never occurs in UTF-8: the boundary between the two cannot be shifted.
-        h = (h ^ 0xFF) &* 0x0000_0100_0000_01B3
-        for byte in name { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        // Both lengths go in first: the boundary between the two cannot be shifted.
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ (UInt64(doctype.count) << 32 | UInt64(name.count))
+        h = absorb(h, doctype)
+        h = absorb(h, name)
         // MurmurHash3's finaliser: every input bit moves every output bit.
         h ^= h >> 33
         h = h &* 0xFF51_AFD7_ED55_8CCD
@@ -22,6 +22,33 @@ enum ExportKeyHash {
         h = h &* 0xC4CE_B9FE_1A85_EC53
         h ^= h >> 33
         return h
+    }
+
+    /// `h` with `bytes` mixed in a word at a time, the last word zero-padded.
+    private static func absorb(_ h: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h = h
+        var i = 0
+        while i + 8 <= bytes.count {
+            h = mix(h, bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
+        }
+        if i < bytes.count {
+            var tail: UInt64 = 0
+            withUnsafeMutableBytes(of: &tail) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[i...])) }
+            h = mix(h, tail)
+        }
+        return h
+    }
+
+    /// One word into the hash: multiply, rotate, multiply the word (MurmurHash3's block
+    /// step), then fold it in and stir.
+    private static func mix(_ h: UInt64, _ word: UInt64) -> UInt64 {
+        var k = word &* 0x87C3_7B91_1142_53D5
+        k = (k << 31) | (k >> 33)
+        k = k &* 0x4CF5_AD43_2745_937F
+        var h = h ^ k
+        h = (h << 27) | (h >> 37)
+        return h &* 5 &+ 0x52DC_E729
     }
 
     static func of(doctype: String, name: String) -> UInt64 {

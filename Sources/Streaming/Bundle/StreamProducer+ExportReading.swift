@@ -7,16 +7,17 @@ import SnapshotStore
 extension StreamProducer {
     /// What one record brings to a bundle's dependencies, as far as the reading thread works
     /// it out (`ExportDependencyReader`, which also keeps where each document was created);
-    /// the writing one takes the notes in order (`ExportState.write`). The two threads share
-    /// the work about evenly: the reader's log read and crc checks weigh about as much as the
-    /// writer's writing and scanning.
+    /// the writing one takes the notes in order (`ExportState.write`). A Create's links are
+    /// scanned out of its frame by whichever thread has spent less CPU time so far (decided
+    /// piece by piece, `ExportLinkScans.balanced`): the export goes as fast as its busier
+    /// thread, and the scans are the one part either can do.
     enum ExportNote: Sendable {
         case none
         /// A Create of a document of `doctype`: the writer scans the frame for its links
         /// (`DependencyScans`).
         case create(doctype: String)
         /// An Update or Cancel of a document first met: the links of that document as it
-        /// stands now.
+        /// stands now; or the links of a Create the reader scanned.
         case links([DocumentKey])
         /// A Delete: whether its document is gone for good travels too, even when the bundle
         /// creates it.
@@ -51,6 +52,19 @@ extension StreamProducer {
         }
     }
 
+    /// Which thread scans the links of an export's Creates. The bundle is the same either way
+    /// (the tests hold the three side by side); only the load of the two threads differs.
+    public enum ExportLinkScans: Sendable {
+        /// The writer, and the reader for each piece it fills while it has spent less CPU
+        /// time than the writer so far: the two stay evenly loaded, whatever the disk and the
+        /// machine's load make of the writer's part.
+        case balanced
+        /// The writer only.
+        case writer
+        /// The reader only.
+        case reader
+    }
+
     /// Pieces hand over at about this size: large enough that handing over costs nothing per
     /// frame, small enough that the writer starts early.
     static let exportPieceFrames = 2048
@@ -79,15 +93,30 @@ extension StreamProducer {
     struct ExportEnd: Sendable {
         var cursor: LogCursor
         var created: [ExportCreation]
+        /// The reading thread's CPU time, seconds.
+        var readerCPUSeconds: Double = 0
+    }
+
+    /// The calling thread's CPU time in seconds. The corresponding C function is
+    /// `clock_gettime` (`CLOCK_THREAD_CPUTIME_ID`).
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
     func readExportFrames(for record: ConsumerRecord, from start: LogCursor, fromSequence: UInt64, through: LogCursor?,
-                          write: (ExportPiece) throws -> Void) throws -> ExportEnd {
+                          linkScans: ExportLinkScans = .balanced, write: (ExportPiece) throws -> Void) throws -> ExportEnd {
         let handoff = ExportHandoff<ExportPiece, ExportEnd>(capacity: Self.exportPiecesWaiting)
         let finished = DispatchSemaphore(value: 0)
+        let writerCPUStarted = Self.threadCPUSeconds()
         let reader = Thread { [self] in
+            let cpuStarted = Self.threadCPUSeconds()
             handoff.finish(Result {
-                try readExportFrames(for: record, from: start, fromSequence: fromSequence, through: through, into: handoff)
+                var end = try readExportFrames(for: record, from: start, fromSequence: fromSequence, through: through,
+                                               linkScans: linkScans, into: handoff)
+                end.readerCPUSeconds = Self.threadCPUSeconds() - cpuStarted
+                return end
             })
             finished.signal()
         }
@@ -101,6 +130,7 @@ extension StreamProducer {
             switch handoff.take() {
             case .piece(var piece):
                 try write(piece)
+                handoff.noteWriterCPU(Self.threadCPUSeconds() - writerCPUStarted)
                 piece.bytes.removeAll(keepingCapacity: true)
                 piece.entries.removeAll(keepingCapacity: true)
                 handoff.recycle(piece)
@@ -114,18 +144,22 @@ extension StreamProducer {
 
     /// The reading side of `readExportFrames`: the same replies a pull would get, piece by piece.
     private func readExportFrames(for record: ConsumerRecord, from start: LogCursor, fromSequence: UInt64, through: LogCursor?,
-                                  into handoff: ExportHandoff<ExportPiece, ExportEnd>) throws -> ExportEnd {
+                                  linkScans: ExportLinkScans, into handoff: ExportHandoff<ExportPiece, ExportEnd>) throws -> ExportEnd {
         var cursor = start
         var lastCursor = start
         var lastSequence = fromSequence
         var logLastSequence = site.log.lastSequence
         var dependencies = ExportDependencyReader(site: site)
         var piece = ExportPiece.empty()
+        let cpuStarted = Self.threadCPUSeconds()
+        // Whether this thread scans the Creates of the piece it fills.
+        var scanning = linkScans == .reader
         func handOver() throws {
             guard !piece.entries.isEmpty else { return }
             piece.lastSequence = logLastSequence
             guard handoff.put(piece) else { throw ExportWriterStopped() }
             piece = handoff.reusable() ?? ExportPiece.empty()
+            if linkScans == .balanced { scanning = Self.threadCPUSeconds() - cpuStarted < handoff.writerCPUSeconds }
         }
         while true {
             // As a pull's filter decides, except that a document created and deleted within
@@ -140,7 +174,7 @@ extension StreamProducer {
                 piece.bytes.appendU64(scanned.cursor.offset)
                 piece.bytes.append(contentsOf: scanned.frame)
                 piece.entries.append(ExportEntry(sequence: scanned.peek.sequence, size: 16 + scanned.frame.count,
-                                                 verified: !scanned.synthesized, note: try dependencies.note(scanned)))
+                                                 verified: !scanned.synthesized, note: try dependencies.note(scanned, scanning: scanning)))
                 if piece.entries.count >= Self.exportPieceFrames || piece.bytes.count >= Self.exportPieceBytes { try handOver() }
             }
             logLastSequence = max(logLastSequence, reply.lastSequence)
@@ -175,13 +209,26 @@ struct ExportDependencyReader {
     var created: [ExportCreation] = []
     /// Documents whose current links were looked at.
     var looked = KeyHashMap()
+    /// This thread's own scans of Creates (the writer keeps its own): a Create passed over
+    /// as linking like the previous one is compared with the previous one this thread
+    /// scanned, whose links went ahead of it in the bundle's order.
+    var scans: DependencyScans
 
-    mutating func note(_ scanned: StreamProducer.ScannedFrame) throws -> StreamProducer.ExportNote {
+    init(site: Site) {
+        self.site = site
+        scans = DependencyScans(site: site)
+    }
+
+    /// `scanning`: this thread scans a Create's links itself (`.links`) instead of leaving
+    /// them to the writer (`.create`).
+    mutating func note(_ scanned: StreamProducer.ScannedFrame, scanning: Bool) throws -> StreamProducer.ExportNote {
         let peek = scanned.peek
         switch UpdateType(rawValue: peek.updateType) {
         case .create?:
             created.append(ExportCreation(key: ExportKeyHash.of(doctype: peek.doctype, name: peek.docname), sequence: peek.sequence))
-            return .create(doctype: peek.doctype)
+            guard scanning else { return .create(doctype: peek.doctype) }
+            guard let document = try scans.linkingFields(of: scanned.frame, doctype: peek.doctype) else { return .none }
+            return .links(targets(of: document))
         case .update?, .cancel?:
             guard looked.insert(ExportKeyHash.of(doctype: peek.doctype, name: peek.docname)),
                   let document = try site.get(peek.doctype, peek.docname) else { return .none }
