@@ -18,8 +18,8 @@ public actor PullLoop {
         /// After a failed pull, wait this long before the next try (doubling up to the poll
         /// interval).
         public var retryDelay: Duration = .seconds(1)
-        public var maxEntries = 1000
-        public var maxBytes = 4 << 20
+        public var maxEntries = PullBatchLimits.maxEntries
+        public var maxBytes = PullBatchLimits.maxBytes
 
         public init() {}
     }

@@ -61,7 +61,7 @@ extension StreamConsumer {
     /// with the producer's last sequence number.
     @discardableResult
     public func pull(producer nameOrID: String, client: any ProducerClient,
-                     maxEntries: Int = 1000, maxBytes: Int = 4 << 20,
+                     maxEntries: Int = PullBatchLimits.maxEntries, maxBytes: Int = PullBatchLimits.maxBytes,
                      progress: (@Sendable (_ sequence: UInt64, _ outcome: ReplayOutcome, _ producerLastSequence: UInt64) -> Void)? = nil) async throws -> PullReport {
         var configuration = try producer(nameOrID)
         guard let watermark = try site.streamWatermark(producer: configuration.siteID) else {
