@@ -8,8 +8,6 @@ import SiteStreamJSON
 public struct DocType: Sendable {
     public var name: String
     public var module: String
-    /// Every field, layout included, in the order of the `fields` array.
-    public private(set) var fields: [DocField]
     /// `autoname` as written (`"hash"`, `"naming_series:"`, `"field:item_code"`, a pattern…).
     public var autoname: String?
     /// Frappe's informational `naming_rule` (`"By fieldname"`, `"Random"`, `"Expression"`…).
@@ -24,38 +22,47 @@ public struct DocType: Sendable {
     public var isReadOnly: Bool
     public var titleField: String?
 
-    /// Index of every named field in `fields`.
-    private var index: [String: Int]
+    /// The fields and what is worked out from them once, shared by every copy.
+    ///
+    /// Why a class: a DocType is handed around by value (`Schema`'s subscript returns one for
+    /// every document and row a write touches), and with its fifteen arrays and dictionaries
+    /// in the struct each copy cost as many retains and releases, which showed as several per
+    /// cent of a catch-up's CPU. None of it changes after `init`, so one shared reference is
+    /// the same value.
+    private let derived: DocTypeFields
+
+    /// Every field, layout included, in the order of the `fields` array.
+    public var fields: [DocField] { derived.fields }
     /// Positions in `fields` of the fields that hold data, excluding the standard columns a
     /// DocType may redeclare (ToDo's `owner`): the fields a diff compares.
-    public private(set) var diffFieldIndices: [Int]
+    public var diffFieldIndices: [Int] { derived.diffFieldIndices }
     /// Positions in `fields` of the Link, Dynamic Link and table fields, in order: what link
     /// checks and index terms walk for every document and row, without visiting the rest.
-    public private(set) var linkingFieldIndices: [Int]
+    public var linkingFieldIndices: [Int] { derived.linkingFieldIndices }
     /// The fields of `linkingFieldIndices` with what a walk over a document's links needs of
     /// each, worked out once: reading them copies no `DocField`.
-    public private(set) var linkingPlan: [LinkingField]
+    public var linkingPlan: [LinkingField] { derived.linkingPlan }
     /// Positions in `fields` of the data fields (not tables) with a non-empty default, in order.
-    public private(set) var defaultedFieldIndices: [Int]
+    public var defaultedFieldIndices: [Int] { derived.defaultedFieldIndices }
     /// Per field (parallel to `fields`): what validation needs, computed once.
-    private(set) var facts: [FieldFacts]
+    var facts: [FieldFacts] { derived.facts }
     /// The facts of the fields validation looks at again after coercion, in field order.
-    private(set) var checkedFacts: [FieldFacts]
+    var checkedFacts: [FieldFacts] { derived.checkedFacts }
     /// Child-table fields (`Table`, `Table MultiSelect`), in order; kept, since naming, defaults
     /// and validation ask for them on every write.
-    public private(set) var tableFields: [DocField]
+    public var tableFields: [DocField] { derived.tableFields }
     /// Positions in `fields` of the `unique` fields, in order.
-    public private(set) var uniqueFieldIndices: [Int]
+    public var uniqueFieldIndices: [Int] { derived.uniqueFieldIndices }
     /// Positions in `fields` of the Link fields whose target is `DocType` (their value must name
     /// an installed DocType).
-    public private(set) var docTypeLinkFieldIndices: [Int]
+    public var docTypeLinkFieldIndices: [Int] { derived.docTypeLinkFieldIndices }
     /// For each position in `fields`, the first data field at or after it (`fields.count` when
     /// none): where validation expects the next key of a document that lists its fields in
     /// form order (`FieldLookup`).
-    private(set) var nextDataField: [Int]
+    var nextDataField: [Int] { derived.nextDataField }
     /// Whether a field reuses a core standard column's name (ToDo's `owner`): validation then
     /// cannot take such a key for the standard column without looking at the fields first.
-    private(set) var declaresCoreColumn: Bool
+    var declaresCoreColumn: Bool { derived.declaresCoreColumn }
 
     /// Builds a DocType from fields. Throws for duplicate fieldnames, an empty name or an
     /// invalid naming rule.
@@ -69,7 +76,6 @@ public struct DocType: Sendable {
         }
         self.name = name
         self.module = module
-        self.fields = fields
         self.autoname = autoname
         self.namingRuleName = namingRuleName
         self.isSubmittable = isSubmittable
@@ -77,53 +83,19 @@ public struct DocType: Sendable {
         self.isSingle = isSingle
         self.isReadOnly = isReadOnly
         self.titleField = titleField
-        var index: [String: Int] = [:]
-        var diffFields: [Int] = []
-        for (i, field) in fields.enumerated() where !field.fieldname.isEmpty {
-            if index[field.fieldname] != nil {
-                throw DocTypeError(doctype: name, field: field.fieldname,
-                                   message: "field '\(field.fieldname)' is declared twice")
-            }
-            index[field.fieldname] = i
-            if field.fieldtype.isData, !StandardColumns.core.contains(field.fieldname) {
-                diffFields.append(i)
-            }
-        }
-        self.index = index
-        self.diffFieldIndices = diffFields
-        self.linkingFieldIndices = fields.indices.filter {
-            let type = fields[$0].fieldtype
-            return type == .link || type == .dynamicLink || type.isTable
-        }
-        self.linkingPlan = linkingFieldIndices.map { LinkingField(fields[$0], position: $0) }
-        self.defaultedFieldIndices = fields.indices.filter {
-            let field = fields[$0]
-            return field.fieldtype.isData && !field.fieldtype.isTable && !(field.defaultValue ?? "").isEmpty
-        }
-        let facts = fields.map(FieldFacts.init)
-        self.facts = facts
-        self.checkedFacts = facts.filter(\.checkedAfterCoercion)
-        self.tableFields = fields.filter { $0.fieldtype.isTable }
-        self.uniqueFieldIndices = fields.indices.filter { fields[$0].unique }
-        self.docTypeLinkFieldIndices = fields.indices.filter { fields[$0].fieldtype == .link && fields[$0].options == "DocType" }
-        var nextData = [Int](repeating: fields.count, count: fields.count + 1)
-        for i in fields.indices.reversed() {
-            nextData[i] = fields[i].fieldtype.isData && !fields[i].fieldname.isEmpty ? i : nextData[i + 1]
-        }
-        self.nextDataField = nextData
-        self.declaresCoreColumn = fields.contains { StandardColumns.core.contains($0.fieldname) }
+        self.derived = try DocTypeFields(doctype: name, fields: fields)
         self.namingRule = .hash
         self.namingRule = try NamingRule(autoname: autoname, namingRule: namingRuleName, doctype: self)
     }
 
     /// The field named `fieldname`, layout fields included.
     public func field(named fieldname: String) -> DocField? {
-        index[fieldname].map { fields[$0] }
+        derived.index[fieldname].map { derived.fields[$0] }
     }
 
     /// The position in `fields` of the field named `fieldname`, layout fields included.
     func position(of fieldname: String) -> Int? {
-        index[fieldname]
+        derived.index[fieldname]
     }
 
     /// Fields that hold data (not layout), in order.
@@ -224,5 +196,64 @@ public struct LinkingField: Sendable {
         default:
             kind = field.fieldtype.isTable ? .table(position: position) : .inert
         }
+    }
+}
+
+/// What a `DocType` works out from its fields once (see `DocType.derived`); immutable.
+final class DocTypeFields: Sendable {
+    let fields: [DocField]
+    /// Index of every named field in `fields`.
+    let index: [String: Int]
+    let diffFieldIndices: [Int]
+    let linkingFieldIndices: [Int]
+    let linkingPlan: [LinkingField]
+    let defaultedFieldIndices: [Int]
+    let facts: [FieldFacts]
+    let checkedFacts: [FieldFacts]
+    let tableFields: [DocField]
+    let uniqueFieldIndices: [Int]
+    let docTypeLinkFieldIndices: [Int]
+    let nextDataField: [Int]
+    let declaresCoreColumn: Bool
+
+    /// Throws for a fieldname declared twice.
+    init(doctype name: String, fields: [DocField]) throws(DocTypeError) {
+        self.fields = fields
+        var index: [String: Int] = [:]
+        var diffFields: [Int] = []
+        for (i, field) in fields.enumerated() where !field.fieldname.isEmpty {
+            if index[field.fieldname] != nil {
+                throw DocTypeError(doctype: name, field: field.fieldname,
+                                   message: "field '\(field.fieldname)' is declared twice")
+            }
+            index[field.fieldname] = i
+            if field.fieldtype.isData, !StandardColumns.core.contains(field.fieldname) {
+                diffFields.append(i)
+            }
+        }
+        self.index = index
+        self.diffFieldIndices = diffFields
+        let linking = fields.indices.filter {
+            let type = fields[$0].fieldtype
+            return type == .link || type == .dynamicLink || type.isTable
+        }
+        self.linkingFieldIndices = linking
+        self.linkingPlan = linking.map { LinkingField(fields[$0], position: $0) }
+        self.defaultedFieldIndices = fields.indices.filter {
+            let field = fields[$0]
+            return field.fieldtype.isData && !field.fieldtype.isTable && !(field.defaultValue ?? "").isEmpty
+        }
+        let facts = fields.map(FieldFacts.init)
+        self.facts = facts
+        self.checkedFacts = facts.filter(\.checkedAfterCoercion)
+        self.tableFields = fields.filter { $0.fieldtype.isTable }
+        self.uniqueFieldIndices = fields.indices.filter { fields[$0].unique }
+        self.docTypeLinkFieldIndices = fields.indices.filter { fields[$0].fieldtype == .link && fields[$0].options == "DocType" }
+        var nextData = [Int](repeating: fields.count, count: fields.count + 1)
+        for i in fields.indices.reversed() {
+            nextData[i] = fields[i].fieldtype.isData && !fields[i].fieldname.isEmpty ? i : nextData[i + 1]
+        }
+        self.nextDataField = nextData
+        self.declaresCoreColumn = fields.contains { StandardColumns.core.contains($0.fieldname) }
     }
 }
