@@ -21,10 +21,7 @@ public enum StandardColumns {
     ]
 
     /// `core` as an array, for `isCoreColumnByBits`.
-    static let coreList: [String] = [
-        "doctype", "name", "owner", "creation", "modified", "modified_by", "docstatus", "idx",
-        "parent", "parentfield", "parenttype",
-    ]
+    static let coreList = Array(core)
 
     /// True when `key` has the very bits of a `core` column name. Those names are short enough
     /// to be held inside the `String` value itself, so a key spelled like one has its bits: a

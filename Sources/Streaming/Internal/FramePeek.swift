@@ -15,7 +15,9 @@ struct FramePeek {
     var originSite: String?
 
     static let headerSize = RecordFrame.headerSize
+}
 
+extension FramePeek {
     /// Reads the frame at `offset`; nil when the bytes there cannot be a frame.
     ///
     /// Through one buffer pointer: the producer peeks at every frame it reads (an export, a
@@ -24,16 +26,6 @@ struct FramePeek {
     init?(_ bytes: [UInt8], at offset: Int) {
         guard let peek = bytes.withUnsafeBytes({ Self.peek(UnsafeRawBufferPointer($0), at: offset) }) else { return nil }
         self = peek
-    }
-
-    private init(length: Int, sequence: UInt64, timestamp: Int64, updateType: UInt8, doctype: String, docname: String, originSite: String?) {
-        self.length = length
-        self.sequence = sequence
-        self.timestamp = timestamp
-        self.updateType = updateType
-        self.doctype = doctype
-        self.docname = docname
-        self.originSite = originSite
     }
 
     private static func peek(_ raw: UnsafeRawBufferPointer, at offset: Int) -> FramePeek? {
