@@ -91,6 +91,29 @@ struct ConditionFieldScanTests {
         #expect(Self.scan(text, ["missing"])?.isEmpty == true)
     }
 
+    @Test("strings and keys of every length up to five words, with a quote, a backslash or a non-ASCII byte at every position")
+    func wordAtATimeEdges() throws {
+        // The scanner reads eight bytes at a time: what it stops at must be found wherever it
+        // falls in a word, in a key or a skipped value, and near the end of the input.
+        let specials = [#"\""#, #"\\"#, "é", #"\u0041"#]
+        for length in 0...40 {
+            for position in 0...length {
+                for special in specials {
+                    let text = String(repeating: "x", count: position) + special + String(repeating: "y", count: length - position)
+                    let json = #"{"k"# + text + #"": 1, "s": ""# + text + #"", "want": [""# + text + #""], "n": 7}"#
+                    let whole = try #require(try JSON(parsing: Array(json.utf8)).objectValue, "\(json)")
+                    let scanned = try #require(Self.scan(json, ["want", "n", "s", whole.keys[0]]), "\(json)")
+                    #expect(scanned.count == 4, "\(json)")
+                    for key in scanned.keys { #expect(scanned[key] == whole[key], "\(key) in \(json)") }
+                    // At the very end of the input, without a word after it.
+                    let tail = #"{"a": ""# + text + #""}"#
+                    #expect(Self.scan(tail, ["a"])?["a"] == (try JSON(parsing: Array(tail.utf8)))["a"], "\(tail)")
+                    #expect(Self.scan(String(tail.dropLast(2)), ["a"]) == nil, "\(tail) cut before its closing quote")
+                }
+            }
+        }
+    }
+
     @Test("what is not a well-formed object is left to the whole parse", arguments: [
         "", "[]", "1", #"{"a": 1"#, #"{"a" 1}"#, #"{"a": }"#, #"{"a": "open}"#, #"{"a": [1, 2}"#, #"{"a": 1,}"#, #"{"a": 1} x"#,
         #"{a: 1}"#, #"{"a": 1 "b": 2}"#,

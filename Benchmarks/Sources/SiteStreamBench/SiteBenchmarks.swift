@@ -28,7 +28,9 @@ import Synchronization
 /// opening of that existing site (a consumer kept from a catch-up, say): `site.open.given`
 /// (s), `.rss` and `.index` (MB), with the index's footprint by part on standard error.
 /// `SITESTREAM_SITE_INSERTS=invoice` (or `customer`) runs only that document's insert figures
-/// and skips the large site: for A/B runs of the lifecycle.
+/// and skips the large site: for A/B runs of the lifecycle. `SITESTREAM_SITE_VARIANT=main`
+/// (or `locked`, `single`) runs only that variant of them: a profile of one variant is not
+/// mixed with the others' (the `locked` one spends much of its CPU waiting for the lock).
 /// `SITESTREAM_SITE_KEEP=DIR` keeps the large site in DIR (and reuses it when DIR holds one).
 public struct SiteBenchmarks: BenchmarkGroup {
     public let name = "site"
@@ -54,8 +56,9 @@ public struct SiteBenchmarks: BenchmarkGroup {
         let insertsOnly = ProcessInfo.processInfo.environment["SITESTREAM_SITE_INSERTS"]
         let insertFigures = (largeSize == nil ? [("site.insert.customer", customerInputs, "Customers"), ("site.insert.invoice", invoiceInputs, "20-row Sales Invoices, inserted submitted (+2 GL Entries each)")] : [])
             .filter { insertsOnly == nil || $0.0 == "site.insert.\(insertsOnly!)" }
+        let variantOnly = ProcessInfo.processInfo.environment["SITESTREAM_SITE_VARIANT"].map { $0 == "main" ? "" : ".\($0)" }
         for (id, inputs, what) in insertFigures {
-            for variant in InsertVariant.all {
+            for variant in InsertVariant.all where variantOnly == nil || variant.suffix == variantOnly {
                 var rates: [Double] = []
                 var cpu: [Double] = []
                 var retries = 0

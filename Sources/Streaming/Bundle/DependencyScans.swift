@@ -14,10 +14,13 @@ import SiteStreamJSON
 /// its DocType held, its links are the ones just noted and it is passed over unparsed.
 struct DependencyScans {
     let site: Site
-    /// Per DocType, its scan and the linking fields' bytes of its last Create scanned; nil
-    /// for a DocType this site does not know (it has no links). Found by name through
+    /// Per DocType, its scan, nil for a DocType this site does not know (it has no links), and
+    /// the linking fields' bytes of its last Create scanned. Found by name through
     /// `positions`, or without hashing when it is the DocType of the Create before (`recent`).
-    private var doctypes: [(scan: JSONFieldScan, last: [UInt8])?] = []
+    /// Two arrays, not one of pairs: reading one from an array of optional pairs copied (and
+    /// retained) the whole pair, per Create.
+    private var scans: [JSONFieldScan?] = []
+    private var lasts: [[UInt8]] = []
     private var positions: [String: Int] = [:]
     private var recent: (doctype: String, position: Int)?
     /// Buffers `linkingFields` fills for each Create, kept between calls: two allocations
@@ -26,13 +29,14 @@ struct DependencyScans {
 
     init(site: Site) { self.site = site }
 
-    /// Where `doctype`'s entry is in `doctypes`, made on first use.
+    /// Where `doctype`'s entries are in `scans` and `lasts`, made on first use.
     private mutating func position(of doctype: String) -> Int {
         if let recent, recent.doctype == doctype { return recent.position }
         let position = positions[doctype] ?? {
-            doctypes.append(site.schema[doctype].map { (JSONFieldScan(["doctype"] + Self.linkingFieldNames($0)), []) })
-            positions[doctype] = doctypes.count - 1
-            return doctypes.count - 1
+            scans.append(site.schema[doctype].map { JSONFieldScan(["doctype"] + Self.linkingFieldNames($0)) })
+            lasts.append([])
+            positions[doctype] = scans.count - 1
+            return scans.count - 1
         }()
         recent = (doctype, position)
         return position
@@ -44,7 +48,7 @@ struct DependencyScans {
     /// payload that is not an object.
     mutating func linkingFields(of frame: ArraySlice<UInt8>, doctype: String) throws -> Document? {
         let position = position(of: doctype)
-        guard let scan = doctypes[position]?.scan else { return nil }
+        guard let scan = scans[position] else { return nil }
         // The scratch buffers, owned here for the call (swapped out, so appending to them
         // neither copies nor allocates once they have grown).
         var linking: [UInt8] = []
@@ -67,7 +71,7 @@ struct DependencyScans {
                 linking.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[value]))
                 values.append((field, value))
             }) else { return nil }
-            if linking == doctypes[position]!.last { return (true, nil) }
+            if linking == lasts[position] { return (true, nil) }
             var object = JSONObject()
             for (field, value) in values {
                 guard let json = try? JSON.parse(UnsafeRawBufferPointer(rebasing: bytes[value])) else { return nil }
@@ -75,7 +79,7 @@ struct DependencyScans {
             }
             guard object["doctype"]?.stringValue == doctype else { return nil }
             // The new linking bytes become the DocType's last; its old buffer the scratch.
-            swap(&linking, &doctypes[position]!.last)
+            swap(&linking, &lasts[position])
             return (false, Document(object))
         }
         if let scanned { return scanned.document }

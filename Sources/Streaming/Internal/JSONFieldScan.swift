@@ -135,6 +135,17 @@ struct JSONFieldScan: Sendable {
             let start = i
             var plain = true
             while i < count {
+                // Eight bytes at a time to the first quote, backslash or non-ASCII byte.
+                while i + 8 <= count {
+                    let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                    let special = Self.quoteOrBackslash(w) | (w & Self.highs)
+                    if special != 0 {
+                        i += special.trailingZeroBitCount >> 3
+                        break
+                    }
+                    i += 8
+                }
+                guard i < count else { return nil }
                 let b = p[i]
                 if b == UInt8(ascii: "\"") {
                     i += 1
@@ -155,15 +166,38 @@ struct JSONFieldScan: Sendable {
         mutating func skipString() -> Bool {
             i += 1
             while i < count {
-                guard let found = memchr(p + i, Int32(UInt8(ascii: "\"")), count - i) else { return false }
-                let quote = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - p
-                // Escaped when an odd number of backslashes stands right before it.
-                var backslashes = 0
-                while quote - 1 - backslashes >= i, p[quote - 1 - backslashes] == UInt8(ascii: "\\") { backslashes += 1 }
-                i = quote + 1
-                if backslashes % 2 == 0 { return true }
+                // Strings are short (a few words): an inline scan eight bytes at a time beats
+                // a call to `memchr` per string.
+                while i + 8 <= count {
+                    let special = Self.quoteOrBackslash(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+                    if special != 0 {
+                        i += special.trailingZeroBitCount >> 3
+                        break
+                    }
+                    i += 8
+                }
+                guard i < count else { return false }
+                let b = p[i]
+                if b == UInt8(ascii: "\"") {
+                    i += 1
+                    return true
+                }
+                // A backslash escapes the byte after it, whatever it is.
+                i += b == UInt8(ascii: "\\") ? 2 : 1
             }
             return false
+        }
+
+        static let ones: UInt64 = 0x0101_0101_0101_0101
+        static let highs: UInt64 = 0x8080_8080_8080_8080
+
+        /// The high bit set in the byte of `w` (little-endian) where a quote or a backslash
+        /// is, and possibly in later bytes; zero when there is none. The first set bit marks
+        /// the first such byte exactly (the zero-byte test errs only in bytes after a match).
+        @inline(__always)
+        static func quoteOrBackslash(_ w: UInt64) -> UInt64 {
+            let q = w ^ (ones &* 0x22), b = w ^ (ones &* 0x5C)
+            return (((q &- ones) & ~q) | ((b &- ones) & ~b)) & highs
         }
 
         /// Moves past one value (a string, a container with everything in it, or a scalar).
