@@ -62,6 +62,7 @@ extension Site {
             var configuration = EventLog.Configuration()
             configuration.durability = identity.settings.logDurability
             configuration.segmentSize = UInt64(identity.settings.segmentBytes)
+            configuration.compressionThreshold = identity.settings.logCompressionThreshold
             configuration.metrics = metrics
             removeDiscardedStores(layout: layout, logger: logger)
             let log = try EventLog(directory: layout.logDirectory.path, configuration: configuration, logger: logger)

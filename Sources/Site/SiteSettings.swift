@@ -39,10 +39,19 @@ public struct SiteSettings: Sendable, Equatable {
     /// Sealed segments older than this many hours may be removed even if a consumer still needs
     /// them (0: keep until every approved consumer is past them).
     public var retentionHours: Int = 0
+    /// Log payloads (documents and diffs) larger than this many bytes are deflated (zlib level
+    /// 1) when that makes them smaller; 0 (the default): never. Deflating costs the writer
+    /// CPU, about 90 µs of the ~300 µs a 20-row invoice's insert takes on our VM, and saves
+    /// disk: that invoice's Create deflates to a sixth. Pull replies are deflated as a whole
+    /// either way, so the network carries about the same bytes.
+    public var logCompressAbove: Int = 0
     /// Whether the built-in ERP DocTypes are installed (false when `init --doctypes` gave others).
     public var builtinDocTypes = true
 
     public init() {}
+
+    /// The log's compression threshold for these settings.
+    var logCompressionThreshold: Int? { logCompressAbove > 0 ? logCompressAbove : nil }
 
     /// The log's durability setting for these settings.
     var logDurability: EventLog.Durability {
@@ -58,6 +67,7 @@ public struct SiteSettings: Sendable, Equatable {
             "durability": .string(durability.description),
             "segment_bytes": .int(Int64(segmentBytes)),
             "retention_hours": .int(Int64(retentionHours)),
+            "log_compress_above": .int(Int64(logCompressAbove)),
             "builtin_doctypes": .bool(builtinDocTypes),
         ]
     }
@@ -81,6 +91,12 @@ public struct SiteSettings: Sendable, Equatable {
                 throw SiteError(.invalidSetting, "\(file): retention_hours must be an integer ≥ 0, got \(r)")
             }
             retentionHours = Int(n)
+        }
+        if let c = o["log_compress_above"] {
+            guard let n = c.intValue, n >= 0 else {
+                throw SiteError(.invalidSetting, "\(file): log_compress_above must be an integer ≥ 0 (bytes; 0 never deflates), got \(c)")
+            }
+            logCompressAbove = Int(n)
         }
         if let b = o["builtin_doctypes"] {
             guard let value = b.boolValue else {

@@ -34,23 +34,28 @@ final class StreamPair: @unchecked Sendable {
 
     init(consumerControllers: ControllerRegistry = ControllerRegistry(), producerName: String = "head-office",
          consumerName: String = "branch-1", producerSegmentBytes: Int? = nil,
+         producerLogCompressAbove: Int = 4096,
          conditionFunctions: ConditionFunctions = ConditionFunctions()) async throws {
         producerDirectory = try TemporaryDirectory("producer")
         consumerDirectory = try TemporaryDirectory("consumer")
         self.consumerControllers = consumerControllers
         producerSite = try await Self.makeSite(producerDirectory.url, name: producerName, controllers: ControllerRegistry(),
-                                               segmentBytes: producerSegmentBytes)
+                                               segmentBytes: producerSegmentBytes, logCompressAbove: producerLogCompressAbove)
         consumerSite = try await Self.makeSite(consumerDirectory.url, name: consumerName, controllers: consumerControllers)
         producer = StreamProducer(site: producerSite, conditionFunctions: conditionFunctions)
         consumer = StreamConsumer(site: consumerSite)
         client = LocalProducerClient(producer: producer)
     }
 
-    static func makeSite(_ directory: URL, name: String, controllers: ControllerRegistry, segmentBytes: Int? = nil) async throws -> Site {
+    /// `logCompressAbove`: the producer's log deflates large payloads (not a site's default),
+    /// so what the consumer receives holds deflated frames as well as plain ones.
+    static func makeSite(_ directory: URL, name: String, controllers: ControllerRegistry, segmentBytes: Int? = nil,
+                         logCompressAbove: Int? = nil) async throws -> Site {
         let layout = SiteLayout(root: directory)
         var settings = SiteSettings()
         settings.durability = .none
         if let segmentBytes { settings.segmentBytes = segmentBytes }
+        if let logCompressAbove { settings.logCompressAbove = logCompressAbove }
         try await Site.create(at: layout, name: name, url: "http://\(name).test", settings: settings)
         return try Site.open(at: layout, controllers: controllers)
     }

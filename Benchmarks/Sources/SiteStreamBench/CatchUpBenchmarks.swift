@@ -138,7 +138,7 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         logger.logLevel = .error
         let layout = SiteLayout(root: directory.appendingPathComponent("producer"))
         let site: Site = try blocking { [logger] in
-            try await Site.create(at: layout, name: "producer", url: nil, logger: logger)
+            try await Site.create(at: layout, name: "producer", url: nil, settings: BenchSiteSettings.make(), logger: logger)
             // The ERP controllers, as the consumer has: invoices get their totals and GL Entries.
             return try Site.open(at: layout, controllers: .erp, logger: logger)
         }
@@ -152,14 +152,14 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         let url = "http://127.0.0.1:\(server.port)"
 
         let consumer = directory.appendingPathComponent("consumer").path
-        try Self.run(executable, ["init", "--site", consumer, "--name", "consumer"], what: "init")
+        try Self.run(executable, ["init", "--site", consumer, "--name", "consumer"] + BenchSiteSettings.initArguments, what: "init")
         let subscription = kind.doctypes.flatMap { ["--doctype", $0] }
         try Self.run(executable, ["producer", "add", "--site", consumer, "--url", url, "--api-key", key.apiKey,
                                   "--api-secret", key.apiSecret] + subscription, what: "producer add")
         try blocking { _ = try await served.producer.approve(consumer: "consumer", doctypes: kind.doctypes) }
         // The local-fold reference's consumer, subscribed the same way now, so that it too replays the whole backlog.
         let localConsumer = directory.appendingPathComponent("consumer-local").path
-        try Self.run(executable, ["init", "--site", localConsumer, "--name", "local"], what: "init")
+        try Self.run(executable, ["init", "--site", localConsumer, "--name", "local"] + BenchSiteSettings.initArguments, what: "init")
         try Self.run(executable, ["producer", "add", "--site", localConsumer, "--url", url, "--api-key", key.apiKey,
                                   "--api-secret", key.apiSecret] + subscription, what: "producer add")
         try blocking { _ = try await served.producer.approve(consumer: "local", doctypes: kind.doctypes) }

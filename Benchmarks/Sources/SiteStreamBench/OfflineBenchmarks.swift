@@ -115,8 +115,7 @@ public struct OfflineBenchmarks: BenchmarkGroup {
     static func measure(backlog: Int, runs: Int, exportOnly: Bool = false, in directory: URL) async throws -> [Result] {
         var logger = Logger(label: "bench.offline")
         logger.logLevel = .error
-        var settings = SiteSettings()
-        settings.durability = .interval(milliseconds: 2)
+        let settings = BenchSiteSettings.make()
         func site(_ name: String) async throws -> Site {
             let layout = SiteLayout(root: directory.appendingPathComponent(name))
             try await Site.create(at: layout, name: name, url: nil, settings: settings, logger: logger)

@@ -32,8 +32,7 @@ public struct RESTBenchmarks: BenchmarkGroup {
         let inserts = context.size(full: 1_000, quick: 400, smoke: 10)
         let gets = context.size(full: 4_000, quick: 1_500, smoke: 10)
         let directory = try context.freshDirectory("rest-site")
-        var settings = SiteSettings()
-        settings.durability = .interval(milliseconds: 2)
+        let settings = BenchSiteSettings.make()
         var logger = Logger(label: "bench.rest")
         logger.logLevel = .error
         let layout = SiteLayout(root: directory)

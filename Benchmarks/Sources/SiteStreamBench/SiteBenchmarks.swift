@@ -189,9 +189,7 @@ public struct SiteBenchmarks: BenchmarkGroup {
     /// A new site with durability `interval:2` and the master data the inputs link to.
     static func freshSite(_ context: BenchContext, _ name: String, master: [JSON], logger: Logger, at directory: URL? = nil) throws -> Site {
         let layout = SiteLayout(root: try directory ?? context.freshDirectory("site-\(name)"))
-        var settings = SiteSettings()
-        settings.durability = .interval(milliseconds: 2)
-        let chosen = settings
+        let chosen = BenchSiteSettings.make()
         try blocking { try await Site.create(at: layout, name: "bench", url: nil, settings: chosen, logger: logger) }
         let site = try Site.open(at: layout, logger: logger)
         try site.writeSynchronously { tx in for json in master { try tx.insert(Document(json: json)!) } }

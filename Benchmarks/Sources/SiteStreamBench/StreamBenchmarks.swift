@@ -101,7 +101,7 @@ public struct StreamBenchmarks: BenchmarkGroup {
         logger.logLevel = .error
         func site(_ name: String) async throws -> Site {
             let layout = SiteLayout(root: directory.appendingPathComponent(name))
-            try await Site.create(at: layout, name: name, url: nil, logger: logger)
+            try await Site.create(at: layout, name: name, url: nil, settings: BenchSiteSettings.make(), logger: logger)
             return try Site.open(at: layout, controllers: ControllerRegistry(), logger: logger)
         }
         let producerSite = try await site("producer")

@@ -25,10 +25,16 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: "Log durability: always, interval:MS or none.")
     var durability: String = "interval:2"
 
+    @Option(help: ArgumentHelp("Deflate log payloads larger than BYTES (0: never).", valueName: "BYTES"))
+    var logCompressAbove: Int = SiteSettings().logCompressAbove
+
     func run() async throws {
         let layout = try options.layout()
         guard let durabilityValue = SiteSettings.Durability(durability) else {
             throw ValidationError("--durability must be always, none or interval:MS (e.g. interval:2), got '\(durability)'")
+        }
+        guard logCompressAbove >= 0 else {
+            throw ValidationError("--log-compress-above must be a number of bytes ≥ 0 (0 never deflates), got \(logCompressAbove)")
         }
         var files: [URL] = []
         if let doctypes {
@@ -41,6 +47,7 @@ struct InitCommand: AsyncParsableCommand {
         }
         var settings = SiteSettings()
         settings.durability = durabilityValue
+        settings.logCompressAbove = logCompressAbove
         let identity = try await Site.create(at: layout, name: name, url: url, builtins: doctypes == nil,
                                              doctypeFiles: files, settings: settings, logger: CLILogging.logger())
         if options.json {
