@@ -32,7 +32,7 @@ public final class SnapshotStore: Sendable {
     /// Tuning knobs, all with defaults.
     public struct Configuration: Sendable {
         /// Data bytes appended since the last index snapshot that make `apply` start a new one
-        /// in the background (or twice the last snapshot's size, if larger).
+        /// in the background (or four times the last snapshot's size, if larger).
         public var snapshotInterval: UInt64 = 128 << 20
         /// Start a background compaction when the data file is at least this large…
         public var compactionMinimumSize: UInt64 = 64 << 20
