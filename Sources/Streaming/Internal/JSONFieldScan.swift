@@ -135,16 +135,7 @@ struct JSONFieldScan: Sendable {
             let start = i
             var plain = true
             while i < count {
-                // Eight bytes at a time to the first quote, backslash or non-ASCII byte.
-                while i + 8 <= count {
-                    let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
-                    let special = Self.quoteOrBackslash(w) | (w & Self.highs)
-                    if special != 0 {
-                        i += special.trailingZeroBitCount >> 3
-                        break
-                    }
-                    i += 8
-                }
+                skipPlainWords(stoppingAtNonASCII: true)
                 guard i < count else { return nil }
                 let b = p[i]
                 if b == UInt8(ascii: "\"") {
@@ -166,16 +157,7 @@ struct JSONFieldScan: Sendable {
         mutating func skipString() -> Bool {
             i += 1
             while i < count {
-                // Strings are short (a few words): an inline scan eight bytes at a time beats
-                // a call to `memchr` per string.
-                while i + 8 <= count {
-                    let special = Self.quoteOrBackslash(UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
-                    if special != 0 {
-                        i += special.trailingZeroBitCount >> 3
-                        break
-                    }
-                    i += 8
-                }
+                skipPlainWords(stoppingAtNonASCII: false)
                 guard i < count else { return false }
                 let b = p[i]
                 if b == UInt8(ascii: "\"") {
@@ -186,6 +168,22 @@ struct JSONFieldScan: Sendable {
                 i += b == UInt8(ascii: "\\") ? 2 : 1
             }
             return false
+        }
+
+        /// Moves eight bytes at a time to the first quote or backslash (or byte ≥ 0x80, when
+        /// asked) inside a string, or to where fewer than eight bytes are left. Strings are
+        /// short (a few words): this inline scan beats a call to `memchr` per string.
+        @inline(__always)
+        mutating func skipPlainWords(stoppingAtNonASCII: Bool) {
+            while i + 8 <= count {
+                let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                let special = Self.quoteOrBackslash(w) | (stoppingAtNonASCII ? w & Self.highs : 0)
+                if special != 0 {
+                    i += special.trailingZeroBitCount >> 3
+                    return
+                }
+                i += 8
+            }
         }
 
         static let ones: UInt64 = 0x0101_0101_0101_0101
