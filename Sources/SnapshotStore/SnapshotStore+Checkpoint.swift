@@ -7,8 +7,10 @@ extension SnapshotStore {
     /// directory). On return a crash loses nothing applied before the call, and the next open
     /// replays only what is applied after it. Does nothing if nothing changed since the last one.
     ///
-    /// Writers wait while the index is serialized (tens of milliseconds per million documents),
-    /// not while it is written and synced.
+    /// Readers and writers of the store wait while the index is serialized and written to the
+    /// snapshot's temporary file, a chunk at a time, under the store's lock (a second or more
+    /// at a million documents on our VM; writing it out of the lock would need a second copy
+    /// of the index in memory). They do not wait for the syncs and the rename.
     public func checkpoint() throws {
         try fileSwitch.withLock { _ in try writeIndexSnapshot() }
     }
