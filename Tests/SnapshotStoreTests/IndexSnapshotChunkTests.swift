@@ -47,6 +47,28 @@ struct IndexSnapshotChunkTests {
         #expect(joined == IndexSnapshot.encode(index, generation: 3, position: 1234, lastAppliedSequence: 77))
     }
 
+    /// A value longer than a chunk goes out on its own, between chunks, and reads back.
+    @Test func aValueLongerThanAChunk() throws {
+        var index = StoreIndex()
+        let long = String(repeating: "v", count: IndexSnapshot.chunkSize + IndexSnapshot.chunkSize / 2)
+        for i in 0..<3 {
+            let (id, _) = index.put(DocumentKey(doctype: "Note", name: "N\(i)"), offset: UInt64(i) * 100, length: 90, hasTerms: true)
+            index.addTerms([IndexTerm(index: "field:Note.text", value: i == 1 ? long : "short \(i)")], to: id)
+        }
+        index.mergeAll()
+        var chunks: [Int] = []
+        var joined: [UInt8] = []
+        let size = IndexSnapshot.encode(index, generation: 1, position: 0, lastAppliedSequence: 3) { chunk in
+            chunks.append(chunk.count)
+            joined.append(contentsOf: chunk)
+        }
+        #expect(size == joined.count)
+        #expect(chunks.contains(long.utf8.count), "the long value is handed over alone: \(chunks)")
+        let loaded = try IndexSnapshot.decode(joined, path: "test")
+        #expect(loaded.index.keys(matching: IndexTerm(index: "field:Note.text", value: long)) == [DocumentKey(doctype: "Note", name: "N1")])
+        #expect(loaded.index.keys(matching: IndexTerm(index: "field:Note.text", value: "short 2")) == [DocumentKey(doctype: "Note", name: "N2")])
+    }
+
     /// Through the store: a checkpoint of a store bigger than a chunk reopens from its snapshot.
     @Test func aCheckpointWrittenInChunksReopens() throws {
         let directory = try TemporaryDirectory()

@@ -110,6 +110,24 @@ public struct StoreBenchmarks: BenchmarkGroup {
         report(Figure(id: "store.open.1m", unit: "s", samples: openSeconds, note: "open a 1M-document store from its index snapshot\(scaled)"))
         report(Figure(id: "store.open.1m.rss", unit: "MB", samples: openMegabytes, note: "resident memory the open adds (VmRSS delta)\(scaled)"))
 
+        // store.checkpoint.1m: one index snapshot of the whole store (after one document is put
+        // again, so there is something to write). Most of it runs under the store's lock, where
+        // readers and `apply` wait: how long a consumer's replay stands still at each automatic
+        // one.
+        var checkpointSeconds: [Double] = []
+        do {
+            let store = try SnapshotStore(directory: FilePath(directory.path), configuration: configuration, logger: logger)
+            for run in 0..<context.runs {
+                try store.apply([Self.customer(run)], throughSequence: UInt64(total + run + 1))
+                let start = monotonicNanoseconds()
+                try store.checkpoint()
+                checkpointSeconds.append(Self.seconds(since: start) * scale)
+            }
+            try store.close()
+        }
+        report(Figure(id: "store.checkpoint.1m", unit: "s", samples: checkpointSeconds,
+                      note: "one index snapshot of the store (encode and write under the lock, then the syncs)\(scaled)"))
+
         // store.rebuild: open with the index snapshot gone (reads every record).
         var rebuildRates: [Double] = []
         for _ in 0..<max(1, context.runs / 2) {

@@ -54,15 +54,8 @@ enum IndexSnapshot {
 
     private static func encode(_ index: StoreIndex, generation: UInt64, position: UInt64, lastAppliedSequence: UInt64,
                                escaping emit: @escaping (UnsafeRawBufferPointer) -> Void) -> Int {
-        var writer = ByteWriter(capacity: chunkSize + 4096)
-        var crc: UInt32 = 0
-        var emitted = 0
-        func flush() {
-            crc = checksum(writer.bytes, from: 0, to: writer.count, seed: crc)
-            writer.bytes.withUnsafeBytes { emit($0) }
-            emitted += writer.count
-            writer.bytes.removeAll(keepingCapacity: true)
-        }
+        let writer = ChunkWriter(capacity: chunkSize, emit: emit)
+        defer { writer.release() }
         writer.write(magic)
         writer.write(formatVersion)
         writer.write(UInt32(0))
@@ -74,44 +67,113 @@ enum IndexSnapshot {
         writer.write(UInt64(index.liveCount))
         var ordinals = [UInt32](repeating: UInt32.max, count: index.entries.count)
         var next: UInt32 = 0
-        for (doctype, name) in index.doctypeNames.enumerated() {
-            let table = index.tables[doctype]
-            writer.write(UInt16(name.utf8.count))
-            writer.write(utf8: name)
-            writer.write(UInt32(table.sorted.count))
-            for id in table.sorted {
-                let entry = index.entries[Int(id)]
-                index.names.withParts(entry.name) { head, rest in
-                    writer.write(UInt16(head.count + rest.count))
-                    writer.write(head)
-                    writer.write(rest)
-                }
-                writer.write(entry.offset)
-                writer.write(index.length(of: id))
-                writer.write(entry.flags)
-                ordinals[Int(id)] = next
-                next += 1
-                if writer.count >= chunkSize { flush() }
-            }
-        }
-        for (indexName, table) in zip(index.termNames, index.termTables) where table.count > 0 {
-            writer.write(UInt16(indexName.utf8.count))
-            writer.write(utf8: indexName)
-            writer.write(UInt32(table.count))
-            table.forEachRaw { value, count, visit in
-                writer.write(UInt32(value.count))
-                writer.write(value)
-                writer.write(UInt32(count))
-                visit { id in
-                    writer.write(ordinals[Int(id)])
-                    if writer.count >= chunkSize { flush() }
+        ordinals.withUnsafeMutableBufferPointer { ordinals in
+            index.entries.withUnsafeBufferPointer { entries in
+                for (doctype, name) in index.doctypeNames.enumerated() {
+                    let table = index.tables[doctype]
+                    writer.write(UInt16(name.utf8.count))
+                    writer.write(utf8: name)
+                    writer.write(UInt32(table.sorted.count))
+                    for id in table.sorted {
+                        let entry = entries[Int(id)]
+                        index.names.withParts(entry.name) { head, rest in
+                            writer.write(UInt16(head.count + rest.count))
+                            writer.write(head)
+                            writer.write(rest)
+                        }
+                        writer.write(entry.offset)
+                        writer.write(entry.length == StoreIndex.Entry.longLength ? index.length(of: id) : entry.length)
+                        writer.write(entry.flags)
+                        ordinals[Int(id)] = next
+                        next += 1
+                    }
                 }
             }
         }
-        flush()
-        writer.write(crc)
-        writer.bytes.withUnsafeBytes { emit($0) }
-        return emitted + writer.count
+        ordinals.withUnsafeBufferPointer { ordinals in
+            for (indexName, table) in zip(index.termNames, index.termTables) where table.count > 0 {
+                writer.write(UInt16(indexName.utf8.count))
+                writer.write(utf8: indexName)
+                writer.write(UInt32(table.count))
+                table.forEachRaw { value, count, visit in
+                    writer.write(UInt32(value.count))
+                    writer.write(value)
+                    writer.write(UInt32(count))
+                    visit { id in writer.write(ordinals[Int(id)]) }
+                }
+            }
+        }
+        return writer.finish()
+    }
+
+    /// Where `encode` puts the snapshot's bytes: a buffer of about `capacity` bytes handed to
+    /// `emit` whenever it fills, with the crc32 of everything handed over so far. A class with
+    /// a raw buffer, not an array it appends to: the encoder writes a few bytes at a time, tens
+    /// of millions of times for a large store, under the store's lock, and an array's append
+    /// (capacity and uniqueness checks, the closures' exclusivity checks) cost more than the
+    /// writing itself.
+    private final class ChunkWriter {
+        private let buffer: UnsafeMutableRawBufferPointer
+        private let capacity: Int
+        private var count = 0
+        private var crc: UInt32 = 0
+        private var emitted = 0
+        private let emit: (UnsafeRawBufferPointer) -> Void
+
+        init(capacity: Int, emit: @escaping (UnsafeRawBufferPointer) -> Void) {
+            self.capacity = capacity
+            buffer = .allocate(byteCount: capacity, alignment: 8)
+            self.emit = emit
+        }
+
+        func release() { buffer.deallocate() }
+
+        /// Hands the buffered bytes to `emit`.
+        func flush() {
+            guard count > 0 else { return }
+            let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            crc = checksum(bytes, seed: crc)
+            emit(bytes)
+            emitted += count
+            count = 0
+        }
+
+        @inline(__always)
+        func write<T: FixedWidthInteger>(_ value: T) {
+            if count + MemoryLayout<T>.size > capacity { flush() }
+            buffer.storeBytes(of: value.littleEndian, toByteOffset: count, as: T.self)
+            count += MemoryLayout<T>.size
+        }
+
+        func write(_ bytes: UnsafeRawBufferPointer) {
+            guard bytes.count > 0 else { return }
+            if count + bytes.count > capacity {
+                flush()
+                if bytes.count > capacity {
+                    // Larger than a chunk (a very long value): handed over on its own.
+                    crc = checksum(bytes, seed: crc)
+                    emit(bytes)
+                    emitted += bytes.count
+                    return
+                }
+            }
+            buffer.baseAddress!.advanced(by: count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            count += bytes.count
+        }
+
+        func write(utf8 string: String) {
+            var string = string
+            string.withUTF8 { write(UnsafeRawBufferPointer($0)) }
+        }
+
+        /// Hands over the rest and the crc32 of everything; returns the snapshot's size.
+        func finish() -> Int {
+            flush()
+            let total = emitted
+            write(crc)
+            emit(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            return total + count
+        }
     }
 
     /// Parses a snapshot; throws a `.badFormat`/`.corrupt` error naming `path` when it is not
