@@ -24,15 +24,21 @@ struct IndexSnapshotChunkTests {
         return index
     }
 
-    @Test func chunksAreBoundedAndAddUpToTheWholeSnapshot() throws {
-        let index = Self.bigIndex()
+    /// The snapshot of `index` as `encode` hands it out: each chunk's size, and all of it.
+    static func encodedInChunks(_ index: StoreIndex, generation: UInt64, position: UInt64, lastAppliedSequence: UInt64) -> (chunks: [Int], joined: [UInt8]) {
         var chunks: [Int] = []
         var joined: [UInt8] = []
-        let size = IndexSnapshot.encode(index, generation: 3, position: 1234, lastAppliedSequence: 77) { chunk in
+        let size = IndexSnapshot.encode(index, generation: generation, position: position, lastAppliedSequence: lastAppliedSequence) { chunk in
             chunks.append(chunk.count)
             joined.append(contentsOf: chunk)
         }
         #expect(size == joined.count)
+        return (chunks, joined)
+    }
+
+    @Test func chunksAreBoundedAndAddUpToTheWholeSnapshot() throws {
+        let index = Self.bigIndex()
+        let (chunks, joined) = Self.encodedInChunks(index, generation: 3, position: 1234, lastAppliedSequence: 77)
         #expect(chunks.count > 4, "the snapshot should span several chunks: \(chunks)")
         // A chunk ends at the first boundary past `chunkSize`: never much more than it.
         #expect(chunks.allSatisfy { $0 <= IndexSnapshot.chunkSize + 1024 }, "largest chunk \(chunks.max() ?? 0)")
@@ -56,13 +62,7 @@ struct IndexSnapshotChunkTests {
             index.addTerms([IndexTerm(index: "field:Note.text", value: i == 1 ? long : "short \(i)")], to: id)
         }
         index.mergeAll()
-        var chunks: [Int] = []
-        var joined: [UInt8] = []
-        let size = IndexSnapshot.encode(index, generation: 1, position: 0, lastAppliedSequence: 3) { chunk in
-            chunks.append(chunk.count)
-            joined.append(contentsOf: chunk)
-        }
-        #expect(size == joined.count)
+        let (chunks, joined) = Self.encodedInChunks(index, generation: 1, position: 0, lastAppliedSequence: 3)
         #expect(chunks.contains(long.utf8.count), "the long value is handed over alone: \(chunks)")
         let loaded = try IndexSnapshot.decode(joined, path: "test")
         #expect(loaded.index.keys(matching: IndexTerm(index: "field:Note.text", value: long)) == [DocumentKey(doctype: "Note", name: "N1")])
