@@ -34,21 +34,21 @@ final class StreamPair: @unchecked Sendable {
 
     init(consumerControllers: ControllerRegistry = ControllerRegistry(), producerName: String = "head-office",
          consumerName: String = "branch-1", producerSegmentBytes: Int? = nil,
-         producerLogCompressAbove: Int = 4096,
          conditionFunctions: ConditionFunctions = ConditionFunctions()) async throws {
         producerDirectory = try TemporaryDirectory("producer")
         consumerDirectory = try TemporaryDirectory("consumer")
         self.consumerControllers = consumerControllers
+        // The producer's log deflates large payloads (not a site's default), so what the
+        // consumer receives holds deflated frames as well as plain ones.
         producerSite = try await Self.makeSite(producerDirectory.url, name: producerName, controllers: ControllerRegistry(),
-                                               segmentBytes: producerSegmentBytes, logCompressAbove: producerLogCompressAbove)
+                                               segmentBytes: producerSegmentBytes, logCompressAbove: 4096)
         consumerSite = try await Self.makeSite(consumerDirectory.url, name: consumerName, controllers: consumerControllers)
         producer = StreamProducer(site: producerSite, conditionFunctions: conditionFunctions)
         consumer = StreamConsumer(site: consumerSite)
         client = LocalProducerClient(producer: producer)
     }
 
-    /// `logCompressAbove`: the producer's log deflates large payloads (not a site's default),
-    /// so what the consumer receives holds deflated frames as well as plain ones.
+    /// `logCompressAbove`: the site's `log_compress_above` (the default when nil).
     static func makeSite(_ directory: URL, name: String, controllers: ControllerRegistry, segmentBytes: Int? = nil,
                          logCompressAbove: Int? = nil) async throws -> Site {
         let layout = SiteLayout(root: directory)

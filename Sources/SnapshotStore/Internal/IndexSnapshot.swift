@@ -38,10 +38,11 @@ enum IndexSnapshot {
         return bytes
     }
 
-    /// The bytes `emit` is handed at a time (about; one value's postings may add a little).
+    /// The most bytes `emit` is handed at a time, but for a single name or value longer than
+    /// this, which is handed over alone.
     static let chunkSize = 1 << 20
 
-    /// Serializes the index into `emit`, about `chunkSize` bytes a call, in order; returns the
+    /// Serializes the index into `emit`, at most `chunkSize` bytes a call, in order; returns the
     /// snapshot's size. The snapshot of a million documents is a couple of hundred megabytes:
     /// building it whole in memory doubled the index's footprint at every checkpoint, so it is
     /// handed out as it is encoded and memory stays at one chunk.
@@ -106,8 +107,8 @@ enum IndexSnapshot {
         return writer.finish()
     }
 
-    /// Where `encode` puts the snapshot's bytes: a buffer of about `capacity` bytes handed to
-    /// `emit` whenever it fills, with the crc32 of everything handed over so far. A class with
+    /// Where `encode` puts the snapshot's bytes: a buffer of `capacity` bytes handed to `emit`
+    /// whenever the next write would overflow it, with the crc32 of everything handed over so far. A class with
     /// a raw buffer, not an array it appends to: the encoder writes a few bytes at a time, tens
     /// of millions of times for a large store, under the store's lock, and an array's append
     /// (capacity and uniqueness checks, the closures' exclusivity checks) cost more than the
