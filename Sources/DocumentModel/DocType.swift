@@ -48,6 +48,10 @@ public struct DocType: Sendable {
     var facts: [FieldFacts] { derived.facts }
     /// The facts of the fields validation looks at again after coercion, in field order.
     var checkedFacts: [FieldFacts] { derived.checkedFacts }
+    /// Per field (parallel to `fields`): `facts[i].traits`, in an array of plain values.
+    var traits: [FieldTraits] { derived.traits }
+    /// Per field (parallel to `fields`): its position in `checkedFacts`, or -1.
+    var checkedSlot: [Int] { derived.checkedSlot }
     /// Child-table fields (`Table`, `Table MultiSelect`), in order; kept, since naming, defaults
     /// and validation ask for them on every write.
     public var tableFields: [DocField] { derived.tableFields }
@@ -210,6 +214,8 @@ final class DocTypeFields: Sendable {
     let defaultedFieldIndices: [Int]
     let facts: [FieldFacts]
     let checkedFacts: [FieldFacts]
+    let traits: [FieldTraits]
+    let checkedSlot: [Int]
     let tableFields: [DocField]
     let uniqueFieldIndices: [Int]
     let docTypeLinkFieldIndices: [Int]
@@ -246,6 +252,14 @@ final class DocTypeFields: Sendable {
         let facts = fields.map(FieldFacts.init)
         self.facts = facts
         self.checkedFacts = facts.filter(\.checkedAfterCoercion)
+        self.traits = facts.map(\.traits)
+        var checkedSlot = [Int](repeating: -1, count: facts.count)
+        var slot = 0
+        for (i, f) in facts.enumerated() where f.checkedAfterCoercion {
+            checkedSlot[i] = slot
+            slot += 1
+        }
+        self.checkedSlot = checkedSlot
         self.tableFields = fields.filter { $0.fieldtype.isTable }
         self.uniqueFieldIndices = fields.indices.filter { fields[$0].unique }
         self.docTypeLinkFieldIndices = fields.indices.filter { fields[$0].fieldtype == .link && fields[$0].options == "DocType" }

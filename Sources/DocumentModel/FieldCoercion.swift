@@ -36,33 +36,32 @@ public enum FieldCoercion {
     /// of a value that already has its field's type, answered without building an outcome or
     /// comparing the result with the input. False says nothing: `coerce` decides.
     @inline(__always)
-    static func keepsAsIs(_ value: JSON, facts: FieldFacts) -> Bool {
+    static func keepsAsIs(_ value: JSON, traits: FieldTraits) -> Bool {
         switch value {
         case .null: return true
         case .int(let i):
-            switch facts.asIs {
+            switch traits.asIs {
             case .wholeNumber, .anything: return true
             case .check: return i == 0 || i == 1
             default: return false
             }
         case .double(let d):
-            switch facts.asIs {
+            switch traits.asIs {
             case .number: return d.isFinite
             case .anything: return true
             default: return false
             }
         case .string(let s):
-            switch facts.asIs {
+            switch traits.asIs {
             case .text:
                 // `coerce` refuses a text only when it is longer than `length` in Characters,
                 // which a text of at most `length` UTF-8 bytes never is.
-                guard let length = facts.length, length > 0 else { return true }
-                return s.utf8.count <= length
+                return traits.length <= 0 || s.utf8.count <= traits.length
             case .anything: return true
             default: return false
             }
         default:
-            return facts.asIs == .anything
+            return traits.asIs == .anything
         }
     }
 

@@ -45,60 +45,70 @@ extension Schema {
     private func coerce(_ input: JSONObject, doctype: DocType, table: String?, row: Int?,
                         issues: inout [ValidationIssue]) -> JSONObject {
         var lookup = FieldLookup()
-        return coerce(input, doctype: doctype, table: table, row: row, lookup: &lookup, issues: &issues)
+        var columns = RowColumns()
+        return coerce(input, doctype: doctype, table: table, row: row, lookup: &lookup, columns: &columns, issues: &issues)
     }
 
-    /// `lookup` carries the field facts found for the previous row of the same table.
+    /// `lookup` carries what was found for the previous row of the same table; `columns` comes
+    /// back saying where the row columns sit in the result.
+    ///
+    /// The first pass reads keys, values and field traits through buffer pointers and finds
+    /// fields by position (`FieldLookup`): a value that already has its field's type costs no
+    /// retain, no release and no hashing. It also notes where each field of `checkedFacts` sits,
+    /// so the second pass finds their values without searching the object for them (a search
+    /// for a key that is absent compares it with every key).
     private func coerce(_ input: JSONObject, doctype: DocType, table: String?, row: Int?,
-                        lookup: inout FieldLookup, issues: inout [ValidationIssue]) -> JSONObject {
+                        lookup: inout FieldLookup, columns: inout RowColumns,
+                        issues: inout [ValidationIssue]) -> JSONObject {
         var object = input
-        let values = input.values
-        for (position, key) in input.keys.enumerated() {
-            let value = values[position]
-            let facts: FieldFacts
-            switch lookup.find(key, at: position, in: doctype) {
-            case .field(let f): facts = f
-            case .standard: continue
-            case .unknown:
-                issues.append(ValidationIssue(.unknownField, doctype: doctype.name, field: key, table: table, row: row,
-                                              message: "\(doctype.name) has no field '\(key)'"))
-                continue
-            }
-            if facts.isLayout {
-                issues.append(ValidationIssue(.layoutField, doctype: doctype.name, field: key, table: table, row: row,
-                                              message: "'\(key)' is a \(facts.fieldtype.rawValue), which holds no value"))
-                continue
-            }
-            // Most values already have their field's type: no outcome to build, nothing to
-            // compare or store back.
-            let kept = FieldCoercion.keepsAsIs(value, facts: facts)
-            let coerced: JSON
-            if kept {
-                coerced = value
-            } else {
-                switch FieldCoercion.coerce(value, facts: facts) {
-                case .invalid(let code, let message):
-                    issues.append(ValidationIssue(code, doctype: doctype.name, field: key, table: table, row: row, message: message))
-                    continue
-                case .value(let value):
-                    coerced = value
+        let checked = doctype.checkedFacts
+        lookup.startObject(checkedCount: checked.count)
+        columns = RowColumns()
+        let keys = input.keys, values = input.values, traits = doctype.traits, checkedSlot = doctype.checkedSlot
+        keys.withUnsafeBufferPointer { keys in
+            values.withUnsafeBufferPointer { values in
+                traits.withUnsafeBufferPointer { traits in
+                    for position in 0..<keys.count {
+                        let field: Int
+                        switch lookup.find(keys, at: position, in: doctype) {
+                        case .field(let f): field = f
+                        case .standard(let slot):
+                            if slot >= 0 { columns.set(slot, position) }
+                            continue
+                        case .unknown:
+                            let key = keys[position]
+                            issues.append(ValidationIssue(.unknownField, doctype: doctype.name, field: key, table: table, row: row,
+                                                          message: "\(doctype.name) has no field '\(key)'"))
+                            continue
+                        }
+                        let t = traits[field]
+                        if t.isLayout {
+                            let key = keys[position]
+                            issues.append(ValidationIssue(.layoutField, doctype: doctype.name, field: key, table: table, row: row,
+                                                          message: "'\(key)' is a \(doctype.facts[field].fieldtype.rawValue), which holds no value"))
+                            continue
+                        }
+                        let slot = checkedSlot[field]
+                        if slot >= 0 { lookup.checkedPositions[slot] = position }
+                        // Most values already have their field's type: no outcome to build,
+                        // nothing to compare or store back.
+                        if FieldCoercion.keepsAsIs(values[position], traits: t) {
+                            if t.nonNegative, let n = values[position].doubleValue, n < 0 {
+                                issues.append(ValidationIssue(.negativeValue, doctype: doctype.name, field: keys[position], table: table, row: row,
+                                                              message: "'\(keys[position])' may not be negative, found \(n)"))
+                            }
+                            continue
+                        }
+                        coerceValue(at: position, keys: keys, values: values, facts: doctype.facts[field], into: &object,
+                                    doctype: doctype, table: table, row: row, issues: &issues)
+                    }
                 }
-                if facts.isTable, case .array(let rows) = coerced {
-                    // Rows always come back rewritten (parent columns); storing them is cheaper
-                    // than comparing every row with the input to find out.
-                    object[key] = .array(coerceRows(rows, facts: facts, parentObject: input, parentType: doctype, issues: &issues))
-                    continue
-                }
             }
-            if facts.nonNegative, let n = coerced.doubleValue, n < 0 {
-                issues.append(ValidationIssue(.negativeValue, doctype: doctype.name, field: key, table: table, row: row,
-                                              message: "'\(key)' may not be negative, found \(n)"))
-            }
-            if !kept, coerced != value { object[key] = coerced }
         }
         // Only mandatory fields and links need a second look (`DocType.checkedFacts`).
-        for (checked, facts) in doctype.checkedFacts.enumerated() {
-            let value = object[facts.fieldname]
+        for (slot, facts) in checked.enumerated() {
+            let at = lookup.checkedPositions[slot]
+            let value: JSON? = at >= 0 ? object.value(at: at) : nil
             if facts.reqd, facts.fieldtype != .check {
                 let missing: Bool
                 switch value {
@@ -123,7 +133,7 @@ extension Schema {
                         issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
                                                       message: "'\(fieldname)' names DocType '\(text)', which is not installed on this site"))
                     }
-                } else if !lookup.targetInstalled(checked, target, in: self) {
+                } else if !lookup.targetInstalled(slot, target, in: self) {
                     issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
                                                   message: "'\(fieldname)' links to DocType '\(target)', which this site does not have; install it or leave the field empty"))
                 }
@@ -142,6 +152,33 @@ extension Schema {
         return object
     }
 
+    /// The slow path of the first pass: a value that coercion may change (or refuse), and a
+    /// table's rows. Stores the coerced value back in `object` at the same position.
+    private func coerceValue(at position: Int, keys: UnsafeBufferPointer<String>, values: UnsafeBufferPointer<JSON>,
+                             facts: FieldFacts, into object: inout JSONObject,
+                             doctype: DocType, table: String?, row: Int?, issues: inout [ValidationIssue]) {
+        let key = keys[position], value = values[position]
+        let coerced: JSON
+        switch FieldCoercion.coerce(value, facts: facts) {
+        case .invalid(let code, let message):
+            issues.append(ValidationIssue(code, doctype: doctype.name, field: key, table: table, row: row, message: message))
+            return
+        case .value(let value):
+            coerced = value
+        }
+        if facts.isTable, case .array(let rows) = coerced {
+            // Rows always come back rewritten (parent columns); storing them is cheaper than
+            // comparing every row with the input to find out.
+            object.replaceValue(at: position, with: .array(coerceRows(rows, facts: facts, parentObject: object, parentType: doctype, issues: &issues)))
+            return
+        }
+        if facts.nonNegative, let n = coerced.doubleValue, n < 0 {
+            issues.append(ValidationIssue(.negativeValue, doctype: doctype.name, field: key, table: table, row: row,
+                                          message: "'\(key)' may not be negative, found \(n)"))
+        }
+        if coerced != value { object.replaceValue(at: position, with: coerced) }
+    }
+
     private func coerceRows(_ rows: [JSON], facts: FieldFacts, parentObject: JSONObject, parentType: DocType,
                             issues: inout [ValidationIssue]) -> [JSON] {
         let table = facts.field.fieldname
@@ -154,6 +191,7 @@ extension Schema {
         }
         let parentName = parentObject["name"]?.stringValue
         var lookup = FieldLookup()
+        var columns = RowColumns()
         var out: [JSON] = []
         out.reserveCapacity(rows.count)
         for (i, item) in rows.enumerated() {
@@ -162,55 +200,147 @@ extension Schema {
                                               message: "row \(i + 1) of '\(table)' must be an object, found \(item.briefDescription)"))
                 continue
             }
-            let position = row["idx"]?.intValue.map { Int($0) } ?? (i + 1)
-            if let declared = row["doctype"]?.stringValue, !declared.isEmpty, declared != childName {
+            // The row's place is its `idx`, known after the pass that finds its columns; the
+            // issues of the pass are given it afterwards.
+            let firstIssue = issues.count
+            var coerced = coerce(row, doctype: child, table: table, row: nil, lookup: &lookup, columns: &columns, issues: &issues)
+            let position = columns.idx >= 0 ? coerced.value(at: columns.idx).intValue.map { Int($0) } ?? (i + 1) : (i + 1)
+            for k in firstIssue..<issues.count where issues[k].table == table && issues[k].row == nil {
+                issues[k].row = position
+            }
+            if columns.doctype >= 0, let declared = coerced.value(at: columns.doctype).stringValue, !declared.isEmpty, declared != childName {
                 issues.append(ValidationIssue(.invalidRow, doctype: childName, field: "doctype", table: table, row: position,
                                               message: "row of '\(table)' says doctype '\(declared)'; the table holds '\(childName)'"))
             }
-            var coerced = coerce(row, doctype: child, table: table, row: position, lookup: &lookup, issues: &issues)
-            if coerced["doctype"]?.stringValue != childName { coerced["doctype"] = .string(childName) }
-            if let parentName, coerced["parent"]?.stringValue != parentName { coerced["parent"] = .string(parentName) }
-            if coerced["parenttype"]?.stringValue != parentType.name { coerced["parenttype"] = .string(parentType.name) }
-            if coerced["parentfield"]?.stringValue != table { coerced["parentfield"] = .string(table) }
-            if coerced["idx"]?.intValue == nil { coerced["idx"] = .int(Int64(i + 1)) }
+            // A column the pass did not find is absent, unless the child DocType declares a
+            // field of that name (then the key was taken for the field): only then search.
+            let absentMeansMissing = !child.declaresCoreColumn
+            func set(_ key: String, at found: Int, _ value: JSON) {
+                if found >= 0 { coerced.replaceValue(at: found, with: value) }
+                else if absentMeansMissing { coerced.appendUnchecked(key: key, value: value) }
+                else { coerced[key] = value }
+            }
+            if columns.doctype < 0 || coerced.value(at: columns.doctype).stringValue != childName {
+                set("doctype", at: columns.doctype, .string(childName))
+            }
+            if let parentName, columns.parent < 0 || coerced.value(at: columns.parent).stringValue != parentName {
+                set("parent", at: columns.parent, .string(parentName))
+            }
+            if columns.parenttype < 0 || coerced.value(at: columns.parenttype).stringValue != parentType.name {
+                set("parenttype", at: columns.parenttype, .string(parentType.name))
+            }
+            if columns.parentfield < 0 || coerced.value(at: columns.parentfield).stringValue != table {
+                set("parentfield", at: columns.parentfield, .string(table))
+            }
+            if columns.idx < 0 || coerced.value(at: columns.idx).intValue == nil {
+                set("idx", at: columns.idx, .int(Int64(i + 1)))
+            }
             out.append(.object(coerced))
         }
         return out
     }
 }
 
-/// Finds what each key of a document is: a field (with its facts), a standard column, or
-/// unknown. Without hashing the key, as a rule:
+/// Where the columns `coerceRows` checks and rewrites sit in a row (-1: not found by the pass).
+struct RowColumns {
+    var doctype = -1, parent = -1, parenttype = -1, parentfield = -1, idx = -1
+
+    /// The slot `FieldLookup` gives each of these columns.
+    static func slot(of key: String) -> Int {
+        switch key {
+        case "doctype": return 0
+        case "parent": return 1
+        case "parenttype": return 2
+        case "parentfield": return 3
+        case "idx": return 4
+        default: return -1
+        }
+    }
+
+    mutating func set(_ slot: Int, _ position: Int) {
+        switch slot {
+        case 0: doctype = position
+        case 1: parent = position
+        case 2: parenttype = position
+        case 3: parentfield = position
+        default: idx = position
+        }
+    }
+}
+
+/// Finds what each key of a document is: a field (by its position in the DocType), a standard
+/// column, or unknown. Without hashing the key, as a rule:
 /// - the rows of one table nearly always list their keys in the same order, so what was found
-///   for a key at a position is remembered and reused when the next row has the same key there;
+///   for a key at a position is remembered and reused when the next row has the same key
+///   there: the same bits (keys are interned by the parser, literals by the compiler), so the
+///   check is two integer compares and retains nothing;
 /// - a document (or a first row) nearly always lists its fields in the DocType's form order, so
 ///   the field after the last one found is tried first.
 /// Only a key that fits neither is looked up by hash.
 struct FieldLookup {
     enum Found {
-        case field(FieldFacts)
-        case standard
+        /// A field, by its position in the DocType's `fields`.
+        case field(Int)
+        /// A standard column; its `RowColumns` slot, or -1.
+        case standard(Int)
         case unknown
     }
 
+    /// The keys seen, by position: kept alive here, so a key with the same bits as one of
+    /// them is the same string.
     private var keys: [String] = []
+    private var keyBits: [(UInt64, UInt64)] = []
     private var found: [Found] = []
     /// Position in `fields` where the next key is expected.
     private var expected = 0
     /// By position in `checkedFacts`: a Link whose target DocType was found installed.
     private var installedTargets: [Bool] = []
+    /// By position in `checkedFacts`: where that field's key sits in the current object (-1:
+    /// absent). Reset by `startObject`.
+    var checkedPositions: [Int] = []
 
-    mutating func find(_ key: String, at position: Int, in doctype: DocType) -> Found {
-        if position < keys.count, keys[position] == key { return found[position] }
-        let result = resolve(key, in: doctype)
-        if position < keys.count {
-            keys[position] = key
+    mutating func startObject(checkedCount: Int) {
+        if checkedPositions.count == checkedCount {
+            for i in checkedPositions.indices { checkedPositions[i] = -1 }
+        } else {
+            checkedPositions = [Int](repeating: -1, count: checkedCount)
+        }
+    }
+
+    /// The 16 bytes of the `String` at `position`, read without retaining it.
+    @inline(__always)
+    private static func bits(_ keys: UnsafeBufferPointer<String>, _ position: Int) -> (UInt64, UInt64) {
+        let raw = UnsafeRawPointer(keys.baseAddress! + position)
+        return (raw.load(as: UInt64.self), raw.load(fromByteOffset: 8, as: UInt64.self))
+    }
+
+    mutating func find(_ keys: UnsafeBufferPointer<String>, at position: Int, in doctype: DocType) -> Found {
+        let comparesBits = MemoryLayout<String>.size == 16 && MemoryLayout<String>.stride == 16
+        let bits = comparesBits ? Self.bits(keys, position) : (0, 0)
+        if position < found.count {
+            if comparesBits, keyBits[position] == bits { return found[position] }
+            let key = keys[position]
+            if self.keys[position] == key {
+                // Equal text in other storage: remember this one, whose bits the next row
+                // likely shares.
+                self.keys[position] = key
+                keyBits[position] = bits
+                return found[position]
+            }
+            let result = resolve(key, in: doctype)
+            self.keys[position] = key
+            keyBits[position] = bits
             found[position] = result
-        } else if position == keys.count {
+            return result
+        }
+        let key = keys[position]
+        let result = resolve(key, in: doctype)
+        if position == found.count {
             // Room for a whole object's keys (its fields and a dozen standard columns) at the
             // first one, not a regrowth every few keys.
             if position == 0 { reserve(doctype.fields.count + 12) }
-            keys.append(key)
+            self.keys.append(key)
+            keyBits.append(bits)
             found.append(result)
         }
         return result
@@ -218,6 +348,7 @@ struct FieldLookup {
 
     private mutating func reserve(_ count: Int) {
         keys.reserveCapacity(count)
+        keyBits.reserveCapacity(count)
         found.reserveCapacity(count)
     }
 
@@ -235,15 +366,15 @@ struct FieldLookup {
         let next = doctype.nextDataField[min(expected, doctype.fields.count)]
         if next < doctype.fields.count, doctype.facts[next].fieldname == key {
             expected = next + 1
-            return .field(doctype.facts[next])
+            return .field(next)
         }
         // Standard columns (a row has eleven) are no field: known by their bits, they cost
         // no hashing at all, let alone a failed field lookup and then the standard set's.
-        if !doctype.declaresCoreColumn, StandardColumns.isCoreColumnByBits(key) { return .standard }
+        if !doctype.declaresCoreColumn, StandardColumns.isCoreColumnByBits(key) { return .standard(RowColumns.slot(of: key)) }
         if let position = doctype.position(of: key) {
             expected = position + 1
-            return .field(doctype.facts[position])
+            return .field(position)
         }
-        return StandardColumns.isStandard(key) ? .standard : .unknown
+        return StandardColumns.isStandard(key) ? .standard(RowColumns.slot(of: key)) : .unknown
     }
 }

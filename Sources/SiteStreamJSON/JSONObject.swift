@@ -102,6 +102,14 @@ public struct JSONObject: Sendable {
         }
     }
 
+    /// The value of the member at `index` (`0..<count`, in stored order).
+    @inlinable
+    public func value(at index: Int) -> JSON { storedValues[index] }
+
+    /// Replaces the value of the member at `index`, keeping its key and place.
+    @inlinable
+    public mutating func replaceValue(at index: Int, with value: JSON) { storedValues[index] = value }
+
     @inlinable
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSON? {

@@ -28,7 +28,7 @@ import Testing
     @Test func keptValuesAreWhatCoercionReturns() {
         for field in Self.fields() {
             let facts = FieldFacts(field)
-            for value in Self.values where FieldCoercion.keepsAsIs(value, facts: facts) {
+            for value in Self.values where FieldCoercion.keepsAsIs(value, traits: facts.traits) {
                 #expect(FieldCoercion.coerce(value, facts: facts) == .value(value),
                         "\(field.fieldtype.rawValue) length \(field.length ?? 0): \(value.briefDescription)")
             }
@@ -42,10 +42,10 @@ import Testing
             (.check, 1), (.json, ["k": 1]), (.data, .null),
         ]
         for (type, value) in cases {
-            #expect(FieldCoercion.keepsAsIs(value, facts: FieldFacts(DocField("f", type))), "\(type.rawValue)")
+            #expect(FieldCoercion.keepsAsIs(value, traits: FieldFacts(DocField("f", type)).traits), "\(type.rawValue)")
         }
         // Too long for its length in bytes: the full path decides (it counts Characters).
-        #expect(!FieldCoercion.keepsAsIs("ééééé", facts: FieldFacts(DocField("f", .data, length: 6))))
+        #expect(!FieldCoercion.keepsAsIs("ééééé", traits: FieldFacts(DocField("f", .data, length: 6)).traits))
         #expect(FieldCoercion.coerce("ééééé", facts: FieldFacts(DocField("f", .data, length: 6))) == .value("ééééé"))
     }
 
