@@ -50,6 +50,8 @@ public struct DocType: Sendable {
     var checkedFacts: [FieldFacts] { derived.checkedFacts }
     /// Per field (parallel to `fields`): `facts[i].traits`, in an array of plain values.
     var traits: [FieldTraits] { derived.traits }
+    /// `checkedFacts[i].checks`, in an array of plain values.
+    var checkedChecks: [FieldChecks] { derived.checkedChecks }
     /// Per field (parallel to `fields`): its position in `checkedFacts`, or -1.
     var checkedSlot: [Int] { derived.checkedSlot }
     /// Child-table fields (`Table`, `Table MultiSelect`), in order; kept, since naming, defaults
@@ -215,6 +217,7 @@ final class DocTypeFields: Sendable {
     let facts: [FieldFacts]
     let checkedFacts: [FieldFacts]
     let traits: [FieldTraits]
+    let checkedChecks: [FieldChecks]
     let checkedSlot: [Int]
     let tableFields: [DocField]
     let uniqueFieldIndices: [Int]
@@ -253,6 +256,7 @@ final class DocTypeFields: Sendable {
         self.facts = facts
         self.checkedFacts = facts.filter(\.checkedAfterCoercion)
         self.traits = facts.map(\.traits)
+        self.checkedChecks = checkedFacts.map(\.checks)
         var checkedSlot = [Int](repeating: -1, count: facts.count)
         var slot = 0
         for (i, f) in facts.enumerated() where f.checkedAfterCoercion {

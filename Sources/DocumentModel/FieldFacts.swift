@@ -33,6 +33,8 @@ final class FieldFacts: Sendable {
     let asIs: FieldCoercion.AsIs
     /// What the validation loop reads of this field for every value, as plain values.
     let traits: FieldTraits
+    /// What the second look after coercion asks of this field, as plain values.
+    let checks: FieldChecks
 
     init(_ field: DocField) {
         self.field = field
@@ -52,6 +54,14 @@ final class FieldFacts: Sendable {
                              isLayout: field.fieldtype.isLayout, isTable: field.fieldtype.isTable)
         checkedAfterCoercion = !isLayout && ((field.reqd && field.fieldtype != .check)
             || (field.fieldtype == .link && target != nil) || field.fieldtype == .dynamicLink)
+        let link: FieldChecks.Link
+        switch field.fieldtype {
+        case .link where target == "DocType": link = .docType
+        case .link where target != nil: link = .link
+        case .dynamicLink: link = .dynamic
+        default: link = .none
+        }
+        checks = FieldChecks(mandatory: !isLayout && field.reqd && field.fieldtype != .check, link: isLayout ? .none : link)
     }
 }
 
@@ -65,4 +75,20 @@ struct FieldTraits: Sendable {
     let nonNegative: Bool
     let isLayout: Bool
     let isTable: Bool
+}
+
+/// The checks validation makes on a field's value after coercion (`FieldFacts.checkedAfterCoercion`),
+/// as plain values for the same reason as `FieldTraits`.
+struct FieldChecks: Sendable {
+    enum Link: Sendable {
+        case none
+        /// A Link to a DocType other than `DocType`: its target must be installed.
+        case link
+        /// A Link to `DocType`: the value must name an installed DocType.
+        case docType
+        /// A Dynamic Link: its sibling field must name an installed DocType.
+        case dynamic
+    }
+    let mandatory: Bool
+    let link: Link
 }

@@ -105,51 +105,76 @@ extension Schema {
                 }
             }
         }
-        // Only mandatory fields and links need a second look (`DocType.checkedFacts`).
-        for (slot, facts) in checked.enumerated() {
-            let at = lookup.checkedPositions[slot]
-            let value: JSON? = at >= 0 ? object.value(at: at) : nil
-            if facts.reqd, facts.fieldtype != .check {
-                let missing: Bool
-                switch value {
-                case nil, .null?: missing = true
-                case .string(let s)?: missing = s.trimmingWhitespace().isEmpty
-                case .array(let a)?: missing = a.isEmpty
-                default: missing = false
-                }
-                if missing {
-                    let field = facts.field
-                    let label = field.label.map { "'\($0)' (\(field.fieldname))" } ?? "'\(field.fieldname)'"
-                    let what = field.fieldtype.isTable ? "needs at least one row" : "is mandatory and has no value"
-                    issues.append(ValidationIssue(.missingMandatory, doctype: doctype.name, field: field.fieldname,
-                                                  table: table, row: row, message: "\(label) \(what)"))
-                }
-            }
-            guard case .string(let text)? = value, !text.isEmpty else { continue }
-            let fieldname = facts.fieldname
-            if facts.fieldtype == .link, let target = facts.target {
-                if target == "DocType" {
-                    if !contains(text) {
-                        issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
-                                                      message: "'\(fieldname)' names DocType '\(text)', which is not installed on this site"))
+        // Only mandatory fields and links need a second look (`DocType.checkedFacts`); their
+        // values are found at the positions the first pass noted.
+        let checks = doctype.checkedChecks
+        let coercedValues = object.values
+        coercedValues.withUnsafeBufferPointer { values in
+            checks.withUnsafeBufferPointer { checks in
+                for slot in 0..<checks.count {
+                    let at = lookup.checkedPositions[slot]
+                    if checks[slot].mandatory, at < 0 || Self.isMissing(values[at]) {
+                        issues.append(Self.missingIssue(checked[slot], doctype: doctype, table: table, row: row))
                     }
-                } else if !lookup.targetInstalled(slot, target, in: self) {
-                    issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
-                                                  message: "'\(fieldname)' links to DocType '\(target)', which this site does not have; install it or leave the field empty"))
-                }
-            } else if facts.fieldtype == .dynamicLink {
-                let sibling = facts.dynamicSibling
-                let target = object[sibling]?.stringValue ?? ""
-                if target.isEmpty {
-                    issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
-                                                  message: "'\(fieldname)' is a Dynamic Link and needs its DocType in '\(sibling)', which is empty"))
-                } else if !contains(target) {
-                    issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
-                                                  message: "'\(fieldname)' links to DocType '\(target)' (from '\(sibling)'), which is not installed on this site"))
+                    guard checks[slot].link != .none, at >= 0, case .string(let text) = values[at], !text.isEmpty else { continue }
+                    switch checks[slot].link {
+                    case .none:
+                        continue
+                    case .docType:
+                        if !contains(text) {
+                            let fieldname = checked[slot].fieldname
+                            issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
+                                                          message: "'\(fieldname)' names DocType '\(text)', which is not installed on this site"))
+                        }
+                    case .link:
+                        if !lookup.targetKnownInstalled(slot) {
+                            let facts = checked[slot]
+                            if let target = facts.target, !lookup.targetInstalled(slot, target, in: self) {
+                                issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: facts.fieldname, table: table, row: row,
+                                                              message: "'\(facts.fieldname)' links to DocType '\(target)', which this site does not have; install it or leave the field empty"))
+                            }
+                        }
+                    case .dynamic:
+                        let facts = checked[slot]
+                        let fieldname = facts.fieldname
+                        let sibling = facts.dynamicSibling
+                        let target = object[sibling]?.stringValue ?? ""
+                        if target.isEmpty {
+                            issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
+                                                          message: "'\(fieldname)' is a Dynamic Link and needs its DocType in '\(sibling)', which is empty"))
+                        } else if !contains(target) {
+                            issues.append(ValidationIssue(.invalidLink, doctype: doctype.name, field: fieldname, table: table, row: row,
+                                                          message: "'\(fieldname)' links to DocType '\(target)' (from '\(sibling)'), which is not installed on this site"))
+                        }
+                    }
                 }
             }
         }
         return object
+    }
+
+    /// Whether a mandatory field's value counts as not given: null, blank text, no rows.
+    @inline(__always)
+    private static func isMissing(_ value: JSON) -> Bool {
+        switch value {
+        case .null: return true
+        case .string(let s):
+            // Text that starts with no space byte is not blank (the usual case, decided
+            // without building the trimmed text).
+            guard let first = s.utf8.first else { return true }
+            if !(first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D) { return false }
+            return s.trimmingWhitespace().isEmpty
+        case .array(let a): return a.isEmpty
+        default: return false
+        }
+    }
+
+    private static func missingIssue(_ facts: FieldFacts, doctype: DocType, table: String?, row: Int?) -> ValidationIssue {
+        let field = facts.field
+        let label = field.label.map { "'\($0)' (\(field.fieldname))" } ?? "'\(field.fieldname)'"
+        let what = field.fieldtype.isTable ? "needs at least one row" : "is mandatory and has no value"
+        return ValidationIssue(.missingMandatory, doctype: doctype.name, field: field.fieldname, table: table, row: row,
+                               message: "\(label) \(what)")
     }
 
     /// The slow path of the first pass: a value that coercion may change (or refuse), and a
@@ -350,6 +375,12 @@ struct FieldLookup {
         keys.reserveCapacity(count)
         keyBits.reserveCapacity(count)
         found.reserveCapacity(count)
+    }
+
+    /// Whether the target of the Link field at `checked` was found installed for an earlier row.
+    @inline(__always)
+    func targetKnownInstalled(_ checked: Int) -> Bool {
+        checked < installedTargets.count && installedTargets[checked]
     }
 
     /// Whether the target of the Link field at `checked` in `checkedFacts` is installed: the

@@ -72,4 +72,31 @@ import Testing
         let plain = try Schema([try DocType(name: "Probe Plain", module: "Test", fields: [DocField("priority", .int)])])
         #expect(try plain.validate(Document(doctype: "Probe Plain", name: "P1", ["owner": 5]))["owner"] == 5)
     }
+
+    /// A mandatory value is missing when absent, null, blank text (spaces, tabs, line breaks
+    /// only) or an empty table, in the document and in its rows; text with anything else in
+    /// it, leading spaces included, is given.
+    @Test func mandatoryBlankTextIsMissing() throws {
+        let row = try DocType(name: "Probe Need Row", module: "Test", fields: [DocField("code", .data, reqd: true)], isChildTable: true)
+        let doctype = try DocType(name: "Probe Need", module: "Test",
+                                  fields: [DocField("title", .data, reqd: true), DocField("rows", .table, options: "Probe Need Row")])
+        let schema = try Schema([row, doctype])
+        func issues(_ title: JSON?, rows: [JSON] = []) -> [ValidationIssue] {
+            var o: JSONObject = ["rows": .array(rows)]
+            if let title { o["title"] = title }
+            do {
+                _ = try schema.validate(Document(doctype: "Probe Need", name: "N1", o))
+                return []
+            } catch { return error.issues }
+        }
+        for blank: JSON? in [nil, .null, "", " ", "\t\n", " \r\n "] {
+            #expect(issues(blank).map(\.code) == [.missingMandatory], "\(blank?.briefDescription ?? "absent")")
+        }
+        for given: JSON in ["x", " x", "\tx ", "0"] {
+            #expect(issues(given).isEmpty, "\(given.briefDescription)")
+        }
+        let rowIssues = issues("t", rows: [["code": "A"], ["code": "  "], [:], ["code": " B"]])
+        #expect(rowIssues.map(\.code) == [.missingMandatory, .missingMandatory])
+        #expect(rowIssues.map(\.row) == [2, 3])
+    }
 }
