@@ -44,6 +44,9 @@ public struct DocType: Sendable {
     public var linkingPlan: [LinkingField] { derived.linkingPlan }
     /// Positions in `fields` of the data fields (not tables) with a non-empty default, in order.
     public var defaultedFieldIndices: [Int] { derived.defaultedFieldIndices }
+    /// The defaults of the fields at `defaultedFieldIndices`, in the same order, read without
+    /// copying a `DocField` per field and row.
+    public var fieldDefaults: [FieldDefault] { derived.fieldDefaults }
     /// Per field (parallel to `fields`): what validation needs, computed once.
     var facts: [FieldFacts] { derived.facts }
     /// The facts of the fields validation looks at again after coercion, in field order.
@@ -214,6 +217,7 @@ final class DocTypeFields: Sendable {
     let linkingFieldIndices: [Int]
     let linkingPlan: [LinkingField]
     let defaultedFieldIndices: [Int]
+    let fieldDefaults: [FieldDefault]
     let facts: [FieldFacts]
     let checkedFacts: [FieldFacts]
     let traits: [FieldTraits]
@@ -252,6 +256,7 @@ final class DocTypeFields: Sendable {
             let field = fields[$0]
             return field.fieldtype.isData && !field.fieldtype.isTable && !(field.defaultValue ?? "").isEmpty
         }
+        self.fieldDefaults = defaultedFieldIndices.map { FieldDefault(fields[$0]) }
         let facts = fields.map(FieldFacts.init)
         self.facts = facts
         self.checkedFacts = facts.filter(\.checkedAfterCoercion)
@@ -273,5 +278,35 @@ final class DocTypeFields: Sendable {
         }
         self.nextDataField = nextData
         self.declaresCoreColumn = fields.contains { StandardColumns.core.contains($0.fieldname) }
+    }
+}
+
+/// A field's `default` as a new document's lifecycle applies it: a literal text, or one of
+/// Frappe's keywords (matched without regard to case), worked out once per DocType.
+public struct FieldDefault: Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// The text itself.
+        case literal
+        /// `Today`: the current date.
+        case today
+        /// `Now`: the current date and time.
+        case now
+        /// `__user`: the writing user.
+        case user
+    }
+    public let fieldname: String
+    /// The default as written in the DocType.
+    public let text: String
+    public let kind: Kind
+
+    init(_ field: DocField) {
+        fieldname = field.fieldname
+        text = field.defaultValue ?? ""
+        switch text.lowercased() {
+        case "today": kind = .today
+        case "now": kind = .now
+        case "__user": kind = .user
+        default: kind = .literal
+        }
     }
 }

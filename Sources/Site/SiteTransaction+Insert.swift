@@ -74,7 +74,7 @@ extension SiteTransaction {
     func applyDefaults(_ document: inout Document, doctype: DocType, newRowsOnly: Bool = false) {
         if !newRowsOnly { applyDefaults(&document.object, doctype: doctype) }
         for table in doctype.tableFields {
-            guard let child = schema.childDocType(of: table), !child.defaultedFieldIndices.isEmpty,
+            guard let child = schema.childDocType(of: table), !child.fieldDefaults.isEmpty,
                   case .array(var rows)? = document.object[table.fieldname] else { continue }
             var changed = false
             for i in rows.indices {
@@ -93,23 +93,21 @@ extension SiteTransaction {
     @discardableResult
     private func applyDefaults(_ object: inout JSONObject, doctype: DocType) -> Bool {
         var changed = false
-        for position in doctype.defaultedFieldIndices {
-            let field = doctype.fields[position]
-            guard let text = field.defaultValue, !text.isEmpty else { continue }
-            if let present = object[field.fieldname], !present.isNull { continue }
+        for fieldDefault in doctype.fieldDefaults {
+            if let present = object[fieldDefault.fieldname], !present.isNull { continue }
             let value: JSON
-            switch text.lowercased() {
-            case "today":
+            switch fieldDefault.kind {
+            case .today:
                 let d = Timestamps.civilDate(microseconds: Timestamps.nowMicroseconds())
                 value = .string(String(format: "%04d-%02d-%02d", d.year, d.month, d.day))
-            case "now":
+            case .now:
                 value = .string(String(Timestamps.text(microseconds: Timestamps.nowMicroseconds()).prefix(19)))
-            case "__user":
+            case .user:
                 value = .string(user)
-            default:
-                value = .string(text)
+            case .literal:
+                value = .string(fieldDefault.text)
             }
-            object[field.fieldname] = value
+            object[fieldDefault.fieldname] = value
             changed = true
         }
         return changed
