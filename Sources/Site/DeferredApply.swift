@@ -21,7 +21,7 @@ import Synchronization
 final class DeferredApply: @unchecked Sendable {
     // @unchecked: after commit nobody changes what the apply queue reads of `transaction`
     // (its pending documents, terms and bytes). Its term index (`pendingByTerm`), which the
-    // apply queue never reads, is built on the first `holders(of:)`, by a transaction of the
+    // apply queue never reads, may be built on a `holders(of:)`, by a transaction of the
     // writer holding the writer lock.
     let transaction: SiteTransaction
     /// The store changes besides the documents' (replication keys, series counters).
@@ -74,7 +74,9 @@ final class DeferredApply: @unchecked Sendable {
 
     /// The documents of the transaction that hold `term` (call under the writer lock).
     func holders(of term: IndexTerm) -> Set<DocumentKey> {
-        transaction.termIndex()[term] ?? []
+        var keys = Set<DocumentKey>()
+        transaction.addPendingHolders(of: term, to: &keys)
+        return keys
     }
 }
 

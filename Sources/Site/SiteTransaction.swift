@@ -141,8 +141,27 @@ public final class SiteTransaction {
         if let earlier {
             for key in earlier.holders(of: term) where pending[key] == nil { keys.insert(key) }
         }
-        if let holders = termIndex()[term] { keys.formUnion(holders) }
+        addPendingHolders(of: term, to: &keys)
         return keys
+    }
+
+    /// A transaction of at most this many pending documents finds the holders of a term by
+    /// looking at each one's terms, and never builds `pendingByTerm`.
+    static let termIndexThreshold = 16
+    /// `termIndexThreshold`, for tests that cover both sides of it.
+    public static var termIndexThresholdForTests: Int { termIndexThreshold }
+
+    /// Adds the pending documents that hold `term` to `keys`. A transaction of a few
+    /// documents (a Customer insert checking its unique fields, an invoice with its GL
+    /// Entries) looks at their terms; building the term index instead, which `record` then
+    /// has to keep up with a set per term of every later document, was a tenth of a Customer
+    /// insert's CPU.
+    func addPendingHolders(of term: IndexTerm, to keys: inout Set<DocumentKey>) {
+        if pendingByTerm == nil, pendingTerms.count <= Self.termIndexThreshold {
+            for (key, terms) in pendingTerms where terms.contains(term) { keys.insert(key) }
+        } else if let holders = termIndex()[term] {
+            keys.formUnion(holders)
+        }
     }
 
     /// The pending documents holding each term, built on first use and kept up to date by
@@ -188,9 +207,11 @@ public final class SiteTransaction {
         if pending.isEmpty {
             // An invoice's transaction holds three documents (with its GL Entries): room for
             // them at once, not a rehash at the second and the third.
-            pending.reserveCapacity(4)
-            pendingTerms.reserveCapacity(4)
-            pendingBytes.reserveCapacity(4)
+            // (A new dictionary, not `reserveCapacity`, which ran unspecialized, instantiating
+            // generic metadata on every call.)
+            pending = Dictionary(minimumCapacity: 4)
+            pendingTerms = Dictionary(minimumCapacity: 4)
+            pendingBytes = Dictionary(minimumCapacity: 4)
         }
         if pending.updateValue(state, forKey: key) == nil {
             // New to the transaction: it has no bytes or terms here to forget (an insert, the
