@@ -44,7 +44,8 @@ extension Schema {
     /// Coerces one document or row; `table`/`row` say where a row sits in its parent.
     private func coerce(_ input: JSONObject, doctype: DocType, table: String?, row: Int?,
                         issues: inout [ValidationIssue]) -> JSONObject {
-        var lookup = FieldLookup()
+        // One object: nothing to remember for a next row.
+        var lookup = FieldLookup(remembering: false)
         var columns = RowColumns()
         return coerce(input, doctype: doctype, table: table, row: row, lookup: &lookup, columns: &columns, issues: &issues)
     }
@@ -311,6 +312,14 @@ struct FieldLookup {
         case unknown
     }
 
+    /// Whether what is found for each position is kept for the next object (the next row of
+    /// a table); a lone document has no next object to save work on.
+    let remembering: Bool
+
+    init(remembering: Bool = true) {
+        self.remembering = remembering
+    }
+
     /// The keys seen, by position: kept alive here, so a key with the same bits as one of
     /// them is the same string.
     private var keys: [String] = []
@@ -340,6 +349,7 @@ struct FieldLookup {
     }
 
     mutating func find(_ keys: UnsafeBufferPointer<String>, at position: Int, in doctype: DocType) -> Found {
+        guard remembering else { return resolve(keys[position], in: doctype) }
         let comparesBits = MemoryLayout<String>.size == 16 && MemoryLayout<String>.stride == 16
         let bits = comparesBits ? Self.bits(keys, position) : (0, 0)
         if position < found.count {

@@ -56,10 +56,35 @@ public struct JSONObject: Sendable {
     /// does the second compare with `==`, whose every mismatch is a call into the standard
     /// library (a lookup that scanned 40 keys that way cost more than the rest of a diff's
     /// apply put together). Same result as `firstIndex(of:)`: identical bits are equal strings.
+    ///
+    /// The second pass skips, without the call, every key whose UTF-8 length differs from
+    /// `key`'s when that proves them unequal (`lengthDecidesEquality`): a search for an absent
+    /// key (a default not given, a column to add) compared it with every key before.
     @inlinable
     public func index(forKey key: String) -> Int? {
         if let i = JSONObject.identicalKey(key, in: storedKeys) { return i }
-        return storedKeys.firstIndex(of: key)
+        guard JSONObject.lengthDecidesEquality(key) else { return storedKeys.firstIndex(of: key) }
+        let length = key.utf8.count
+        return storedKeys.withUnsafeBufferPointer { keys -> Int? in
+            for i in 0..<keys.count where keys[i].utf8.count == length && keys[i] == key { return i }
+            return nil
+        }
+    }
+
+    /// Whether a string of another UTF-8 length can never be `==` to `key`. `String` equality
+    /// is canonical equivalence, under which a few characters outside ASCII equal ASCII ones
+    /// (U+212A KELVIN SIGN is "K", U+037E is ";", U+1FEF is "`"), so a text of different bytes
+    /// and length may equal an ASCII one containing those three. Every other ASCII text equals
+    /// only itself, byte for byte. Field names and standard columns are such texts.
+    @inlinable
+    static func lengthDecidesEquality(_ key: String) -> Bool {
+        var key = key
+        return key.withUTF8 { bytes in
+            for b in bytes where b >= 0x80 || b == UInt8(ascii: "K") || b == UInt8(ascii: ";") || b == UInt8(ascii: "`") {
+                return false
+            }
+            return true
+        }
     }
 
     /// The first index whose key has the same 16 bytes as `key`, if any.
