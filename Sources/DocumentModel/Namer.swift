@@ -167,7 +167,9 @@ public struct Namer<Counter: SeriesCounter, Random: RandomNumberGenerator> {
 
     private static func pad(_ n: Int, _ width: Int) -> String {
         let s = String(n)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        // Digits are one byte each: `utf8.count` is their number, without a grapheme walk.
+        let digits = s.utf8.count
+        return digits >= width ? s : String(repeating: "0", count: width - digits) + s
     }
 
     private static func text(of value: JSON?) -> String? {

@@ -13,9 +13,7 @@ enum Timestamps {
     static func text(microseconds: Int64) -> String {
         let seconds = microseconds / 1_000_000
         let micros = Int(microseconds % 1_000_000)
-        var t = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
+        let parts = utcParts(seconds: seconds)
         // Formatted by hand: this runs for every write, and `String(format:)` costs more than
         // the rest of a small insert's bookkeeping.
         return String(unsafeUninitializedCapacity: 26) { buffer in
@@ -26,17 +24,17 @@ enum Timestamps {
                     v /= 10
                 }
             }
-            put(Int(parts.tm_year) + 1900, 4, at: 0)
+            put(parts.year, 4, at: 0)
             buffer[4] = UInt8(ascii: "-")
-            put(Int(parts.tm_mon) + 1, 2, at: 5)
+            put(parts.month, 2, at: 5)
             buffer[7] = UInt8(ascii: "-")
-            put(Int(parts.tm_mday), 2, at: 8)
+            put(parts.day, 2, at: 8)
             buffer[10] = UInt8(ascii: " ")
-            put(Int(parts.tm_hour), 2, at: 11)
+            put(parts.hour, 2, at: 11)
             buffer[13] = UInt8(ascii: ":")
-            put(Int(parts.tm_min), 2, at: 14)
+            put(parts.minute, 2, at: 14)
             buffer[16] = UInt8(ascii: ":")
-            put(Int(parts.tm_sec), 2, at: 17)
+            put(parts.second, 2, at: 17)
             buffer[19] = UInt8(ascii: ".")
             put(micros, 6, at: 20)
             return 26
@@ -45,9 +43,31 @@ enum Timestamps {
 
     /// The calendar date (UTC) of `microseconds`, for naming series such as `.YYYY.`.
     static func civilDate(microseconds: Int64) -> (year: Int, month: Int, day: Int) {
-        var t = time_t(microseconds / 1_000_000)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return (Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday))
+        let parts = utcParts(seconds: microseconds / 1_000_000)
+        return (parts.year, parts.month, parts.day)
+    }
+
+    /// The UTC calendar date and time of `seconds` since the epoch (proleptic Gregorian, no
+    /// leap seconds: what `gmtime_r` gives). Worked out here because glibc's `gmtime_r` takes
+    /// the process-wide time-zone lock on every call, and every write asks for the time.
+    static func utcParts(seconds: Int64) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        var days = seconds / 86_400
+        var rest = seconds % 86_400
+        if rest < 0 {
+            rest += 86_400
+            days -= 1
+        }
+        // Days since 1970-01-01 to a civil date, counting in 400-year eras that start on March 1
+        // (so the leap day ends a year).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return (Int(year), Int(month), Int(day), Int(rest / 3_600), Int(rest % 3_600 / 60), Int(rest % 60))
     }
 }
