@@ -83,6 +83,49 @@ import SiteStreamJSON
         #expect(JSON.string("\u{0}\u{1F}\u{7F}").serializedString() == #""\u0000\u001f\#u{7F}""#)
     }
 
+    /// Strings of up to 20 bytes (the short ones are written two words at a time) with a byte
+    /// to escape, a multi-byte character or a DEL at every position are written as the rules
+    /// say, in objects' keys too, and read back.
+    @Test func shortStringsWithEscapesAtEveryPosition() throws {
+        // The escaping rules, byte by byte, for ASCII text.
+        func reference(_ text: String) -> String {
+            var out = "\""
+            for b in text.utf8 {
+                switch b {
+                case UInt8(ascii: "\""): out += "\\\""
+                case UInt8(ascii: "\\"): out += "\\\\"
+                case 0x0A: out += "\\n"
+                case 0x0D: out += "\\r"
+                case 0x09: out += "\\t"
+                case 0x08: out += "\\b"
+                case 0x0C: out += "\\f"
+                case 0..<0x20: out += "\\u00" + String(b, radix: 16).leftPadded(to: 2)
+                default: out.unicodeScalars.append(UnicodeScalar(b))
+                }
+            }
+            return out + "\""
+        }
+        let specials: [String] = ["\"", "\\", "\n", "\u{0}", "\u{1F}", "\u{7F}", "\t"]
+        for length in 0...20 {
+            let plain = String(repeating: "k", count: length)
+            #expect(JSON.string(plain).serializedString() == "\"" + plain + "\"")
+            #expect(JSON.object(JSONObject([(plain, JSON.int(1))])).serializedString() == "{\"" + plain + "\":1}")
+            for position in 0..<max(length, 1) where length > 0 {
+                for special in specials {
+                    var bytes = Array(plain.utf8)
+                    bytes[position] = Array(special.utf8)[0]
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    #expect(JSON.string(text).serializedString() == reference(text), "length \(length) at \(position): \(special.debugDescription)")
+                    #expect(try JSON(parsing: JSON.string(text).serialized()) == .string(text))
+                }
+                var withAccent = Array(plain.utf8)
+                withAccent.replaceSubrange(position..<position + 1, with: Array("é".utf8))
+                let accented = String(decoding: withAccent, as: UTF8.self)
+                #expect(JSON.string(accented).serializedString() == "\"" + accented + "\"")
+            }
+        }
+    }
+
     @Test func nonFiniteDoublesAreWrittenAsNull() {
         let v: JSON = [.double(.nan), .double(.infinity), .double(-.infinity)]
         #expect(v.serializedString() == "[null,null,null]")
@@ -120,5 +163,12 @@ import SiteStreamJSON
         #expect(v.serializedString(pretty: true) == expected)
         #expect(try JSON(parsing: expected) == v)
         #expect(JSON.int(3).serializedString(pretty: true) == "3")
+    }
+}
+
+extension String {
+    /// The text with zeros in front, to `width` characters.
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
