@@ -21,8 +21,8 @@ import Synchronization
 final class DeferredApply: @unchecked Sendable {
     // @unchecked: after commit nobody changes what the apply queue reads of `transaction`
     // (its pending documents, terms and bytes). Its term index (`pendingByTerm`), which the
-    // apply queue never reads, may be built on a `holders(of:)`, by a transaction of the
-    // writer holding the writer lock.
+    // apply queue never reads, may grow on a `holders(of:)`, by a transaction of the writer
+    // holding the writer lock.
     let transaction: SiteTransaction
     /// The store changes besides the documents' (replication keys, series counters).
     let otherChanges: [StoreChange]

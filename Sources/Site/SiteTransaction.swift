@@ -24,9 +24,10 @@ public final class SiteTransaction {
     /// Index terms of pending documents, computed once per version (unique checks, link
     /// lookups and the store fold all need them).
     var pendingTerms: [DocumentKey: [IndexTerm]] = [:]
-    /// The pending documents holding each term (the inverse of `pendingTerms`), built on the
-    /// first `keys(matching:)` and kept up to date from then on; most transactions never ask.
-    var pendingByTerm: [IndexTerm: Set<DocumentKey>]?
+    /// The pending documents holding each term (the inverse of `pendingTerms`) for the kinds of
+    /// term `keys(matching:)` asked about in a transaction of many documents, kept up to date
+    /// from then on; most transactions never ask.
+    var pendingByTerm = PendingTermIndex()
     /// Keys in the order they were first touched, so the store sees changes in log order.
     var touched: [DocumentKey] = []
     var entries: [EntryDraft] = []
@@ -146,7 +147,7 @@ public final class SiteTransaction {
     }
 
     /// A transaction of at most this many pending documents finds the holders of a term by
-    /// looking at each one's terms, and never builds `pendingByTerm`.
+    /// looking at each one's terms, and builds no `pendingByTerm`.
     static let termIndexThreshold = 16
     /// `termIndexThreshold`, for tests that cover both sides of it.
     public static var termIndexThresholdForTests: Int { termIndexThreshold }
@@ -157,23 +158,12 @@ public final class SiteTransaction {
     /// has to keep up with a set per term of every later document, was a tenth of a Customer
     /// insert's CPU.
     func addPendingHolders(of term: IndexTerm, to keys: inout Set<DocumentKey>) {
-        if pendingByTerm == nil, pendingTerms.count <= Self.termIndexThreshold {
+        if pendingByTerm.isEmpty, pendingTerms.count <= Self.termIndexThreshold {
             for (key, terms) in pendingTerms where terms.contains(term) { keys.insert(key) }
-        } else if let holders = termIndex()[term] {
-            keys.formUnion(holders)
+            return
         }
-    }
-
-    /// The pending documents holding each term, built on first use and kept up to date by
-    /// `record` from then on.
-    func termIndex() -> [IndexTerm: Set<DocumentKey>] {
-        if let pendingByTerm { return pendingByTerm }
-        var index: [IndexTerm: Set<DocumentKey>] = [:]
-        for (key, terms) in pendingTerms {
-            for term in terms { index[term, default: []].insert(key) }
-        }
-        pendingByTerm = index
-        return index
+        if !pendingByTerm.covers(term.index) { pendingByTerm.addKind(term.index, from: pendingTerms) }
+        if let holders = pendingByTerm.holders(of: term) { keys.formUnion(holders) }
     }
 
     // MARK: Recording changes
@@ -219,8 +209,8 @@ public final class SiteTransaction {
             touched.append(key)
         } else {
             pendingBytes[key] = nil
-            if let old = pendingTerms.removeValue(forKey: key), pendingByTerm != nil {
-                for term in old { pendingByTerm?[term]?.remove(key) }
+            if let old = pendingTerms.removeValue(forKey: key), !pendingByTerm.isEmpty {
+                pendingByTerm.remove(old, of: key)
             }
         }
         if case .present(let document) = state {
@@ -229,9 +219,7 @@ public final class SiteTransaction {
                 IndexTerms.terms(for: document, doctype: $0, schema: schema, distinctLinks: distinctLinks)
             } ?? []
             pendingTerms[key] = terms
-            if pendingByTerm != nil {
-                for term in terms { pendingByTerm?[term, default: []].insert(key) }
-            }
+            if !pendingByTerm.isEmpty { pendingByTerm.add(terms, of: key) }
         }
     }
 
