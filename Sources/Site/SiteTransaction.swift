@@ -149,8 +149,6 @@ public final class SiteTransaction {
     /// A transaction of at most this many pending documents finds the holders of a term by
     /// looking at each one's terms, and builds no `pendingByTerm`.
     static let termIndexThreshold = 16
-    /// `termIndexThreshold`, for tests that cover both sides of it.
-    public static var termIndexThresholdForTests: Int { termIndexThreshold }
 
     /// Adds the pending documents that hold `term` to `keys`. A transaction of a few
     /// documents (a Customer insert checking its unique fields, an invoice with its GL

@@ -1,15 +1,16 @@
 import DocumentModel
 import Foundation
-import Site
 import SiteStreamJSON
 import Testing
+
+@testable import Site
 
 /// A unique value taken by a document inserted earlier in the same transaction is refused,
 /// and one freed by an update earlier in it can be taken again: for transactions of a few
 /// documents (whose pending terms are looked at one by one) and of many (which build a term
 /// index), so both ways answer alike.
 @Suite struct PendingUniqueTests {
-    @Test(arguments: [3, SiteTransaction.termIndexThresholdForTests + 8])
+    @Test(arguments: [3, SiteTransaction.termIndexThreshold + 8])
     func uniqueValuesWithinOneTransaction(documents: Int) async throws {
         let dir = try TemporaryDirectory("pending-unique")
         defer { dir.cleanUp() }
