@@ -19,14 +19,15 @@ extension SiteTransaction {
         for link in links {
             let key = DocumentKey(doctype: link.doctype, name: link.name)
             guard found.insert(key).inserted else { continue }
-            if !schema.contains(link.doctype) {
-                found.remove(key)
-                missing.append("\(link.place): DocType \(link.doctype) is not installed (value \(link.name))")
-            } else if !exists(link.doctype, link.name), !isPromised(key) {
-                found.remove(key)
-                missing.append("\(link.place): could not find \(link.doctype) \(link.name)")
-            } else {
+            // A DocType that is not installed holds no documents: asked about only when the
+            // target is not found, so a found target costs no schema lookup.
+            if exists(link.doctype, link.name) || isPromised(key) {
                 distinct.append(link)
+            } else {
+                found.remove(key)
+                missing.append(schema.contains(link.doctype)
+                    ? "\(link.place): could not find \(link.doctype) \(link.name)"
+                    : "\(link.place): DocType \(link.doctype) is not installed (value \(link.name))")
             }
         }
         for position in doctype.docTypeLinkFieldIndices {
