@@ -42,10 +42,8 @@ public struct DocType: Sendable {
     /// The fields of `linkingFieldIndices` with what a walk over a document's links needs of
     /// each, worked out once: reading them copies no `DocField`.
     public var linkingPlan: [LinkingField] { derived.linkingPlan }
-    /// Positions in `fields` of the data fields (not tables) with a non-empty default, in order.
-    public var defaultedFieldIndices: [Int] { derived.defaultedFieldIndices }
-    /// The defaults of the fields at `defaultedFieldIndices`, in the same order, read without
-    /// copying a `DocField` per field and row.
+    /// The defaults of the data fields (not tables) with a non-empty default, in field order,
+    /// read without copying a `DocField` per field and row.
     public var fieldDefaults: [FieldDefault] { derived.fieldDefaults }
     /// Per field (parallel to `fields`): what validation needs, computed once.
     var facts: [FieldFacts] { derived.facts }
@@ -216,7 +214,6 @@ final class DocTypeFields: Sendable {
     let diffFieldIndices: [Int]
     let linkingFieldIndices: [Int]
     let linkingPlan: [LinkingField]
-    let defaultedFieldIndices: [Int]
     let fieldDefaults: [FieldDefault]
     let facts: [FieldFacts]
     let checkedFacts: [FieldFacts]
@@ -252,11 +249,9 @@ final class DocTypeFields: Sendable {
         }
         self.linkingFieldIndices = linking
         self.linkingPlan = linking.map { LinkingField(fields[$0], position: $0) }
-        self.defaultedFieldIndices = fields.indices.filter {
-            let field = fields[$0]
-            return field.fieldtype.isData && !field.fieldtype.isTable && !(field.defaultValue ?? "").isEmpty
-        }
-        self.fieldDefaults = defaultedFieldIndices.map { FieldDefault(fields[$0]) }
+        self.fieldDefaults = fields
+            .filter { $0.fieldtype.isData && !$0.fieldtype.isTable && !($0.defaultValue ?? "").isEmpty }
+            .map(FieldDefault.init)
         let facts = fields.map(FieldFacts.init)
         self.facts = facts
         self.checkedFacts = facts.filter(\.checkedAfterCoercion)

@@ -174,7 +174,7 @@ public enum FieldCoercion {
             }
             // `utf8.count` is O(1) and never below the Character count: only a long text pays
             // for counting Characters.
-            if let length = facts.length, length > 0, text.utf8.count > length, text.count > length {
+            if case let length = facts.traits.length, length > 0, text.utf8.count > length, text.count > length {
                 return .invalid(.tooLong, "\(label) allows \(length) characters, found \(text.count)")
             }
             if case .string = value { return .value(value) }

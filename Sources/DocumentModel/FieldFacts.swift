@@ -12,11 +12,6 @@ final class FieldFacts: Sendable {
     /// (whose copy would retain every string it holds).
     let fieldname: String
     let fieldtype: FieldType
-    let reqd: Bool
-    let nonNegative: Bool
-    let length: Int?
-    let isLayout: Bool
-    let isTable: Bool
     /// `field.targetDocType`.
     let target: String?
     /// `field.selectOptions`, and whether any of them is non-empty (a Select with only empty
@@ -25,43 +20,37 @@ final class FieldFacts: Sendable {
     let selectRestricts: Bool
     /// A Dynamic Link's sibling field (its `options`, trimmed).
     let dynamicSibling: String
-    /// Whether the value needs a look after coercion: mandatory, or a Link / Dynamic Link whose
-    /// target DocType must be installed.
-    let checkedAfterCoercion: Bool
-    /// Which values coercion keeps as they are, told apart without running it
-    /// (`FieldCoercion.keepsAsIs`).
-    let asIs: FieldCoercion.AsIs
-    /// What the validation loop reads of this field for every value, as plain values.
+    /// What the validation loop reads of this field for every value, as plain values: which
+    /// values coercion keeps as they are, the length limit, whether it is a layout field or a
+    /// table, whether it may be negative.
     let traits: FieldTraits
     /// What the second look after coercion asks of this field, as plain values.
     let checks: FieldChecks
+
+    /// Whether the value needs a look after coercion: mandatory, or a Link / Dynamic Link whose
+    /// target DocType must be installed.
+    var checkedAfterCoercion: Bool { checks.mandatory || checks.link != .none }
 
     init(_ field: DocField) {
         self.field = field
         fieldname = field.fieldname
         fieldtype = field.fieldtype
-        reqd = field.reqd
-        nonNegative = field.nonNegative
-        length = field.length
-        isLayout = field.fieldtype.isLayout
-        isTable = field.fieldtype.isTable
         target = field.targetDocType
         selectOptions = field.selectOptions
         selectRestricts = !selectOptions.allSatisfy(\.isEmpty)
         dynamicSibling = field.options?.trimmingWhitespace() ?? ""
-        asIs = FieldCoercion.AsIs(field.fieldtype)
-        traits = FieldTraits(asIs: asIs, length: field.length ?? 0, nonNegative: field.nonNegative,
-                             isLayout: field.fieldtype.isLayout, isTable: field.fieldtype.isTable)
-        checkedAfterCoercion = !isLayout && ((field.reqd && field.fieldtype != .check)
-            || (field.fieldtype == .link && target != nil) || field.fieldtype == .dynamicLink)
+        let isLayout = field.fieldtype.isLayout
+        traits = FieldTraits(asIs: FieldCoercion.AsIs(field.fieldtype), length: field.length ?? 0, nonNegative: field.nonNegative,
+                             isLayout: isLayout, isTable: field.fieldtype.isTable)
         let link: FieldChecks.Link
         switch field.fieldtype {
+        case _ where isLayout: link = .none
         case .link where target == "DocType": link = .docType
         case .link where target != nil: link = .link
         case .dynamicLink: link = .dynamic
         default: link = .none
         }
-        checks = FieldChecks(mandatory: !isLayout && field.reqd && field.fieldtype != .check, link: isLayout ? .none : link)
+        checks = FieldChecks(mandatory: !isLayout && field.reqd && field.fieldtype != .check, link: link)
     }
 }
 

@@ -192,13 +192,13 @@ extension Schema {
         case .value(let value):
             coerced = value
         }
-        if facts.isTable, case .array(let rows) = coerced {
+        if facts.traits.isTable, case .array(let rows) = coerced {
             // Rows always come back rewritten (parent columns); storing them is cheaper than
             // comparing every row with the input to find out.
             object.replaceValue(at: position, with: .array(coerceRows(rows, facts: facts, parentObject: object, parentType: doctype, issues: &issues)))
             return
         }
-        if facts.nonNegative, let n = coerced.doubleValue, n < 0 {
+        if facts.traits.nonNegative, let n = coerced.doubleValue, n < 0 {
             issues.append(ValidationIssue(.negativeValue, doctype: doctype.name, field: key, table: table, row: row,
                                           message: "'\(key)' may not be negative, found \(n)"))
         }
