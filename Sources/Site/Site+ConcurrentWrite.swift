@@ -46,12 +46,18 @@ extension Site {
         let since = committedThrough.load(ordering: .acquiring)
         let tx = SiteTransaction(site: self, user: user, reads: ReadSet(since: since))
         var prepared: (value: T, framed: FramedEntries?, changes: [StoreChange], footprint: CommitFootprint)?
+        // Kept apart from `prepared`, so the commit can take it as the only reference to its
+        // bytes and add to them in place.
+        var batch: PreparedBatch?
         do {
             let value = try body(tx)
             if tx.entries.isEmpty {
                 prepared = (value, nil, [], CommitFootprint([]))
             } else if tx.replication == nil {
                 let changes = tx.touched.map { tx.storeChange($0) }
+                // Encoded for the store here, not under the lock; the commit adds the naming
+                // series' counters and the log sequence. Room is kept for the counters.
+                batch = try PreparedBatch(changes, throughSequence: 0, reserving: 1024)
                 prepared = (value, try log.framed(tx.entries), changes, CommitFootprint(changes))
             }
         } catch {
@@ -64,7 +70,8 @@ extension Site {
             settleDeferredApply(&state)
             if let prepared, state.failure == nil, !state.recent.conflicts(tx.reads!, written: prepared.footprint) {
                 guard let framed = prepared.framed else { return (prepared.value, nil) }
-                return (prepared.value, try commit(tx, framed: framed, changes: prepared.changes, footprint: prepared.footprint, state: &state))
+                return (prepared.value, try commit(tx, framed: framed, changes: prepared.changes, batch: batch.take(),
+                                                     footprint: prepared.footprint, state: &state))
             }
             if prepared?.framed != nil {
                 tx.returnSeries()

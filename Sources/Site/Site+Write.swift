@@ -91,7 +91,8 @@ extension Site {
     /// may be skipped once the log has the entries. Without `leading`, the log's writer thread
     /// always writes the entries.
     func commit(_ tx: SiteTransaction, framed: FramedEntries, changes documentChanges: [StoreChange],
-                footprint: CommitFootprint, leading: Bool = true, state: inout WriterState) throws -> Committed {
+                batch: consuming PreparedBatch? = nil, footprint: CommitFootprint, leading: Bool = true,
+                state: inout WriterState) throws -> Committed {
         let first = state.nextSequence
         let last = first + UInt64(framed.count) - 1
         let ticket = AckTicket(expectedFirst: first)
@@ -110,10 +111,10 @@ extension Site {
         state.nextSequence = last + 1
         for (prefix, n) in tx.series where n > state.series[prefix] ?? 0 { state.series[prefix] = n }
 
-        var changes = documentChanges
-        changes += replicationChanges
+        // `batch`, when given, holds `documentChanges` encoded already.
+        var others = replicationChanges
         if !tx.series.isEmpty {
-            changes.append(.put(Leveler.seriesKey, document: Leveler.seriesDocument(state.series), terms: []))
+            others.append(.put(Leveler.seriesKey, document: Leveler.seriesDocument(state.series), terms: []))
         }
         // The parsed versions go in before the store takes them: a reader between the two
         // sees the new version a moment early (unacknowledged, so allowed), never an old
@@ -123,7 +124,12 @@ extension Site {
             return (key, RecentDocuments.worthKeeping(document, replacing: store.contains(key), schema: schema) ? document : nil, bytes.count)
         })
         do {
-            try store.apply(changes, throughSequence: last)
+            if var encoded = batch.take() {
+                try encoded.append(others, throughSequence: last)
+                try store.apply(encoded)
+            } else {
+                try store.apply(documentChanges + others, throughSequence: last)
+            }
         } catch {
             recentDocuments.removeAll()
             // The log has the change (it is the truth); the store missed it. Refuse further

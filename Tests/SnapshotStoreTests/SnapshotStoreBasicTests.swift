@@ -265,3 +265,40 @@ struct SnapshotStoreWriteBufferTests {
         try reopened.close()
     }
 }
+
+@Suite("Snapshot store: prepared batches")
+struct PreparedBatchTests {
+    /// A batch encoded first and added to later (as a writer does under its lock) is one
+    /// valid batch record: applied, it reads back, and a reopen that replays the data file
+    /// (its checksum checked) finds the same documents and sequence. A change that cannot be
+    /// encoded leaves the batch as it was.
+    @Test func appendedChangesMakeOneValidBatch() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let a = key("Customer", "A"), b = key("Item", "B"), c = key("Customer", "C")
+        let term = IndexTerm(index: "unique:Customer.email", value: "c@example.com")
+        do {
+            let store = try openStore(directory) { $0.writeBufferSize = 0 }
+            var batch = try PreparedBatch([.put(a, document: bytes("a"), terms: [])], throughSequence: 0, reserving: 64)
+            let bytesBefore = batch.byteCount
+            #expect(throws: SnapshotStoreError.self) {
+                try batch.append([.put(key("Item", ""), document: bytes("bad"), terms: [])], throughSequence: 9)
+            }
+            #expect(batch.byteCount == bytesBefore && batch.count == 1 && batch.throughSequence == 0)
+            try batch.append([.put(b, document: bytes("b"), terms: []), .put(c, document: bytes("c"), terms: [term])], throughSequence: 7)
+            #expect(batch.count == 3 && batch.throughSequence == 7)
+            try store.apply(batch)
+            #expect(try store.get(b) == bytes("b"))
+            #expect(store.keys(matching: term) == [c])
+            #expect(store.lastAppliedSequence == 7)
+            // Dropped without close: the reopen replays the batch from the data file.
+        }
+        let reopened = try openStore(directory)
+        #expect(reopened.openReport.truncatedTail == nil)
+        #expect(reopened.lastAppliedSequence == 7)
+        #expect(try reopened.get(a) == bytes("a"))
+        #expect(try reopened.get(c) == bytes("c"))
+        #expect(reopened.keys(matching: term) == [c])
+        try reopened.close()
+    }
+}

@@ -23,11 +23,12 @@ enum BatchFrame {
 
     /// Encodes one batch; returns the bytes and, for each change, the offset of its record from
     /// the batch start.
-    static func encode(_ changes: [StoreChange], throughSequence: UInt64, into writer: inout ByteWriter) throws -> [Int] {
+    static func encode(_ changes: [StoreChange], throughSequence: UInt64, into writer: inout ByteWriter,
+                       reserving extra: Int = 0) throws -> [Int] {
         writer.bytes.removeAll(keepingCapacity: true)
         var size = headerSize
         for change in changes { size += ChangeRecord.encodedSize(change) }
-        writer.bytes.reserveCapacity(size)
+        writer.bytes.reserveCapacity(size + extra)
         writer.write(magic)
         writer.write(UInt32(0))
         writer.write(UInt32(0))
@@ -45,6 +46,32 @@ enum BatchFrame {
         writer.set(UInt32(writer.count), at: 8)
         writer.set(writer.bytes.withUnsafeBytes { batchChecksum($0, records: offsets) }, at: 4)
         return offsets
+    }
+
+    /// Appends `more` records to an encoded batch and rewrites its header (length, change
+    /// count, `throughSequence`, checksum) to match.
+    static func append(_ more: [StoreChange], to writer: inout ByteWriter, offsets: inout [Int], throughSequence: UInt64) throws {
+        let before = writer.count, countBefore = offsets.count
+        do {
+            var size = 0
+            for change in more { size += ChangeRecord.encodedSize(change) }
+            writer.bytes.reserveCapacity(writer.count + size)
+            for change in more {
+                offsets.append(writer.count)
+                try ChangeRecord.encode(change, into: &writer)
+                guard writer.count <= maximumLength else {
+                    throw SnapshotStoreError(.invalidArgument, "a batch may hold at most \(maximumLength) bytes; split it")
+                }
+            }
+        } catch {
+            writer.bytes.removeSubrange(before...)
+            offsets.removeSubrange(countBefore...)
+            throw error
+        }
+        writer.set(UInt32(writer.count), at: 8)
+        writer.set(UInt32(offsets.count), at: 12)
+        writer.set(throughSequence, at: 16)
+        writer.set(writer.bytes.withUnsafeBytes { batchChecksum($0, records: offsets) }, at: 4)
     }
 
     /// The batch checksum: header fields after the checksum, then each record's crc32 and length.
