@@ -10,36 +10,21 @@ extension SiteTransaction {
     @discardableResult
     func checkLinks(_ document: Document, doctype: DocType) throws -> [IndexTerms.Link] {
         var missing: [String] = []
-        // Rows often link to the same documents (an item group, a warehouse): each target is
-        // looked up once, and the store is asked about all of them together. A missing one is
-        // reported at every place.
+        // Rows often link to the same documents (an item group, a warehouse): look each up once.
+        // `found` holds the targets that exist; a missing one is reported at every place.
         let links = IndexTerms.links(of: document.object, doctype: doctype, schema: schema)
-        var targetOf = [DocumentKey: Int](minimumCapacity: links.count)
-        var targets: [DocumentKey] = [], firstPlace: [Int] = [], linkTarget: [Int] = []
-        targets.reserveCapacity(links.count)
-        linkTarget.reserveCapacity(links.count)
-        for (i, link) in links.enumerated() {
-            let key = DocumentKey(doctype: link.doctype, name: link.name)
-            if let j = targetOf[key] {
-                linkTarget.append(j)
-            } else {
-                targetOf[key] = targets.count
-                linkTarget.append(targets.count)
-                targets.append(key)
-                firstPlace.append(i)
-            }
-        }
-        var present = existEach(targets)
-        for j in targets.indices where !present[j] && isPromised(targets[j]) { present[j] = true }
+        var found = Set<DocumentKey>(minimumCapacity: links.count)
         var distinct: [IndexTerms.Link] = []
-        distinct.reserveCapacity(targets.count)
-        for (i, link) in links.enumerated() {
-            let j = linkTarget[i]
-            if present[j] {
-                if firstPlace[j] == i { distinct.append(link) }
+        distinct.reserveCapacity(links.count)
+        for link in links {
+            let key = DocumentKey(doctype: link.doctype, name: link.name)
+            guard found.insert(key).inserted else { continue }
+            // A DocType that is not installed holds no documents: asked about only when the
+            // target is not found, so a found target costs no schema lookup.
+            if exists(link.doctype, link.name) || isPromised(key) {
+                distinct.append(link)
             } else {
-                // A DocType that is not installed holds no documents: asked about only when
-                // the target is not found, so a found target costs no schema lookup.
+                found.remove(key)
                 missing.append(schema.contains(link.doctype)
                     ? "\(link.place): could not find \(link.doctype) \(link.name)"
                     : "\(link.place): DocType \(link.doctype) is not installed (value \(link.name))")

@@ -88,39 +88,16 @@ public final class SiteTransaction {
 
     public func exists(_ doctype: String, _ name: String) -> Bool {
         let key = DocumentKey(doctype: doctype, name: name)
-        if let known = pendingExistence(key) { return known }
-        reads?.read(key)
-        return site.store.contains(key)
-    }
-
-    /// Whether each of `keys` exists as this transaction sees it, like `exists`, with the
-    /// store asked once for all the keys this transaction has no pending state for.
-    func existEach(_ keys: [DocumentKey]) -> [Bool] {
-        var answers = [Bool](repeating: false, count: keys.count)
-        var asked: [DocumentKey] = [], askedAt: [Int] = []
-        for (i, key) in keys.enumerated() {
-            if let known = pendingExistence(key) {
-                answers[i] = known
-            } else {
-                reads?.read(key)
-                asked.append(key)
-                askedAt.append(i)
-            }
-        }
-        for (j, found) in site.store.containsEach(asked).enumerated() { answers[askedAt[j]] = found }
-        return answers
-    }
-
-    /// Whether `key` exists by this transaction's pending changes or those of the transaction
-    /// before it on the apply queue; nil when only the store knows.
-    private func pendingExistence(_ key: DocumentKey) -> Bool? {
         switch pending[key] {
         case .present?: return true
         case .deleted?: return false
         case nil:
-            guard let earlier, let state = earlier.pending(key) else { return nil }
-            if case .present = state { return true }
-            return false
+            if let earlier, let state = earlier.pending(key) {
+                if case .present = state { return true }
+                return false
+            }
+            reads?.read(key)
+            return site.store.contains(key)
         }
     }
 

@@ -27,18 +27,12 @@ extension SnapshotStore {
     /// done on another thread.
     public func apply(_ batch: PreparedBatch) throws {
         let changes = batch.changes, offsets = batch.offsets, bytes = batch.bytes, throughSequence = batch.throughSequence
-        let (dueForSnapshot, sealed): (Bool, SealedBuffer?) = try state.withLock { state in
+        let dueForSnapshot: Bool = try state.withLock { state in
             guard !state.closed else { throw closedError() }
-            // Write out what is gathered first if this batch would overflow it: in the
-            // background if no earlier buffer is still on its way, else here. If writing here
-            // fails, nothing of this batch is applied.
-            var sealed: SealedBuffer?
+            // Write out what is gathered first if this batch would overflow it; if that fails,
+            // nothing of this batch is applied.
             if !state.buffer.isEmpty && state.buffer.count + bytes.count > configuration.writeBufferSize {
-                if configuration.writeInBackground && state.sealed.isEmpty {
-                    sealed = Self.sealBuffer(&state)
-                } else {
-                    try Self.flushBuffer(&state)
-                }
+                try Self.flushBuffer(&state)
             }
             let base = state.end
             if bytes.count >= configuration.writeBufferSize {
@@ -66,9 +60,8 @@ extension SnapshotStore {
                 }
             }
             state.lastAppliedSequence = max(state.lastAppliedSequence, throughSequence)
-            return (Self.snapshotDue(state, configuration), sealed)
+            return Self.snapshotDue(state, configuration)
         }
-        if let sealed { writeSealedInBackground(sealed) }
         if dueForSnapshot && !snapshotsHeld.load(ordering: .relaxed) { startCheckpointInBackground() }
         startCompactionIfDue()
     }
@@ -83,73 +76,18 @@ extension SnapshotStore {
         }
     }
 
-    /// Writes the sealed buffer, if any, and `state.buffer` at their places in the data file.
-    /// On failure the buffers are kept (still served to readers; written by a later flush),
-    /// and the file is cut back to the start of what failed if nothing written lies after it.
-    ///
-    /// A background write of the sealed buffer may still be under way: it writes the same
-    /// bytes at the same place, before or after this one, so the file ends the same.
+    /// Writes `state.buffer` at its place in the data file. On failure the file is cut back to
+    /// where it was and the buffer is kept (still served to readers; written by a later flush).
     static func flushBuffer(_ state: inout State) throws {
-        if !state.sealed.isEmpty {
-            do {
-                try state.file.write(state.sealed, at: state.sealedStart)
-            } catch {
-                if state.sealedStart + UInt64(state.sealed.count) == state.bufferStart {
-                    try? state.file.truncate(to: state.sealedStart)
-                }
-                throw error
-            }
-            state.sealed = []
-        }
         guard !state.buffer.isEmpty else { return }
+        let start = state.bufferStart
         do {
-            try state.file.write(state.buffer, at: state.bufferStart)
+            try state.file.write(state.buffer, at: start)
         } catch {
-            try? state.file.truncate(to: state.bufferStart)
+            try? state.file.truncate(to: start)
             throw error
         }
         state.buffer.removeAll(keepingCapacity: true)
-    }
-
-    /// A full buffer on its way to the data file, written outside the store's lock.
-    struct SealedBuffer {
-        let bytes: [UInt8]
-        let offset: UInt64
-        let file: StoreFile
-        let seal: UInt64
-    }
-
-    /// Under the lock: makes the buffer the sealed one (no copy), for `writeSealedInBackground`.
-    static func sealBuffer(_ state: inout State) -> SealedBuffer {
-        precondition(state.sealed.isEmpty, "a sealed buffer is still pending")
-        let offset = state.bufferStart
-        swap(&state.sealed, &state.buffer)
-        state.sealedStart = offset
-        state.buffer.reserveCapacity(state.sealed.count)
-        state.seals += 1
-        return SealedBuffer(bytes: state.sealed, offset: offset, file: state.file, seal: state.seals)
-    }
-
-    /// Writes a sealed buffer on the background writer, then forgets it, unless a flush under
-    /// the lock wrote it first. A failed write leaves it sealed: the next flush under the lock
-    /// (the next full buffer, `flush()`, a checkpoint, `close()`) writes it again and reports
-    /// a failure to its caller. The write holds a reference to the file it was meant for, so a
-    /// compaction switching files meanwhile cannot close it under the write (the bytes then
-    /// land in the old, discarded file, where compaction had written them already).
-    func writeSealedInBackground(_ sealed: SealedBuffer) {
-        backgroundWriter.async { [self] in
-            do {
-                try sealed.file.write(sealed.bytes, at: sealed.offset)
-            } catch {
-                logger.warning("background write to the store's data file failed; it is retried by the next flush", metadata: [
-                    "file": "\(sealed.file.path)", "offset": "\(sealed.offset)", "error": "\(error)",
-                ])
-                return
-            }
-            state.withLock { state in
-                if state.seals == sealed.seal && !state.sealed.isEmpty { state.sealed = [] }
-            }
-        }
     }
 
     /// The bytes of a record: from the buffer if it is there (copied under the lock), otherwise
@@ -160,16 +98,11 @@ extension SnapshotStore {
     }
 
     static func source(of location: StoreIndex.Location, in state: State) -> RecordSource {
-        // Buffered records lie in [bufferStart, end) or in the sealed buffer; during replay at open the record being
+        // Buffered records lie in [bufferStart, end); during replay at open the record being
         // folded lies at or past `end`, in the file.
         if location.offset >= state.bufferStart && location.offset < state.end {
             let from = Int(location.offset - state.bufferStart)
             return .buffered(Array(state.buffer[from..<(from + Int(location.length))]))
-        }
-        if !state.sealed.isEmpty && location.offset >= state.sealedStart
-            && location.offset < state.sealedStart + UInt64(state.sealed.count) {
-            let from = Int(location.offset - state.sealedStart)
-            return .buffered(Array(state.sealed[from..<(from + Int(location.length))]))
         }
         return .file(state.file)
     }

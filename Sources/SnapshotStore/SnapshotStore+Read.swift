@@ -16,18 +16,6 @@ extension SnapshotStore {
         state.withLock { $0.index.id(of: key) != nil }
     }
 
-    /// Whether each of `keys` names a live document, answered in one look under the lock: a
-    /// document's link checks then wait for a writer at most once, not once per target (an
-    /// invoice has some thirty distinct ones). Names are hashed before the lock is taken.
-    /// No file access.
-    public func containsEach(_ keys: [DocumentKey]) -> [Bool] {
-        guard !keys.isEmpty else { return [] }
-        let hashes = keys.map { slotHash($0.name) }
-        return state.withLock { state in
-            keys.indices.map { state.index.id(of: keys[$0], nameHash: hashes[$0]) != nil }
-        }
-    }
-
     /// The documents carrying an index term, ordered by DocType then name. No file access.
     public func keys(matching term: IndexTerm) -> [DocumentKey] {
         state.withLock { $0.index.keys(matching: term) }

@@ -1,4 +1,3 @@
-import Dispatch
 import Logging
 import Synchronization
 import SystemPackage
@@ -46,10 +45,6 @@ public final class SnapshotStore: Sendable {
         /// loses what is gathered, which the Site re-folds from the log; `flush()`,
         /// `checkpoint()` and `close()` write it out. 0 writes every batch at once.
         public var writeBufferSize = 256 << 10
-        /// A full buffer is written by a thread of the store's own, so neither the writer that
-        /// filled it nor readers (who would wait for the store's lock) wait for the `pwrite`.
-        /// False writes it under the lock, in the `apply` that filled it.
-        public var writeInBackground = true
         /// About how many live records a compaction lists at a time (`CompactionSlices`; 3 MiB
         /// of list). Tests set it low to make one compaction copy in many slices.
         var compactionSliceRecords = 1 << 17
@@ -89,14 +84,6 @@ public final class SnapshotStore: Sendable {
         /// Written when it would pass `writeBufferSize`, and before anything reads the file as a
         /// whole (checkpoint, compaction, verify, close). Reads of records in it are served from it.
         var buffer: [UInt8] = []
-        /// A full buffer handed to the background writer (`sealBuffer`), not yet known to be in
-        /// the file, served to readers like `buffer`. Empty when no write is pending. It lies at
-        /// `sealedStart`, before `buffer`, though not always next to it: a batch too large for
-        /// the buffer, written at once, may lie between them.
-        var sealed: [UInt8] = []
-        var sealedStart: UInt64 = 0
-        /// Counts seals, so the background writer forgets only the one it wrote.
-        var seals: UInt64 = 0
         /// The file offset of `buffer[0]`.
         var bufferStart: UInt64 { end - UInt64(buffer.count) }
         var lastAppliedSequence: UInt64
@@ -121,8 +108,6 @@ public final class SnapshotStore: Sendable {
     /// Set while automatic index snapshots are held back (`holdingAutomaticSnapshots`).
     let snapshotsHeld = Atomic<Bool>(false)
     let closing = Atomic<Bool>(false)
-    /// Writes sealed buffers (`writeSealedInBackground`), one at a time.
-    let backgroundWriter = DispatchQueue(label: "SnapshotStore.backgroundWriter")
 
     var directoryPath: String { directory.string }
 
@@ -175,8 +160,6 @@ public final class SnapshotStore: Sendable {
         guard wasOpen else { return }
         defer {
             state.withLock { $0.closed = true }
-            // No write of this instance may land after the next opener has the directory.
-            backgroundWriter.sync {}
             lock.release()
         }
         try checkpoint()

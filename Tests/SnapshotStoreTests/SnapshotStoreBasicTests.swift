@@ -28,23 +28,6 @@ struct SnapshotStoreBasicTests {
         try store.close()
     }
 
-    /// `containsEach` answers like `contains` for every key, in the order asked: present,
-    /// never written, deleted, of a DocType the store has never seen, and the same key twice.
-    @Test func containsEachAnswersLikeContainsInOrder() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try openStore(directory)
-        #expect(store.containsEach([]) == [])
-        let present = (0..<50).map { key("Item", "ITEM-\($0)") }
-        try store.apply(present.map { .put($0, document: bytes("x"), terms: []) }, throughSequence: 1)
-        try store.apply([.delete(present[7])], throughSequence: 2)
-        let asked = [present[3], key("Item", "ITEM-50"), present[7], key("Warehouse", "ITEM-3"), present[49], present[3], key("Item", "")]
-        let answers = store.containsEach(asked)
-        #expect(answers == asked.map { store.contains($0) })
-        #expect(answers == [true, false, false, false, true, true, false])
-        try store.close()
-    }
-
     @Test func emptyDocumentAndSameKeyTwiceInOneBatch() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

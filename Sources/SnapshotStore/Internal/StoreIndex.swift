@@ -105,13 +105,8 @@ struct StoreIndex {
     // MARK: Lookup
 
     func id(of key: DocumentKey) -> UInt32? {
-        id(of: key, nameHash: slotHash(key.name))
-    }
-
-    /// `id(of:)` with the name's `slotHash` worked out beforehand (outside the store's lock).
-    func id(of key: DocumentKey, nameHash: UInt32) -> UInt32? {
         guard let doctype = doctypeIDs[key.doctype] else { return nil }
-        return id(of: key.name, hash: nameHash, in: doctype)
+        return id(of: key.name, hash: slotHash(key.name), in: doctype)
     }
 
     @inline(__always)
