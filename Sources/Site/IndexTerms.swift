@@ -56,36 +56,51 @@ enum IndexTerms {
         var name: String
         var table: String?
         var field: String
+        /// The field's number among every linking field the document and its tables have, the
+        /// same in every row of a table (0 upwards, dense): lets a caller compare a value with
+        /// the one the same field held in the previous row without hashing it.
+        var slot: Int
 
         var place: String { table.map { "\($0).\(field)" } ?? field }
     }
 
     /// Every (target DocType, name) that `object` (and its rows) links to, in field order.
     static func links(of object: JSONObject, doctype: DocType, schema: Schema) -> [Link] {
-        var found: [Link] = []
-        found.reserveCapacity(16)
-        collect(object, doctype: doctype, schema: schema, table: nil, into: &found)
-        return found
+        linksAndSlots(of: object, doctype: doctype, schema: schema).links
     }
 
-    private static func collect(_ object: JSONObject, doctype: DocType, schema: Schema, table: String?, into found: inout [Link]) {
-        for field in doctype.linkingPlan {
+    /// `links(of:…)`, and how many slots (`Link.slot`) they may use.
+    static func linksAndSlots(of object: JSONObject, doctype: DocType, schema: Schema) -> (links: [Link], slots: Int) {
+        var found: [Link] = []
+        found.reserveCapacity(16)
+        var slots = doctype.linkingPlan.count
+        collect(object, doctype: doctype, schema: schema, table: nil, slotBase: 0, slots: &slots, into: &found)
+        return (found, slots)
+    }
+
+    /// Slots: the document's fields take `0..<linkingPlan.count`; each table's rows, the next
+    /// `child.linkingPlan.count` after those given out so far.
+    private static func collect(_ object: JSONObject, doctype: DocType, schema: Schema, table: String?, slotBase: Int,
+                                slots: inout Int, into found: inout [Link]) {
+        for (i, field) in doctype.linkingPlan.enumerated() {
             switch field.kind {
             case .link(let target):
                 guard let value = object[field.fieldname]?.stringValue, !value.isEmpty else { continue }
-                found.append(Link(doctype: target, name: value, table: table, field: field.fieldname))
+                found.append(Link(doctype: target, name: value, table: table, field: field.fieldname, slot: slotBase + i))
             case .dynamicLink(let typeField):
                 guard let target = object[typeField]?.stringValue, !target.isEmpty,
                       target != "DocType", let value = object[field.fieldname]?.stringValue, !value.isEmpty else { continue }
-                found.append(Link(doctype: target, name: value, table: table, field: field.fieldname))
+                found.append(Link(doctype: target, name: value, table: table, field: field.fieldname, slot: slotBase + i))
             case .table(let position):
                 guard table == nil, case .array(let rows)? = object[field.fieldname],
                       let child = schema.childDocType(of: doctype.fields[position]) else { continue }
                 // A row links to about as many documents as its DocType has link fields.
                 found.reserveCapacity(found.count + rows.count * child.linkingPlan.count)
+                let rowBase = slots
+                slots += child.linkingPlan.count
                 for row in rows {
                     if case .object(let r) = row {
-                        collect(r, doctype: child, schema: schema, table: field.fieldname, into: &found)
+                        collect(r, doctype: child, schema: schema, table: field.fieldname, slotBase: rowBase, slots: &slots, into: &found)
                     }
                 }
             case .inert:

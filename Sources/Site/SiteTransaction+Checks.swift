@@ -12,16 +12,36 @@ extension SiteTransaction {
         var missing: [String] = []
         // Rows often link to the same documents (an item group, a warehouse): look each up once.
         // `found` holds the targets that exist; a missing one is reported at every place.
-        let links = IndexTerms.links(of: document.object, doctype: doctype, schema: schema)
+        let (links, slots) = IndexTerms.linksAndSlots(of: document.object, doctype: doctype, schema: schema)
         var found = Set<DocumentKey>(minimumCapacity: links.count)
         var distinct: [IndexTerms.Link] = []
         distinct.reserveCapacity(links.count)
+        // Per slot (a field, the same in every row), the targets it found so far, newest first:
+        // a chain through `distinct` (`chainHead`, `chainNext`). Rows repeat a few units,
+        // item groups, warehouses and accounts, and comparing a value with the field's few
+        // earlier ones spares hashing its key. Only the first `chainLimit` are compared.
+        var chainHead = [Int](repeating: -1, count: slots)
+        var chainNext: [Int] = []
+        chainNext.reserveCapacity(links.count)
+        let chainLimit = 32
         for link in links {
+            var j = chainHead[link.slot], steps = 0, seen = false
+            while j >= 0 && steps < chainLimit {
+                if distinct[j].name == link.name && distinct[j].doctype == link.doctype {
+                    seen = true
+                    break
+                }
+                j = chainNext[j]
+                steps += 1
+            }
+            if seen { continue }
             let key = DocumentKey(doctype: link.doctype, name: link.name)
             guard found.insert(key).inserted else { continue }
             // A DocType that is not installed holds no documents: asked about only when the
             // target is not found, so a found target costs no schema lookup.
             if exists(link.doctype, link.name) || isPromised(key) {
+                chainNext.append(chainHead[link.slot])
+                chainHead[link.slot] = distinct.count
                 distinct.append(link)
             } else {
                 found.remove(key)
