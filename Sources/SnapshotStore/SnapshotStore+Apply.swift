@@ -27,12 +27,18 @@ extension SnapshotStore {
     /// done on another thread.
     public func apply(_ batch: PreparedBatch) throws {
         let changes = batch.changes, offsets = batch.offsets, bytes = batch.bytes, throughSequence = batch.throughSequence
-        let dueForSnapshot: Bool = try state.withLock { state in
+        let (dueForSnapshot, sealed): (Bool, SealedBuffer?) = try state.withLock { state in
             guard !state.closed else { throw closedError() }
-            // Write out what is gathered first if this batch would overflow it; if that fails,
-            // nothing of this batch is applied.
+            // Write out what is gathered first if this batch would overflow it: after letting
+            // go of the lock if no earlier buffer is still on its way, else here. If writing
+            // here fails, nothing of this batch is applied.
+            var sealed: SealedBuffer?
             if !state.buffer.isEmpty && state.buffer.count + bytes.count > configuration.writeBufferSize {
-                try Self.flushBuffer(&state)
+                if configuration.writeOutsideLock && state.sealed.isEmpty {
+                    sealed = Self.sealBuffer(&state)
+                } else {
+                    try Self.flushBuffer(&state)
+                }
             }
             let base = state.end
             if bytes.count >= configuration.writeBufferSize {
@@ -60,8 +66,9 @@ extension SnapshotStore {
                 }
             }
             state.lastAppliedSequence = max(state.lastAppliedSequence, throughSequence)
-            return Self.snapshotDue(state, configuration)
+            return (Self.snapshotDue(state, configuration), sealed)
         }
+        if let sealed { writeSealed(sealed) }
         if dueForSnapshot && !snapshotsHeld.load(ordering: .relaxed) { startCheckpointInBackground() }
         startCompactionIfDue()
     }
@@ -76,18 +83,72 @@ extension SnapshotStore {
         }
     }
 
-    /// Writes `state.buffer` at its place in the data file. On failure the file is cut back to
-    /// where it was and the buffer is kept (still served to readers; written by a later flush).
+    /// Writes the sealed buffer, if any, and `state.buffer` at their places in the data file.
+    /// On failure the buffers are kept (still served to readers; written by a later flush),
+    /// and the file is cut back to the start of what failed if nothing written lies after it.
+    ///
+    /// A write of the sealed buffer outside the lock may still be under way: it writes the same
+    /// bytes at the same place, before or after this one, so the file ends the same.
     static func flushBuffer(_ state: inout State) throws {
+        if !state.sealed.isEmpty {
+            do {
+                try state.file.write(state.sealed, at: state.sealedStart)
+            } catch {
+                if state.sealedStart + UInt64(state.sealed.count) == state.bufferStart {
+                    try? state.file.truncate(to: state.sealedStart)
+                }
+                throw error
+            }
+            state.sealed = []
+        }
         guard !state.buffer.isEmpty else { return }
-        let start = state.bufferStart
         do {
-            try state.file.write(state.buffer, at: start)
+            try state.file.write(state.buffer, at: state.bufferStart)
         } catch {
-            try? state.file.truncate(to: start)
+            try? state.file.truncate(to: state.bufferStart)
             throw error
         }
         state.buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// A full buffer on its way to the data file, written outside the store's lock.
+    struct SealedBuffer {
+        let bytes: [UInt8]
+        let offset: UInt64
+        let file: StoreFile
+        let seal: UInt64
+    }
+
+    /// Under the lock: makes the buffer the sealed one (no copy), for `writeSealed`.
+    static func sealBuffer(_ state: inout State) -> SealedBuffer {
+        precondition(state.sealed.isEmpty, "a sealed buffer is still pending")
+        let offset = state.bufferStart
+        swap(&state.sealed, &state.buffer)
+        state.sealedStart = offset
+        state.buffer.reserveCapacity(state.sealed.count)
+        state.seals += 1
+        return SealedBuffer(bytes: state.sealed, offset: offset, file: state.file, seal: state.seals)
+    }
+
+    /// Writes a sealed buffer without the lock, then forgets it, unless a flush under the lock
+    /// wrote it meanwhile (the same bytes at the same place: the file ends the same either
+    /// way). A failed write leaves it sealed: the next flush under the lock (the next full
+    /// buffer, `flush()`, a checkpoint, `close()`) writes it again and reports a failure to
+    /// its caller. The write holds a reference to the file it was meant for, so a compaction
+    /// switching files meanwhile cannot close it under the write (the bytes then land in the
+    /// old, discarded file, where the compaction's flush had written them already).
+    func writeSealed(_ sealed: SealedBuffer) {
+        do {
+            try sealed.file.write(sealed.bytes, at: sealed.offset)
+        } catch {
+            logger.warning("writing the store's data file failed; the next flush writes it again", metadata: [
+                "file": "\(sealed.file.path)", "offset": "\(sealed.offset)", "error": "\(error)",
+            ])
+            return
+        }
+        state.withLock { state in
+            if state.seals == sealed.seal && !state.sealed.isEmpty { state.sealed = [] }
+        }
     }
 
     /// The bytes of a record: from the buffer if it is there (copied under the lock), otherwise
@@ -98,11 +159,16 @@ extension SnapshotStore {
     }
 
     static func source(of location: StoreIndex.Location, in state: State) -> RecordSource {
-        // Buffered records lie in [bufferStart, end); during replay at open the record being
+        // Buffered records lie in [bufferStart, end) or in the sealed buffer; during replay at open the record being
         // folded lies at or past `end`, in the file.
         if location.offset >= state.bufferStart && location.offset < state.end {
             let from = Int(location.offset - state.bufferStart)
             return .buffered(Array(state.buffer[from..<(from + Int(location.length))]))
+        }
+        if !state.sealed.isEmpty && location.offset >= state.sealedStart
+            && location.offset < state.sealedStart + UInt64(state.sealed.count) {
+            let from = Int(location.offset - state.sealedStart)
+            return .buffered(Array(state.sealed[from..<(from + Int(location.length))]))
         }
         return .file(state.file)
     }

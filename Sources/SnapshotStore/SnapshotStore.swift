@@ -45,6 +45,10 @@ public final class SnapshotStore: Sendable {
         /// loses what is gathered, which the Site re-folds from the log; `flush()`,
         /// `checkpoint()` and `close()` write it out. 0 writes every batch at once.
         public var writeBufferSize = 256 << 10
+        /// A full buffer is written by the `apply` that filled it after it lets go of the
+        /// store's lock, so readers (link checks, gets) do not wait for the `pwrite`. False
+        /// writes it under the lock.
+        public var writeOutsideLock = true
         /// About how many live records a compaction lists at a time (`CompactionSlices`; 3 MiB
         /// of list). Tests set it low to make one compaction copy in many slices.
         var compactionSliceRecords = 1 << 17
@@ -84,6 +88,14 @@ public final class SnapshotStore: Sendable {
         /// Written when it would pass `writeBufferSize`, and before anything reads the file as a
         /// whole (checkpoint, compaction, verify, close). Reads of records in it are served from it.
         var buffer: [UInt8] = []
+        /// A full buffer being written outside the lock (`sealBuffer`), not yet known to be in
+        /// the file, served to readers like `buffer`. Empty when no write is pending. It lies at
+        /// `sealedStart`, before `buffer`, though not always next to it: a batch too large for
+        /// the buffer, written at once, may lie between them.
+        var sealed: [UInt8] = []
+        var sealedStart: UInt64 = 0
+        /// Counts seals, so a write outside the lock forgets only the buffer it wrote.
+        var seals: UInt64 = 0
         /// The file offset of `buffer[0]`.
         var bufferStart: UInt64 { end - UInt64(buffer.count) }
         var lastAppliedSequence: UInt64
