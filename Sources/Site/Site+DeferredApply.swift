@@ -80,7 +80,7 @@ extension Site {
         let documentChanges = tx.touched.map { tx.storeChange($0) }
         recentDocuments.record(zip(tx.touched, documentChanges).map { key, change in
             guard case .put(_, let bytes, _) = change, let document = tx.pendingDocument(key) else { return (key, nil, 0) }
-            return (key, RecentDocuments.worthKeeping(document, replacing: store.contains(key), schema: schema) ? document : nil, bytes.count)
+            return (key, RecentDocuments.worthKeeping(document, replacing: tx.replacesStoredVersion(key), schema: schema) ? document : nil, bytes.count)
         })
         do {
             try store.apply(documentChanges + deferred.otherChanges, throughSequence: deferred.last)

@@ -191,6 +191,15 @@ public final class SiteTransaction {
 
     /// `distinctLinks`: the new version's links when the caller checked them already
     /// (`checkLinks`).
+    /// Whether this transaction's version of `key` replaces a stored one, as far as the
+    /// transaction knows without asking the store: not when its last change was an insert.
+    /// (A document deleted and inserted again in one transaction counts as new.) For choosing
+    /// which versions `RecentDocuments` keeps, where asking the store meant taking its lock
+    /// under the writer lock for every document written.
+    func replacesStoredVersion(_ key: DocumentKey) -> Bool {
+        pendingBytes[key] == nil
+    }
+
     func record(_ key: DocumentKey, _ state: Pending, distinctLinks: [IndexTerms.Link]? = nil) {
         if pending.isEmpty {
             // An invoice's transaction holds three documents (with its GL Entries): room for
