@@ -15,13 +15,7 @@ import Testing
         do {
             let store = try openStore(directory) { $0.writeBufferSize = 3000 }
             var k: UInt64 = 0
-            func apply(_ n: Int) throws {
-                for _ in 0..<n {
-                    k += 1
-                    try store.apply(StoreWorkload.batch(k), throughSequence: k)
-                    model.apply(StoreWorkload.batch(k))
-                }
-            }
+            func apply(_ n: Int) throws { try applyWorkload(n, to: store, model: &model, last: &k) }
             try apply(20)
             // Apply until the buffer holds something, then seal it by hand.
             while store.state.withLock({ $0.buffer.isEmpty }) { try apply(1) }
@@ -68,13 +62,7 @@ import Testing
         var k: UInt64 = 0
         do {
             let store = try openStore(directory) { $0.writeBufferSize = 3000 }
-            func apply(_ n: Int) throws {
-                for _ in 0..<n {
-                    k += 1
-                    try store.apply(StoreWorkload.batch(k), throughSequence: k)
-                    model.apply(StoreWorkload.batch(k))
-                }
-            }
+            func apply(_ n: Int) throws { try applyWorkload(n, to: store, model: &model, last: &k) }
             try apply(60)
             while store.state.withLock({ $0.buffer.isEmpty || !$0.sealed.isEmpty }) { try apply(1) }
             let sealed = store.state.withLock { SnapshotStore.sealBuffer(&$0) }
@@ -90,6 +78,15 @@ import Testing
         #expect(reopened.lastAppliedSequence == k)
         try expectStore(reopened, equals: model, candidates: workloadKeys)
         try reopened.close()
+    }
+}
+
+/// Applies the next `n` workload batches after `last` to the store and the model.
+private func applyWorkload(_ n: Int, to store: SnapshotStore, model: inout StoreModel, last: inout UInt64) throws {
+    for _ in 0..<n {
+        last += 1
+        try store.apply(StoreWorkload.batch(last), throughSequence: last)
+        model.apply(StoreWorkload.batch(last))
     }
 }
 
