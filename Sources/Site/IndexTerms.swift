@@ -58,7 +58,7 @@ enum IndexTerms {
         var field: String
         /// The field's number among every linking field the document and its tables have, the
         /// same in every row of a table (0 upwards, dense): lets a caller compare a value with
-        /// the one the same field held in the previous row without hashing it.
+        /// those the same field held in earlier rows without hashing it.
         var slot: Int
 
         var place: String { table.map { "\($0).\(field)" } ?? field }
