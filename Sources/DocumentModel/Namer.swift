@@ -111,21 +111,24 @@ public struct Namer<Counter: SeriesCounter, Random: RandomNumberGenerator> {
             document.name = try newName(for: document, doctype: doctype)
         }
         for table in doctype.tableFields {
-            guard case .array(var rows)? = document[table.fieldname] else { continue }
-            var changed = false
+            guard let position = document.object.index(forKey: table.fieldname),
+                  case .array(var rows) = document.object.value(at: position) else { continue }
+            // The rows are moved out of the document, and each row out of the rows, while it
+            // is named: changing a copy that is still stored copies all its keys and values.
+            document.object.replaceValue(at: position, with: .null)
+            defer { document.object.replaceValue(at: position, with: .array(rows)) }
             for i in rows.indices {
-                guard case .object(var row) = rows[i] else { continue }
-                if row["name"]?.stringValue?.isEmpty ?? true {
-                    if let child = table.targetDocType.flatMap({ schema[$0] }), child.namingRule != .hash {
-                        row["name"] = .string(try newName(for: Document(row), doctype: child))
-                    } else {
-                        row["name"] = .string(randomHash())
-                    }
-                    rows[i] = .object(row)
-                    changed = true
+                guard case .object(var row) = rows[i], row["name"]?.stringValue?.isEmpty ?? true else { continue }
+                let name: String
+                if let child = table.targetDocType.flatMap({ schema[$0] }), child.namingRule != .hash {
+                    name = try newName(for: Document(row), doctype: child)
+                } else {
+                    name = randomHash()
                 }
+                rows[i] = .null
+                row["name"] = .string(name)
+                rows[i] = .object(row)
             }
-            if changed { document[table.fieldname] = .array(rows) }
         }
     }
 

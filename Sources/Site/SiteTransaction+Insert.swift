@@ -75,17 +75,19 @@ extension SiteTransaction {
         if !newRowsOnly { applyDefaults(&document.object, doctype: doctype) }
         for table in doctype.tableFields {
             guard let child = schema.childDocType(of: table), !child.fieldDefaults.isEmpty,
-                  case .array(var rows)? = document.object[table.fieldname] else { continue }
-            var changed = false
+                  let position = document.object.index(forKey: table.fieldname),
+                  case .array(var rows) = document.object.value(at: position) else { continue }
+            // Moved out while defaulted, the rows and each row in turn: changing a copy that is
+            // still stored copies all its keys and values.
+            document.object.replaceValue(at: position, with: .null)
             for i in rows.indices {
                 guard case .object(var row) = rows[i] else { continue }
                 if newRowsOnly, !(row["name"]?.stringValue ?? "").isEmpty { continue }
-                if applyDefaults(&row, doctype: child) {
-                    rows[i] = .object(row)
-                    changed = true
-                }
+                rows[i] = .null
+                applyDefaults(&row, doctype: child)
+                rows[i] = .object(row)
             }
-            if changed { document.object[table.fieldname] = .array(rows) }
+            document.object.replaceValue(at: position, with: .array(rows))
         }
     }
 

@@ -24,11 +24,11 @@ struct TransactionTotals: Equatable {
         var rowCents: [Int64] = []
         var qtySum = 0.0
         var centsSum: Int64 = 0
-        var rows: [JSON] = []
-        var rowsChanged = false
-        if case .array(let items)? = document.object[table] {
-            rows = items
-            rowCents.reserveCapacity(items.count)
+        if let position = document.object.index(forKey: table), case .array(var rows) = document.object.value(at: position) {
+            // Moved out while amounts are set, the rows and a changed row in turn: changing a
+            // copy that is still stored copies all its keys and values.
+            document.object.replaceValue(at: position, with: .null)
+            rowCents.reserveCapacity(rows.count)
             for i in rows.indices {
                 guard case .object(var row) = rows[i] else { continue }
                 let qty = Money.number(row["qty"])
@@ -39,13 +39,13 @@ struct TransactionTotals: Equatable {
                 qtySum += qty
                 centsSum += cents
                 if !holds(row["amount"], amount) {
+                    rows[i] = .null
                     row["amount"] = .double(amount)
                     rows[i] = .object(row)
-                    rowsChanged = true
                 }
             }
+            document.object.replaceValue(at: position, with: .array(rows))
         }
-        if rowsChanged { document.object[table] = .array(rows) }
         let totals = TransactionTotals(totalQty: Money.rounded(qtySum, places: Money.floatPlaces), totalCents: centsSum, rowCents: rowCents)
         document.setNumber("total_qty", totals.totalQty)
         document.setNumber("total", totals.total)
