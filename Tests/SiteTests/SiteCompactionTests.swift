@@ -37,6 +37,9 @@ import Testing
                 } catch {
                     shared.problems.withLock { $0.append("compact: \(error)") }
                 }
+                // A breath between compactions: back to back, with the reader, they kept both
+                // cores busy and starved the writers' tasks for minutes in a full parallel run.
+                usleep(2000)
             }
         }
         compactor.start()
@@ -44,7 +47,10 @@ import Testing
             var random = SystemRandomNumberGenerator()
             while shared.writing.load(ordering: .relaxed) {
                 let sample = shared.expected.withLock { $0.randomElement(using: &random) }
-                guard let (name, bytes) = sample else { continue }
+                guard let (name, bytes) = sample else {
+                    usleep(1000)  // nothing acknowledged yet: do not spin a core away from the writers
+                    continue
+                }
                 do {
                     guard let document = try site.get("Customer", name) else {
                         shared.problems.withLock { $0.append("read: acknowledged \(name) is missing") }
