@@ -75,19 +75,19 @@ extension SiteTransaction {
         if !newRowsOnly { applyDefaults(&document.object, doctype: doctype) }
         for table in doctype.tableFields {
             guard let child = schema.childDocType(of: table), !child.fieldDefaults.isEmpty,
-                  let position = document.object.index(forKey: table.fieldname),
-                  case .array(var rows) = document.object.value(at: position) else { continue }
-            // Moved out while defaulted, the rows and each row in turn: changing a copy that is
-            // still stored copies all its keys and values.
-            document.object.replaceValue(at: position, with: .null)
+                  case .array(var rows)? = document.object[table.fieldname] else { continue }
+            // Written back only when a default was set: a new document's rows are usually the
+            // caller's (shared), and storing them unchanged would copy every one of them.
+            var changed = false
             for i in rows.indices {
                 guard case .object(var row) = rows[i] else { continue }
                 if newRowsOnly, !(row["name"]?.stringValue ?? "").isEmpty { continue }
-                rows[i] = .null
-                applyDefaults(&row, doctype: child)
-                rows[i] = .object(row)
+                if applyDefaults(&row, doctype: child) {
+                    rows[i] = .object(row)
+                    changed = true
+                }
             }
-            document.object.replaceValue(at: position, with: .array(rows))
+            if changed { document.object[table.fieldname] = .array(rows) }
         }
     }
 
