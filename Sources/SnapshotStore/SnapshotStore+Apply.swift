@@ -34,7 +34,7 @@ extension SnapshotStore {
             // here fails, nothing of this batch is applied.
             var sealed: SealedBuffer?
             if !state.buffer.isEmpty && state.buffer.count + bytes.count > configuration.writeBufferSize {
-                if configuration.writeOutsideLock && state.sealed.isEmpty {
+                if state.sealed.isEmpty {
                     sealed = Self.sealBuffer(&state)
                 } else {
                     try Self.flushBuffer(&state)
@@ -159,8 +159,8 @@ extension SnapshotStore {
     }
 
     static func source(of location: StoreIndex.Location, in state: State) -> RecordSource {
-        // Buffered records lie in [bufferStart, end) or in the sealed buffer; during replay at open the record being
-        // folded lies at or past `end`, in the file.
+        // Buffered records lie in [bufferStart, end) or in the sealed buffer; during replay at
+        // open the record being folded lies at or past `end`, in the file.
         if location.offset >= state.bufferStart && location.offset < state.end {
             let from = Int(location.offset - state.bufferStart)
             return .buffered(Array(state.buffer[from..<(from + Int(location.length))]))

@@ -43,12 +43,10 @@ public final class SnapshotStore: Sendable {
         /// Applied batches are gathered in memory up to this many bytes and written to the data
         /// file in one `pwrite` (one system call per ~256 KiB instead of per `apply`). A crash
         /// loses what is gathered, which the Site re-folds from the log; `flush()`,
-        /// `checkpoint()` and `close()` write it out. 0 writes every batch at once.
+        /// `checkpoint()` and `close()` write it out. 0 writes every batch at once. A full
+        /// buffer is written by the `apply` that filled it after it lets go of the store's
+        /// lock, so readers (link checks, gets) do not wait for the `pwrite`.
         public var writeBufferSize = 256 << 10
-        /// A full buffer is written by the `apply` that filled it after it lets go of the
-        /// store's lock, so readers (link checks, gets) do not wait for the `pwrite`. False
-        /// writes it under the lock.
-        public var writeOutsideLock = true
         /// About how many live records a compaction lists at a time (`CompactionSlices`; 3 MiB
         /// of list). Tests set it low to make one compaction copy in many slices.
         var compactionSliceRecords = 1 << 17
