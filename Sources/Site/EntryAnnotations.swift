@@ -18,19 +18,50 @@ struct EntryAnnotations: Equatable {
 
     var isEmpty: Bool { modified == nil && modifiedBy == nil && series.isEmpty && replica == nil && stream == nil }
 
+    /// Compact JSON with the members in the order above and `series` sorted by prefix: the
+    /// text `JSON.object(...).serialized()` gives, written straight into bytes. Every local
+    /// write encodes one of these per entry, so building a `JSONObject` for it showed in
+    /// profiles (1.3 % of an invoice insert's CPU).
     func encoded() -> [UInt8] {
         guard !isEmpty else { return [] }
-        var o = JSONObject()
-        if let modified { o["modified"] = .string(modified) }
-        if let modifiedBy { o["modified_by"] = .string(modifiedBy) }
-        if !series.isEmpty {
-            var s = JSONObject()
-            for key in series.keys.sorted() { s[key] = .int(Int64(series[key]!)) }
-            o["series"] = .object(s)
+        var out: [UInt8] = []
+        out.reserveCapacity(96)
+        out.append(UInt8(ascii: "{"))
+        func member(_ key: StaticString) {
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
         }
-        if let replica { o["replica"] = replica.json }
-        if let stream { o["stream"] = stream.json }
-        return JSON.object(o).serialized()
+        if let modified {
+            member("modified")
+            JSON.appendString(modified, to: &out)
+        }
+        if let modifiedBy {
+            member("modified_by")
+            JSON.appendString(modifiedBy, to: &out)
+        }
+        if !series.isEmpty {
+            member("series")
+            out.append(UInt8(ascii: "{"))
+            for (n, key) in (series.count == 1 ? Array(series.keys) : series.keys.sorted()).enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.appendString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                out.append(contentsOf: String(series[key]!).utf8)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        if let replica {
+            member("replica")
+            replica.json.serialize(into: &out)
+        }
+        if let stream {
+            member("stream")
+            stream.json.serialize(into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     init() {}

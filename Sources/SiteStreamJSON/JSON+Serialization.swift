@@ -40,4 +40,14 @@ extension JSON {
         writer.write(self, level: 0)
         buffer.append(contentsOf: writer.bytes)
     }
+
+    /// Appends `text` as a JSON string, quoted and escaped as `serialized` writes strings, for
+    /// callers that write small fixed-shape objects straight into bytes.
+    public static func appendString(_ text: String, to buffer: inout [UInt8]) {
+        // Room for every byte escaped as \u00XX: the writer never grows.
+        var writer = JSONWriter(pretty: false, capacity: 6 * text.utf8.count + 2)
+        defer { writer.finish() }
+        writer.writeString(text)
+        buffer.append(contentsOf: writer.bytes)
+    }
 }

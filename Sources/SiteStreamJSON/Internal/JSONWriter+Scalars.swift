@@ -60,6 +60,13 @@ extension JSONWriter {
         return true
     }
 
+    /// A key, read where the object keeps it (see `writeMember`).
+    @inline(__always)
+    mutating func writeString(at key: UnsafePointer<String>) {
+        writeString(key.pointee)
+    }
+
+    @inline(__always)
     mutating func writeString(_ string: String) {
         // Native strings (all of ours) lend their bytes without a copy; others are made native.
         if string.utf8.withContiguousStorageIfAvailable({ writeEscaped($0) }) == nil {

@@ -1,0 +1,60 @@
+import EventLog
+import SiteStreamJSON
+import Testing
+
+@testable import Site
+
+/// `EntryAnnotations.encoded` writes its bytes by hand; they must be the compact JSON of the
+/// same object, which `init(decoding:)` reads back to the same annotations.
+@Suite struct EntryAnnotationsTests {
+    /// The object the encoding stands for, built the general way.
+    static func reference(_ a: EntryAnnotations) -> [UInt8] {
+        guard !a.isEmpty else { return [] }
+        var o = JSONObject()
+        if let m = a.modified { o["modified"] = .string(m) }
+        if let m = a.modifiedBy { o["modified_by"] = .string(m) }
+        if !a.series.isEmpty {
+            var s = JSONObject()
+            for key in a.series.keys.sorted() { s[key] = .int(Int64(a.series[key]!)) }
+            o["series"] = .object(s)
+        }
+        if let r = a.replica { o["replica"] = r.json }
+        if let s = a.stream { o["stream"] = s.json }
+        return JSON.object(o).serialized()
+    }
+
+    static var samples: [EntryAnnotations] {
+        var all: [EntryAnnotations] = [EntryAnnotations()]
+        var a = EntryAnnotations()
+        a.series = ["ACC-GLE-2026-": 42]
+        all.append(a)
+        a.series = ["SINV-2026-": 7, "ACC-GLE-2026-": 1_000_000, "\"quoted\"\\ and\ttab\u{1}": 3, "Ünïcödé-": 0]
+        all.append(a)
+        a.modified = "2026-12-07 16:40:00.123456"
+        a.modifiedBy = "jane@example.com \"the\" admin\n"
+        all.append(a)
+        var b = EntryAnnotations()
+        b.modified = "2026-12-07 16:40:00.123456"
+        all.append(b)
+        b.replica = ReplicaMark(producer: "site-a", sequence: 99, remoteName: "CUST-\"1\"")
+        b.stream = StreamMark(producer: "site-a", sequence: 99, cursor: LogCursor(segment: 1, offset: 4096), outcome: .synced)
+        all.append(b)
+        return all
+    }
+
+    @Test func encodesTheCompactJSONOfTheSameObject() throws {
+        for a in Self.samples {
+            let bytes = a.encoded()
+            #expect(bytes == Self.reference(a), "\(String(decoding: bytes, as: UTF8.self))")
+            #expect(try EntryAnnotations(decoding: bytes) == a)
+        }
+    }
+
+    @Test func appendStringWritesWhatTheSerializerWrites() {
+        for text in ["", "plain", "\"\\", "line\nbreak\r\t\u{8}\u{C}", "\u{0}\u{1F}", "ünï ✓ 🚀", String(repeating: "long text with \"quotes\" ", count: 400)] {
+            var out: [UInt8] = Array("x".utf8)
+            JSON.appendString(text, to: &out)
+            #expect(out == Array("x".utf8) + JSON.string(text).serialized())
+        }
+    }
+}
