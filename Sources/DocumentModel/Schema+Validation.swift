@@ -18,6 +18,19 @@ extension Schema {
             throw ValidationError(doctype: name, name: document.name,
                                   issues: [ValidationIssue(.unknownDocType, doctype: name, message: message)])
         }
+        return try validate(document, installed: doctype, previous: previous)
+    }
+
+    /// `validate(_:previous:)` for a caller that holds the document's DocType already (the
+    /// lifecycle looked it up to run the hooks): the same checks without looking it up again.
+    /// A `doctype` of another name than the document's is looked up as usual.
+    public func validate(_ document: Document, doctype: DocType, previous: Document? = nil) throws(ValidationError) -> Document {
+        guard doctype.name == document.doctype else { return try validate(document, previous: previous) }
+        return try validate(document, installed: doctype, previous: previous)
+    }
+
+    private func validate(_ document: Document, installed doctype: DocType, previous: Document?) throws(ValidationError) -> Document {
+        let name = doctype.name
         var issues: [ValidationIssue] = []
         var object = coerce(document.object, doctype: doctype, table: nil, row: nil, issues: &issues)
         if let docstatus = object["docstatus"] {

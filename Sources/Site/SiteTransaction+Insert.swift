@@ -137,7 +137,7 @@ extension SiteTransaction {
     /// Coerces and validates against the DocType, turning `ValidationError` into `SiteError`.
     func validated(_ document: Document, previous: Document?, doctype: DocType) throws -> Document {
         do {
-            return try schema.validate(document, previous: previous)
+            return try schema.validate(document, doctype: doctype, previous: previous)
         } catch {
             throw SiteError(.validation, error.description, doctype: doctype.name, docname: document.name)
         }

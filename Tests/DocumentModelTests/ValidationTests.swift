@@ -15,6 +15,17 @@ import Testing
         return d
     }
 
+    /// The overload for callers holding the DocType gives what the lookup gives, and a DocType
+    /// of another name than the document's does not validate it as that DocType.
+    @Test func validatingWithTheDocTypeAtHandGivesTheSameResult() throws {
+        let input = invoice(["count": "12", "grand_total": 100])
+        let looked = try schema.validate(input)
+        #expect(try schema.validate(input, doctype: TestDocTypes.invoice) == looked)
+        #expect(try schema.validate(input, doctype: TestDocTypes.item) == looked)
+        let bad = invoice(["no_such_field": 1])
+        #expect(throws: ValidationError.self) { try schema.validate(bad, doctype: TestDocTypes.invoice) }
+    }
+
     @Test func coercesValuesToTheirFieldTypes() throws {
         let d = try schema.validate(invoice([
             "count": "12", "total_qty": "3.5", "grand_total": 100, "is_return": true, "discount": "",
