@@ -62,20 +62,28 @@ struct SalesInvoiceController: DocumentController {
     /// credit per income account (in first-seen row order), in cents so they balance exactly.
     func postings(for document: Document) -> [GeneralLedger.Posting] {
         let customer = document["customer"]?.stringValue ?? ""
+        // Accounts in first-seen order with their credit; an invoice credits one or a few, so
+        // a scan beats hashing every row's account (this runs for every invoice submitted).
         var order: [String] = []
-        var credits: [String: Int64] = [:]
-        for row in document.rows(of: "items") {
-            let cents = Money.cents(Money.number(row["amount"]))
-            let account = row["income_account"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? defaultIncomeAccount
-            if credits[account] == nil { order.append(account) }
-            credits[account, default: 0] += cents
+        var cents: [Int64] = []
+        if case .array(let rows)? = document.object["items"] {
+            for case .object(let row) in rows {
+                let amount = Money.cents(Money.number(row["amount"]))
+                let account = row["income_account"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? defaultIncomeAccount
+                if let i = order.firstIndex(of: account) {
+                    cents[i] += amount
+                } else {
+                    order.append(account)
+                    cents.append(amount)
+                }
+            }
         }
-        let total = order.reduce(Int64(0)) { $0 + credits[$1]! }
+        let total = cents.reduce(0, +)
         guard total != 0 else { return [] }
         var postings = [GeneralLedger.Posting(account: receivableAccount, debitCents: total, creditCents: 0,
                                               partyType: "Customer", party: customer, against: order.joined(separator: ", "))]
-        for account in order where credits[account] != 0 {
-            postings.append(GeneralLedger.Posting(account: account, debitCents: 0, creditCents: credits[account]!,
+        for (account, credit) in zip(order, cents) where credit != 0 {
+            postings.append(GeneralLedger.Posting(account: account, debitCents: 0, creditCents: credit,
                                                   partyType: nil, party: nil, against: customer))
         }
         return postings
