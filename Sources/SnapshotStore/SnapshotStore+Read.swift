@@ -13,7 +13,10 @@ extension SnapshotStore {
 
     /// Whether a document exists (for link checks). No file access.
     public func contains(_ key: DocumentKey) -> Bool {
-        state.withLock { $0.index.id(of: key) != nil }
+        // Hashed before taking the lock: link checks ask this some thirty times an invoice,
+        // while the writer's apply waits for the lock.
+        let hash = slotHash(key.name)
+        return state.withLock { $0.index.id(of: key, nameHash: hash) != nil }
     }
 
     /// The documents carrying an index term, ordered by DocType then name. No file access.

@@ -28,6 +28,32 @@ struct SnapshotStoreBasicTests {
         try store.close()
     }
 
+    /// DocTypes are found by their name's bits first: short names (held inside the `String`)
+    /// and long ones (heap storage) built afresh must find the same DocType, and a name that
+    /// differs only past 15 bytes or by one byte must not.
+    @Test func docTypesAreFoundWhateverStorageTheirNameHas() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try openStore(directory)
+        let long = "Sales Taxes and Charges Template", short = "Item"
+        try store.apply([.put(key(long, "T-1"), document: bytes("t"), terms: []), .put(key(short, "I-1"), document: bytes("i"), terms: [])],
+                        throughSequence: 1)
+        // Built at run time, so neither shares storage nor bits with the literals above.
+        let longAgain = String(decoding: Array(long.utf8), as: UTF8.self)
+        let shortAgain = String(decoding: Array(short.utf8), as: UTF8.self)
+        #expect(store.contains(key(longAgain, "T-1")))
+        #expect(store.contains(key(shortAgain, "I-1")))
+        #expect(store.count(doctype: longAgain) == 1)
+        #expect(!store.contains(key("Sales Taxes and Charges Templatf", "T-1")))
+        #expect(!store.contains(key("Iten", "I-1")))
+        #expect(!store.contains(key(short, "T-1")))
+        try store.apply([.put(key(longAgain, "T-2"), document: bytes("t2"), terms: [])], throughSequence: 2)
+        #expect(store.count(doctype: long) == 2)
+        try store.apply([.delete(key(longAgain, "T-1"))], throughSequence: 3)
+        #expect(store.count(doctype: long) == 1 && !store.contains(key(long, "T-1")))
+        try store.close()
+    }
+
     @Test func emptyDocumentAndSameKeyTwiceInOneBatch() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

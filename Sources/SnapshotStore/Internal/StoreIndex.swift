@@ -105,8 +105,38 @@ struct StoreIndex {
     // MARK: Lookup
 
     func id(of key: DocumentKey) -> UInt32? {
-        guard let doctype = doctypeIDs[key.doctype] else { return nil }
-        return id(of: key.name, hash: slotHash(key.name), in: doctype)
+        id(of: key, nameHash: slotHash(key.name))
+    }
+
+    /// `id(of:)` with the name's `slotHash` worked out by the caller (before taking the
+    /// store's lock, for the lookups of link checks).
+    func id(of key: DocumentKey, nameHash: UInt32) -> UInt32? {
+        guard let doctype = doctypeID(key.doctype) else { return nil }
+        return id(of: key.name, hash: nameHash, in: doctype)
+    }
+
+    /// The number of DocType `name`. A name of up to 15 bytes is held inside the `String`
+    /// value, so equal short names have equal bits, and the usual ones (Item, Customer,
+    /// Account, UOM) are found by comparing 16 bytes with each known DocType's, without
+    /// hashing. A longer name has equal bits only when it is the very same string; the others
+    /// are looked up in `doctypeIDs`.
+    @inline(__always)
+    func doctypeID(_ name: String) -> UInt16? {
+        if MemoryLayout<String>.size == 16 {
+            let wanted = unsafeBitCast(name, to: (UInt64, UInt64).self)
+            let found = doctypeNames.withUnsafeBufferPointer { known -> Int? in
+                guard let base = known.baseAddress else { return nil }
+                let raw = UnsafeRawPointer(base)
+                for i in 0..<known.count {
+                    let at = i &* MemoryLayout<String>.stride
+                    if raw.load(fromByteOffset: at, as: UInt64.self) == wanted.0
+                        && raw.load(fromByteOffset: at &+ 8, as: UInt64.self) == wanted.1 { return i }
+                }
+                return nil
+            }
+            if let found { return UInt16(found) }
+        }
+        return doctypeIDs[name]
     }
 
     @inline(__always)
@@ -167,14 +197,14 @@ struct StoreIndex {
     }
 
     func count(doctype: String) -> Int {
-        guard let id = doctypeIDs[doctype] else { return 0 }
+        guard let id = doctypeID(doctype) else { return 0 }
         return tables[Int(id)].ids.count
     }
 
     // MARK: Changes
 
     mutating func internDoctype(_ name: String) -> UInt16 {
-        if let id = doctypeIDs[name] { return id }
+        if let id = doctypeID(name) { return id }
         precondition(doctypeNames.count < Entry.maximumDoctypes, "more than \(Entry.maximumDoctypes) DocTypes")
         let id = UInt16(doctypeNames.count)
         doctypeIDs[name] = id
@@ -216,7 +246,7 @@ struct StoreIndex {
 
     /// Forgets `key`; returns its id and last location, if it existed.
     mutating func remove(_ key: DocumentKey) -> (id: UInt32, previous: Location)? {
-        guard let doctype = doctypeIDs[key.doctype] else { return nil }
+        guard let doctype = doctypeID(key.doctype) else { return nil }
         let hash = slotHash(key.name)
         guard let id = id(of: key.name, hash: hash, in: doctype) else { return nil }
         tables[Int(doctype)].ids.remove(hash: hash) { $0 == id }
