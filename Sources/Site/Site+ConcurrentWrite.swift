@@ -79,7 +79,7 @@ extension Site {
             }
             return try runLocked(user: user, body, state: &state)
         }
-        committed?.lead?.perform()
+        committed?.perform()
         return (value, committed?.ticket)
     }
 }

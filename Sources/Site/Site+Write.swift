@@ -41,7 +41,7 @@ extension Site {
             settleDeferredApply(&state)
             return try runLocked(user: user, handingOff: handingOff, body, state: &state)
         }
-        committed?.lead?.perform()
+        committed?.perform()
         return (value, committed?.ticket)
     }
 
@@ -78,11 +78,20 @@ extension Site {
         return (value, !tx.entries.isEmpty)
     }
 
-    /// A committed transaction: its acknowledgement, and the log write to perform once the
-    /// writer lock is released, when it leads one.
+    /// A committed transaction: its acknowledgement, and the writes to perform once the writer
+    /// lock is released: the log's, when it leads one, and the store's full write buffer.
     struct Committed {
         var ticket: AckTicket
         var lead: LeadWrite?
+        /// The store's full write buffer, when this commit filled it.
+        var storeWrite: SnapshotStore.SealedWrite?
+
+        /// The work left once the writer lock is released: the log's write first, which the
+        /// acknowledgement waits for, then the store's.
+        func perform() {
+            lead?.perform()
+            storeWrite?.perform()
+        }
     }
 
     /// Appends a finished transaction's framed entries to the log, folds its changes into the
@@ -123,12 +132,13 @@ extension Site {
             guard case .put(_, let bytes, _) = change, let document = tx.pendingDocument(key) else { return (key, nil, 0) }
             return (key, RecentDocuments.worthKeeping(document, replacing: tx.replacesStoredVersion(key), schema: schema) ? document : nil, bytes.count)
         })
+        var storeWrite: SnapshotStore.SealedWrite?
         do {
             if var encoded = batch.take() {
                 try encoded.append(others, throughSequence: last)
-                try store.apply(encoded)
+                storeWrite = try store.applyWritingLater(encoded)
             } else {
-                try store.apply(documentChanges + others, throughSequence: last)
+                storeWrite = try store.applyWritingLater(PreparedBatch(documentChanges + others, throughSequence: last))
             }
         } catch {
             recentDocuments.removeAll()
@@ -142,7 +152,7 @@ extension Site {
             state.recent.record(CommitFootprint(replicationChanges), sequence: last)
         }
         committedThrough.store(last, ordering: .releasing)
-        return Committed(ticket: ticket, lead: lead)
+        return Committed(ticket: ticket, lead: lead, storeWrite: storeWrite)
     }
 }
 

@@ -26,6 +26,15 @@ extension SnapshotStore {
     /// `apply(_:throughSequence:)`, minus the encoding, which needs no lock and may have been
     /// done on another thread.
     public func apply(_ batch: PreparedBatch) throws {
+        try applyWritingLater(batch)?.perform()
+    }
+
+    /// `apply(_:)`, except that a write buffer the batch filled is written by the returned
+    /// `SealedWrite` when the caller performs it: after letting go of a lock of its own that
+    /// other threads wait for (the site's writer lock), which is then not held for a 256 KiB
+    /// `pwrite`. Until it is performed, readers get those records from memory, and a flush
+    /// writes them; a write never performed loses nothing.
+    public func applyWritingLater(_ batch: PreparedBatch) throws -> SealedWrite? {
         let changes = batch.changes, offsets = batch.offsets, bytes = batch.bytes, throughSequence = batch.throughSequence
         let (dueForSnapshot, sealed): (Bool, SealedBuffer?) = try state.withLock { state in
             guard !state.closed else { throw closedError() }
@@ -68,9 +77,19 @@ extension SnapshotStore {
             state.lastAppliedSequence = max(state.lastAppliedSequence, throughSequence)
             return (Self.snapshotDue(state, configuration), sealed)
         }
-        if let sealed { writeSealed(sealed) }
         if dueForSnapshot && !snapshotsHeld.load(ordering: .relaxed) { startCheckpointInBackground() }
         startCompactionIfDue()
+        return sealed.map { SealedWrite(store: self, sealed: $0) }
+    }
+
+    /// A full write buffer to write to the data file (`applyWritingLater`).
+    public struct SealedWrite: @unchecked Sendable {  // the buffer's bytes are immutable
+        let store: SnapshotStore
+        let sealed: SealedBuffer
+
+        public func perform() {
+            store.writeSealed(sealed)
+        }
     }
 
     /// Writes out the gathered batches and makes the writes visible to `verify`, compaction and

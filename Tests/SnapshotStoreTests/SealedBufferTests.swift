@@ -53,6 +53,45 @@ import Testing
         try reopened.close()
     }
 
+    /// `applyWritingLater` hands the write of the buffer a batch filled to its caller: nothing
+    /// of it is in the file until the caller performs it, readers get it from memory meanwhile,
+    /// and a write that is never performed is done by the next flush.
+    @Test func theCallerWritesTheBufferItsBatchFilled() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var model = StoreModel()
+        do {
+            let store = try openStore(directory) { $0.writeBufferSize = 3000 }
+            var k: UInt64 = 0
+            func applyLater() throws -> SnapshotStore.SealedWrite? {
+                k += 1
+                model.apply(StoreWorkload.batch(k))
+                return try store.applyWritingLater(try PreparedBatch(StoreWorkload.batch(k), throughSequence: k))
+            }
+            var pending: SnapshotStore.SealedWrite?
+            while pending == nil && k < 1000 { pending = try applyLater() }
+            let write = try #require(pending)
+            #expect(try !fileHolds(write.sealed, directory.dataFile()), "written before the caller asked")
+            try expectStore(store, equals: model, candidates: workloadKeys)
+            write.perform()
+            #expect(try fileHolds(write.sealed, directory.dataFile()))
+            #expect(store.state.withLock { $0.sealed.isEmpty })
+
+            // The next one is dropped: the flush writes it.
+            pending = nil
+            while pending == nil && k < 2000 { pending = try applyLater() }
+            let dropped = try #require(pending)
+            #expect(try !fileHolds(dropped.sealed, directory.dataFile()))
+            try store.flush()
+            #expect(try fileHolds(dropped.sealed, directory.dataFile()))
+            try expectStore(store, equals: model, candidates: workloadKeys)
+        }
+        let reopened = try openStore(directory)
+        #expect(reopened.openReport.truncatedTail == nil)
+        try expectStore(reopened, equals: model, candidates: workloadKeys)
+        try reopened.close()
+    }
+
     /// A write meant for the data file a compaction has since replaced lands in the old file
     /// (the write holds it open), which no longer matters: the new file holds everything.
     @Test func aWriteLandingAfterACompactionLosesNothing() throws {
@@ -88,6 +127,13 @@ private func applyWorkload(_ n: Int, to store: SnapshotStore, model: inout Store
         try store.apply(StoreWorkload.batch(last), throughSequence: last)
         model.apply(StoreWorkload.batch(last))
     }
+}
+
+/// Whether the data file holds the sealed buffer's bytes at its offset.
+private func fileHolds(_ sealed: SnapshotStore.SealedBuffer, _ url: URL) throws -> Bool {
+    let data = try Data(contentsOf: url)
+    let start = Int(sealed.offset), end = start + sealed.bytes.count
+    return data.count >= end && Array(data[start..<end]) == sealed.bytes
 }
 
 private func fileLength(_ url: URL) throws -> UInt64 {
