@@ -29,8 +29,17 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Only these groups (comma-separated), e.g. json,diff.")
     var only: String?
 
+    @Option(name: .customLong("touch-memory"),
+            help: ArgumentHelp("Touch this much fresh memory once before measuring, so a VM's host backs it (see MemoryToucher).",
+                               valueName: "GiB"))
+    var touchMemory: Int = 0
+
     func validate() throws {
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1, got \(runs)") }
+        let total = Int(ProcessInfo.processInfo.physicalMemory >> 30)
+        if touchMemory < 0 || touchMemory >= total {
+            throw ValidationError("--touch-memory must be between 0 and \(total - 1) GiB (this machine has \(total)), got \(touchMemory)")
+        }
     }
 
     func run() async throws {
@@ -42,6 +51,10 @@ struct BenchCommand: AsyncParsableCommand {
         options.workloadDirectory = emitWorkload.map { URL(fileURLWithPath: $0, isDirectory: true) }
         options.only = only.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         let progress = ProgressLine()
+        if touchMemory > 0 {
+            progress.note("touching \(touchMemory) GiB of memory before measuring")
+            MemoryToucher.touch(gibibytes: touchMemory)
+        }
         let chosen = options
         let figures: [Figure]
         do {
@@ -56,7 +69,9 @@ struct BenchCommand: AsyncParsableCommand {
         if json {
             print(BenchReport.json(figures), terminator: "")
         } else {
-            print(BenchReport.table(figures, machine: .current()), terminator: "")
+            var machine = MachineDescription.current()
+            if touchMemory > 0 { machine.buildConfiguration += ", \(touchMemory) GiB of memory touched first" }
+            print(BenchReport.table(figures, machine: machine), terminator: "")
         }
     }
 
