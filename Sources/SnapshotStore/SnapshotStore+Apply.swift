@@ -36,6 +36,9 @@ extension SnapshotStore {
     /// writes them; a write never performed loses nothing.
     public func applyWritingLater(_ batch: PreparedBatch) throws -> SealedWrite? {
         let changes = batch.changes, offsets = batch.offsets, bytes = batch.bytes, throughSequence = batch.throughSequence
+        // A delete makes `contains` forget what it knew, before this returns (`KnownKeys`).
+        let deletes = changes.contains { if case .delete = $0 { true } else { false } }
+        defer { if deletes { knownKeys.forgetAll() } }
         let (dueForSnapshot, sealed): (Bool, SealedBuffer?) = try state.withLock { state in
             guard !state.closed else { throw closedError() }
             // Write out what is gathered first if this batch would overflow it: after letting

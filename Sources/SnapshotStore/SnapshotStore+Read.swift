@@ -13,10 +13,14 @@ extension SnapshotStore {
 
     /// Whether a document exists (for link checks). No file access.
     public func contains(_ key: DocumentKey) -> Bool {
-        // Hashed before taking the lock: link checks ask this some thirty times an invoice,
-        // while the writer's apply waits for the lock.
+        // Link checks ask this some thirty times an invoice, mostly about the same documents:
+        // those found before are answered without the store's lock (`KnownKeys`).
+        let (known, epoch) = knownKeys.lookup(key)
+        if known { return true }
         let hash = slotHash(key.name)
-        return state.withLock { $0.index.id(of: key, nameHash: hash) != nil }
+        let found = state.withLock { $0.index.id(of: key, nameHash: hash) != nil }
+        if found { knownKeys.remember(key, seenAt: epoch) }
+        return found
     }
 
     /// The documents carrying an index term, ordered by DocType then name. No file access.

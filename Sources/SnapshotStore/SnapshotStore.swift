@@ -110,6 +110,8 @@ public final class SnapshotStore: Sendable {
     public let openReport: OpenReport
     let logger: Logger
     let state: Mutex<State>
+    /// Keys `contains` found present (see `KnownKeys`); forgotten around every delete.
+    let knownKeys = KnownKeys()
     /// Serialises index-snapshot writes and compaction switches (taken before `state`).
     let fileSwitch = Mutex<Void>(())
     let lock: LockFile
