@@ -6,8 +6,9 @@ import Foundation
 /// first gigabytes of page cache a run fills cost a host fault per page, charged to the
 /// `pwrite` that copies into them. Measured here (2-core VM, session 13): the same binary's
 /// invoice inserts spent 9 % of their CPU in that copy before 15 GiB were touched once, and
-/// 1.3 % after. Touching first measures the engine, not the host's first-touch cost; the
-/// table's header says when it was done.
+/// 1.3 % right after. The effect fades as the guest gives freed pages back to the host (the
+/// runs delete their sites), so it helps the runs that follow it closely; the table's header
+/// says when it was done.
 public enum MemoryToucher {
     public static func touch(gibibytes: Int) {
         guard gibibytes > 0 else { return }
