@@ -49,7 +49,7 @@ extension SiteTransaction {
         // has them worked out by `record`): its rows are walked once.
         var links: [IndexTerms.Link]? = nil
         if action != .cancel {
-            links = try checkLinks(document, doctype: doctype)
+            links = try checkLinks(document, doctype: doctype, previous: old)
             try checkUnique(document, doctype: doctype)
         }
 
