@@ -7,21 +7,9 @@ extension SiteTransaction {
     /// to `DocType` must name an installed DocType.
     /// Returns the distinct links it checked (each target once, first place kept), for the
     /// document's index terms.
-    ///
-    /// `previous`: the version a save replaces. A target it linked to too is not looked up
-    /// again: it existed when that version was written, and it cannot have gone since, as a
-    /// delete is refused while a document that is not cancelled links to it (and a cancelled
-    /// one cannot be saved). A replayed invoice's update or submit re-checked some thirty
-    /// unchanged targets this way.
     @discardableResult
-    func checkLinks(_ document: Document, doctype: DocType, previous: Document? = nil) throws -> [IndexTerms.Link] {
+    func checkLinks(_ document: Document, doctype: DocType) throws -> [IndexTerms.Link] {
         var missing: [String] = []
-        var unchanged = Set<DocumentKey>()
-        if let previous, previous.docstatus != 2 {
-            for link in IndexTerms.links(of: previous.object, doctype: doctype, schema: schema) {
-                unchanged.insert(DocumentKey(doctype: link.doctype, name: link.name))
-            }
-        }
         // Rows often link to the same documents (an item group, a warehouse): look each up once.
         // `found` holds the targets that exist; a missing one is reported at every place.
         let (links, slots) = IndexTerms.linksAndSlots(of: document.object, doctype: doctype, schema: schema)
@@ -51,7 +39,7 @@ extension SiteTransaction {
             guard found.insert(key).inserted else { continue }
             // A DocType that is not installed holds no documents: asked about only when the
             // target is not found, so a found target costs no schema lookup.
-            if (!unchanged.isEmpty && unchanged.contains(key)) || exists(link.doctype, link.name) || isPromised(key) {
+            if exists(link.doctype, link.name) || isPromised(key) {
                 chainNext.append(chainHead[link.slot])
                 chainHead[link.slot] = distinct.count
                 distinct.append(link)

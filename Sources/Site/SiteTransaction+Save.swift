@@ -49,7 +49,7 @@ extension SiteTransaction {
         // has them worked out by `record`): its rows are walked once.
         var links: [IndexTerms.Link]? = nil
         if action != .cancel {
-            links = try checkLinks(document, doctype: doctype, previous: old)
+            links = try checkLinks(document, doctype: doctype)
             try checkUnique(document, doctype: doctype)
         }
 
