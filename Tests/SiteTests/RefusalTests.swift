@@ -82,6 +82,19 @@ struct Refusal: Sendable, CustomStringConvertible {
                                ["item_code": "NO-SUCH-ITEM", "item_name": "Z", "qty": 1, "uom": "Nos", "rate": 1]]
             })
         },
+        // A save checks the links it changed, in the document and in its rows.
+        Refusal(description: "a draft saved with one row's item changed to an unknown one", code: .linkValidation,
+                mentions: ["items.item_code: could not find Item NO-SUCH-ITEM"]) { tx, f in
+            var draft = try #require(try tx.get("Sales Invoice", f.draft.name!))
+            var rows = draft.rows(of: "items")
+            rows[rows.count - 1]["item_code"] = "NO-SUCH-ITEM"
+            draft.setRows(rows, of: "items")
+            try tx.save(draft)
+        },
+        Refusal(description: "a draft saved with an unknown customer, its rows unchanged", code: .linkValidation,
+                mentions: ["customer: could not find Customer Nobody Inc"]) { tx, f in
+            try tx.update("Sales Invoice", f.draft.name!, with: ["customer": "Nobody Inc"])
+        },
         Refusal(description: "invoice without rows", code: .validation, mentions: ["items"]) { tx, f in
             try tx.insert(invoice(f) { $0["items"] = [] })
         },
