@@ -117,10 +117,13 @@ public struct Namer<Counter: SeriesCounter, Random: RandomNumberGenerator> {
             // is named: changing a copy that is still stored copies all its keys and values.
             document.object.replaceValue(at: position, with: .null)
             defer { document.object.replaceValue(at: position, with: .array(rows)) }
+            // Looked up once per table, and only if a row needs a name.
+            var child: DocType??
             for i in rows.indices {
                 guard case .object(var row) = rows[i], row["name"]?.stringValue?.isEmpty ?? true else { continue }
+                if child == nil { child = .some(table.targetDocType.flatMap { schema[$0] }) }
                 let name: String
-                if let child = table.targetDocType.flatMap({ schema[$0] }), child.namingRule != .hash {
+                if let child = child!, child.namingRule != .hash {
                     name = try newName(for: Document(row), doctype: child)
                 } else {
                     name = randomHash()

@@ -60,7 +60,8 @@ extension Schema {
         // One object: nothing to remember for a next row.
         var lookup = FieldLookup(remembering: false)
         var columns = RowColumns()
-        return coerce(input, doctype: doctype, table: table, row: row, lookup: &lookup, columns: &columns, issues: &issues)
+        return coerce(input, doctype: doctype, plan: CoercionPlan(doctype), table: table, row: row, lookup: &lookup, columns: &columns,
+                      issues: &issues)
     }
 
     /// `lookup` carries what was found for the previous row of the same table; `columns` comes
@@ -71,14 +72,14 @@ extension Schema {
     /// retain, no release and no hashing. It also notes where each field of `checkedFacts` sits,
     /// so the second pass finds their values without searching the object for them (a search
     /// for a key that is absent compares it with every key).
-    private func coerce(_ input: JSONObject, doctype: DocType, table: String?, row: Int?,
+    private func coerce(_ input: JSONObject, doctype: DocType, plan: CoercionPlan, table: String?, row: Int?,
                         lookup: inout FieldLookup, columns: inout RowColumns,
                         issues: inout [ValidationIssue]) -> JSONObject {
         var object = input
-        let checked = doctype.checkedFacts
+        let checked = plan.checkedFacts
         lookup.startObject(checkedCount: checked.count)
         columns = RowColumns()
-        let keys = input.keys, values = input.values, traits = doctype.traits, checkedSlot = doctype.checkedSlot
+        let keys = input.keys, values = input.values, traits = plan.traits, checkedSlot = plan.checkedSlot
         keys.withUnsafeBufferPointer { keys in
             values.withUnsafeBufferPointer { values in
                 traits.withUnsafeBufferPointer { traits in
@@ -121,7 +122,7 @@ extension Schema {
         }
         // Only mandatory fields and links need a second look (`DocType.checkedFacts`); their
         // values are found at the positions the first pass noted.
-        let checks = doctype.checkedChecks
+        let checks = plan.checkedChecks
         let coercedValues = object.values
         coercedValues.withUnsafeBufferPointer { values in
             checks.withUnsafeBufferPointer { checks in
@@ -229,6 +230,7 @@ extension Schema {
             return rows
         }
         let parentName = parentObject["name"]?.stringValue
+        let plan = CoercionPlan(child)
         var lookup = FieldLookup()
         var columns = RowColumns()
         var out: [JSON] = []
@@ -242,7 +244,7 @@ extension Schema {
             // The row's place is its `idx`, known after the pass that finds its columns; the
             // issues of the pass are given it afterwards.
             let firstIssue = issues.count
-            var coerced = coerce(row, doctype: child, table: table, row: nil, lookup: &lookup, columns: &columns, issues: &issues)
+            var coerced = coerce(row, doctype: child, plan: plan, table: table, row: nil, lookup: &lookup, columns: &columns, issues: &issues)
             let position = columns.idx >= 0 ? coerced.value(at: columns.idx).intValue.map { Int($0) } ?? (i + 1) : (i + 1)
             for k in firstIssue..<issues.count where issues[k].table == table && issues[k].row == nil {
                 issues[k].row = position
@@ -277,6 +279,24 @@ extension Schema {
             out.append(.object(coerced))
         }
         return out
+    }
+}
+
+/// The arrays of a DocType that `coerce` reads for every object, taken out once per document or
+/// table: each read of one through the `DocType` retains and releases it, and these arrays are
+/// shared by every writer thread, so for each row of a table that was four atomic updates on
+/// cache lines the other core's rows were updating too.
+struct CoercionPlan {
+    let traits: [FieldTraits]
+    let checkedSlot: [Int]
+    let checkedFacts: [FieldFacts]
+    let checkedChecks: [FieldChecks]
+
+    init(_ doctype: DocType) {
+        traits = doctype.traits
+        checkedSlot = doctype.checkedSlot
+        checkedFacts = doctype.checkedFacts
+        checkedChecks = doctype.checkedChecks
     }
 }
 

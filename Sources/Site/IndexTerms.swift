@@ -82,7 +82,15 @@ enum IndexTerms {
     /// `child.linkingPlan.count` after those given out so far.
     private static func collect(_ object: JSONObject, doctype: DocType, schema: Schema, table: String?, slotBase: Int,
                                 slots: inout Int, into found: inout [Link]) {
-        for (i, field) in doctype.linkingPlan.enumerated() {
+        collect(object, doctype: doctype, plan: doctype.linkingPlan, schema: schema, table: table, slotBase: slotBase, slots: &slots, into: &found)
+    }
+
+    /// `plan` is `doctype.linkingPlan`, taken out once per table by the caller: reading it
+    /// through the DocType for every row retained and released an array every writer thread
+    /// shares.
+    private static func collect(_ object: JSONObject, doctype: DocType, plan: [LinkingField], schema: Schema, table: String?, slotBase: Int,
+                                slots: inout Int, into found: inout [Link]) {
+        for (i, field) in plan.enumerated() {
             switch field.kind {
             case .link(let target):
                 guard let value = object[field.fieldname]?.stringValue, !value.isEmpty else { continue }
@@ -97,10 +105,12 @@ enum IndexTerms {
                 // A row links to about as many documents as its DocType has link fields.
                 found.reserveCapacity(found.count + rows.count * child.linkingPlan.count)
                 let rowBase = slots
-                slots += child.linkingPlan.count
+                let childPlan = child.linkingPlan
+                slots += childPlan.count
                 for row in rows {
                     if case .object(let r) = row {
-                        collect(r, doctype: child, schema: schema, table: field.fieldname, slotBase: rowBase, slots: &slots, into: &found)
+                        collect(r, doctype: child, plan: childPlan, schema: schema, table: field.fieldname, slotBase: rowBase, slots: &slots,
+                                into: &found)
                     }
                 }
             case .inert:

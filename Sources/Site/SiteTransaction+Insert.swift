@@ -72,17 +72,18 @@ extension SiteTransaction {
     /// `__user`. With `newRowsOnly` (a save), only rows without a name (added by this save)
     /// get defaults, and the document itself none.
     func applyDefaults(_ document: inout Document, doctype: DocType, newRowsOnly: Bool = false) {
-        if !newRowsOnly { applyDefaults(&document.object, doctype: doctype) }
+        if !newRowsOnly { applyDefaults(&document.object, defaults: doctype.fieldDefaults) }
         for table in doctype.tableFields {
             guard let child = schema.childDocType(of: table), !child.fieldDefaults.isEmpty,
                   case .array(var rows)? = document.object[table.fieldname] else { continue }
             // Written back only when a default was set: a new document's rows are usually the
             // caller's (shared), and storing them unchanged would copy every one of them.
             var changed = false
+            let defaults = child.fieldDefaults  // once per table, not per row (see `CoercionPlan`)
             for i in rows.indices {
                 guard case .object(var row) = rows[i] else { continue }
                 if newRowsOnly, !(row["name"]?.stringValue ?? "").isEmpty { continue }
-                if applyDefaults(&row, doctype: child) {
+                if applyDefaults(&row, defaults: defaults) {
                     rows[i] = .object(row)
                     changed = true
                 }
@@ -93,9 +94,9 @@ extension SiteTransaction {
 
     /// Returns true when it set anything.
     @discardableResult
-    private func applyDefaults(_ object: inout JSONObject, doctype: DocType) -> Bool {
+    private func applyDefaults(_ object: inout JSONObject, defaults: [FieldDefault]) -> Bool {
         var changed = false
-        for fieldDefault in doctype.fieldDefaults {
+        for fieldDefault in defaults {
             if let present = object[fieldDefault.fieldname], !present.isNull { continue }
             let value: JSON
             switch fieldDefault.kind {
