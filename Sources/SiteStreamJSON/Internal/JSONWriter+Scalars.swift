@@ -60,12 +60,6 @@ extension JSONWriter {
         return true
     }
 
-    /// A key, read where the object keeps it (see `writeMember`).
-    @inline(__always)
-    mutating func writeString(at key: UnsafePointer<String>) {
-        writeString(key.pointee)
-    }
-
     @inline(__always)
     mutating func writeString(_ string: String) {
         // Native strings (all of ours) lend their bytes without a copy; others are made native.

@@ -15,6 +15,10 @@ struct JSONWriter {
     var capacity: Int
     var count = 0
     let pretty: Bool
+    /// Keys written so far, for `writeKey`: allocated at the second nested object, the first
+    /// that can repeat keys (a document with one row pays nothing).
+    var keys: KeyMemory?
+    var nestedObjects = 0
 
     /// `capacity`: the first buffer's size; 16 KiB holds a 20-row invoice without growing.
     init(pretty: Bool, capacity: Int = 16 << 10) {
@@ -25,6 +29,7 @@ struct JSONWriter {
 
     func finish() {
         base.deallocate()
+        keys?.slots.deallocate()
     }
 
     var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
@@ -109,13 +114,20 @@ struct JSONWriter {
             return
         }
         append(UInt8(ascii: "{"))
+        // Only nested objects (table rows) repeat their keys; a document's own keys are written
+        // once, and remembering them would cost more than it saves.
+        var remembering = false
+        if level > 0 {
+            nestedObjects += 1
+            remembering = nestedObjects > 1
+        }
         object.keys.withUnsafeBufferPointer { keys in
             object.values.withUnsafeBufferPointer { values in
                 guard let keys = keys.baseAddress, let values = values.baseAddress else { return }
                 for n in 0..<object.count {
                     if n > 0 { append(UInt8(ascii: ",")) }
                     if pretty { newline(level + 1) }
-                    writeString(at: keys + n)
+                    if remembering { writeKey(at: keys + n) } else { writeString(keys[n]) }
                     if pretty { appendASCII(": ") } else { append(UInt8(ascii: ":")) }
                     writeMember(at: values + n, level: level + 1)
                 }
@@ -143,5 +155,57 @@ struct JSONWriter {
         reserve(1 + level * 2)
         put(UInt8(ascii: "\n"))
         for _ in 0..<(level * 2) { put(UInt8(ascii: " ")) }
+    }
+}
+
+/// Where the quoted text of keys written earlier in this document lies in the output.
+///
+/// Why: the rows of a table repeat the same keys (a 20-row invoice writes some 600 keys, 30 of
+/// them distinct), and writing one meant retaining the string, scanning it for bytes to escape
+/// and releasing it. A key with the same 16 bits as one written before is the same text (a
+/// short key is held inside the `String`; a long one is the same storage, which the document
+/// being written keeps alive), so its quoted text is copied from where it was written.
+struct KeyMemory {
+    struct Slot {
+        var bits: (UInt64, UInt64)
+        var offset: Int
+        var length: Int  // 0: empty
+    }
+
+    static let slotCount = 64  // a power of two
+    let slots: UnsafeMutablePointer<Slot>
+
+    init() {
+        slots = .allocate(capacity: Self.slotCount)
+        slots.initialize(repeating: Slot(bits: (0, 0), offset: 0, length: 0), count: Self.slotCount)
+    }
+
+    @inline(__always)
+    static func slot(of bits: (UInt64, UInt64)) -> Int {
+        let h = (bits.0 ^ (bits.1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xFF51_AFD7_ED55_8CCD
+        return Int(truncatingIfNeeded: h >> 58) & (slotCount - 1)
+    }
+}
+
+extension JSONWriter {
+    /// An object's key, quoted: copied from its earlier occurrence in this document when there
+    /// is one (`KeyMemory`), else written and remembered.
+    @inline(never)  // kept out of `writeObject`, which documents without rows run through
+    mutating func writeKey(at key: UnsafePointer<String>) {
+        guard MemoryLayout<String>.size == 16 else { return writeString(key.pointee) }
+        let raw = UnsafeRawPointer(key)
+        let bits = (raw.load(as: UInt64.self), raw.load(fromByteOffset: 8, as: UInt64.self))
+        if keys == nil { keys = KeyMemory() }
+        let slot = keys!.slots + KeyMemory.slot(of: bits)
+        if slot.pointee.length > 0 && slot.pointee.bits == bits {
+            let length = slot.pointee.length
+            reserve(length)
+            (base + count).update(from: base + slot.pointee.offset, count: length)
+            count += length
+            return
+        }
+        let start = count
+        writeString(key.pointee)
+        slot.pointee = KeyMemory.Slot(bits: bits, offset: start, length: count - start)
     }
 }
