@@ -84,9 +84,9 @@ public struct DocType: Sendable {
             throw DocTypeError(doctype: name, field: nil, message: "the DocType has no name")
         }
         let provisional = DocTypeHead(name: name, module: module, autoname: autoname, namingRuleName: namingRuleName,
-                               namingRule: .hash, isSubmittable: isSubmittable, isChildTable: isChildTable,
-                               isSingle: isSingle, isReadOnly: isReadOnly, titleField: titleField,
-                               derived: try DocTypeFields(doctype: name, fields: fields))
+                                      namingRule: .hash, isSubmittable: isSubmittable, isChildTable: isChildTable,
+                                      isSingle: isSingle, isReadOnly: isReadOnly, titleField: titleField,
+                                      derived: try DocTypeFields(doctype: name, fields: fields))
         // The rule is checked against the fields, so it is parsed from a DocType without it.
         let rule = try NamingRule(autoname: autoname, namingRule: namingRuleName, doctype: DocType(head: provisional))
         self.head = provisional.with(namingRule: rule)

@@ -137,10 +137,9 @@ struct JSONWriter {
         append(UInt8(ascii: "}"))
     }
 
-    /// A member's value, read where the object keeps it. Scalars are written here: passing
-    /// the value to `write` copies it, which retains a string's storage and releases it after,
-    /// two atomic operations per member on storage that other threads' documents may share
-    /// (interned keys, field defaults), for nothing.
+    /// A member's value, read where the object keeps it. Scalars are written here rather than
+    /// through `write`, whose argument is a copy of the value: for the common case there is no
+    /// enum copy to make and destroy per member.
     @inline(__always)
     mutating func writeMember(at value: UnsafePointer<JSON>, level: Int) {
         switch value.pointee {

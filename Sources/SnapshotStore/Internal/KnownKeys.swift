@@ -5,9 +5,9 @@ import Synchronization
 ///
 /// Why: link checks ask whether their targets exist some thirty times for each 20-row invoice,
 /// and nearly always about the same master data (items, accounts, warehouses). The store's lock
-/// is held by a writer's apply for microseconds at a time; asked under it, one thread in eight
-/// of those questions spun or slept (2.2 % of an invoice insert's CPU, measured by perf). This
-/// lock is only ever held for one set lookup.
+/// is held by a writer's apply for microseconds at a time, and spinning or sleeping on it for
+/// those questions cost 2.2 % of an invoice insert's CPU (perf). This lock is only ever held
+/// for one set lookup.
 ///
 /// Correctness: a document only stops existing by a delete, and `apply` calls `forgetAll()`
 /// after the store took a batch holding one, before it returns. A key is remembered only if
