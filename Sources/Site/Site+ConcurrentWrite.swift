@@ -45,20 +45,21 @@ extension Site {
         // and every later one is recorded in `recent` before this transaction is checked.
         let since = committedThrough.load(ordering: .acquiring)
         let tx = SiteTransaction(site: self, user: user, reads: ReadSet(since: since))
-        var prepared: (value: T, framed: FramedEntries?, changes: [StoreChange], footprint: CommitFootprint)?
+        var prepared: (value: T, framed: FramedEntries?, changes: [StoreChange], footprint: CommitFootprint, recent: [RecentVersion])?
         // Kept apart from `prepared`, so the commit can take it as the only reference to its
         // bytes and add to them in place.
         var batch: PreparedBatch?
         do {
             let value = try body(tx)
             if tx.entries.isEmpty {
-                prepared = (value, nil, [], CommitFootprint([]))
+                prepared = (value, nil, [], CommitFootprint([]), [])
             } else if tx.replication == nil {
                 let changes = tx.touched.map { tx.storeChange($0) }
                 // Encoded for the store here, not under the lock; the commit adds the naming
                 // series' counters and the log sequence. Room is kept for the counters.
                 batch = try PreparedBatch(changes, throughSequence: 0, reserving: 1024)
-                prepared = (value, try log.framed(tx.entries), changes, CommitFootprint(changes))
+                prepared = (value, try log.framed(tx.entries), changes, CommitFootprint(changes),
+                            Self.recentVersions(of: tx, changes: changes, schema: schema))
             }
         } catch {
             // Refusals are given by the locked path below, which sees the latest state.
@@ -71,7 +72,7 @@ extension Site {
             if let prepared, state.failure == nil, !state.recent.conflicts(tx.reads!, written: prepared.footprint) {
                 guard let framed = prepared.framed else { return (prepared.value, nil) }
                 return (prepared.value, try commit(tx, framed: framed, changes: prepared.changes, batch: batch.take(),
-                                                     footprint: prepared.footprint, state: &state))
+                                                     recentVersions: prepared.recent, footprint: prepared.footprint, state: &state))
             }
             if prepared?.framed != nil {
                 tx.returnSeries()

@@ -78,6 +78,17 @@ extension Site {
         return (value, !tx.entries.isEmpty)
     }
 
+    typealias RecentVersion = (key: DocumentKey, document: Document?, bytes: Int)
+
+    /// What `RecentDocuments` is to keep of a transaction's changes: decided from the
+    /// transaction alone, so the concurrent path decides it before taking the writer lock.
+    static func recentVersions(of tx: SiteTransaction, changes: [StoreChange], schema: Schema) -> [RecentVersion] {
+        zip(tx.touched, changes).map { key, change in
+            guard case .put(_, let bytes, _) = change, let document = tx.pendingDocument(key) else { return (key, nil, 0) }
+            return (key, RecentDocuments.worthKeeping(document, replacing: tx.replacesStoredVersion(key), schema: schema) ? document : nil, bytes.count)
+        }
+    }
+
     /// A committed transaction: its acknowledgement, and the writes to perform once the writer
     /// lock is released: the log's, when it leads one, and the store's full write buffer.
     struct Committed {
@@ -100,7 +111,8 @@ extension Site {
     /// may be skipped once the log has the entries. Without `leading`, the log's writer thread
     /// always writes the entries.
     func commit(_ tx: SiteTransaction, framed: FramedEntries, changes documentChanges: [StoreChange],
-                batch: consuming PreparedBatch? = nil, footprint: CommitFootprint, leading: Bool = true,
+                batch: consuming PreparedBatch? = nil, recentVersions: [RecentVersion]? = nil,
+                footprint: CommitFootprint, leading: Bool = true,
                 state: inout WriterState) throws -> Committed {
         let first = state.nextSequence
         let last = first + UInt64(framed.count) - 1
@@ -128,10 +140,7 @@ extension Site {
         // The parsed versions go in before the store takes them: a reader between the two
         // sees the new version a moment early (unacknowledged, so allowed), never an old
         // version beside the store's new one (RecentDocuments).
-        recentDocuments.record(zip(tx.touched, documentChanges).map { key, change in
-            guard case .put(_, let bytes, _) = change, let document = tx.pendingDocument(key) else { return (key, nil, 0) }
-            return (key, RecentDocuments.worthKeeping(document, replacing: tx.replacesStoredVersion(key), schema: schema) ? document : nil, bytes.count)
-        })
+        recentDocuments.record(recentVersions ?? Self.recentVersions(of: tx, changes: documentChanges, schema: schema))
         var storeWrite: SnapshotStore.SealedWrite?
         do {
             if var encoded = batch.take() {
