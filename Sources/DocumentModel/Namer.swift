@@ -118,12 +118,16 @@ public struct Namer<Counter: SeriesCounter, Random: RandomNumberGenerator> {
             document.object.replaceValue(at: position, with: .null)
             defer { document.object.replaceValue(at: position, with: .array(rows)) }
             // Looked up once per table, and only if a row needs a name.
-            var child: DocType??
+            var child: DocType?
+            var childLookedUp = false
             for i in rows.indices {
                 guard case .object(var row) = rows[i], row["name"]?.stringValue?.isEmpty ?? true else { continue }
-                if child == nil { child = .some(table.targetDocType.flatMap { schema[$0] }) }
+                if !childLookedUp {
+                    child = table.targetDocType.flatMap { schema[$0] }
+                    childLookedUp = true
+                }
                 let name: String
-                if let child = child!, child.namingRule != .hash {
+                if let child, child.namingRule != .hash {
                     name = try newName(for: Document(row), doctype: child)
                 } else {
                     name = randomHash()

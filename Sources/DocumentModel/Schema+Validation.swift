@@ -284,7 +284,7 @@ extension Schema {
 
 /// The arrays of a DocType that `coerce` reads for every object, taken out once per document or
 /// table: each read of one through the `DocType` retains and releases it, and these arrays are
-/// shared by every writer thread, so for each row of a table that was four atomic updates on
+/// shared by every writer thread, so each row of a table cost four retains and four releases on
 /// cache lines the other core's rows were updating too.
 struct CoercionPlan {
     let traits: [FieldTraits]

@@ -44,7 +44,7 @@ struct EntryAnnotations: Equatable {
         if !series.isEmpty {
             member("series")
             out.append(UInt8(ascii: "{"))
-            for (n, key) in (series.count == 1 ? Array(series.keys) : series.keys.sorted()).enumerated() {
+            for (n, key) in series.keys.sorted().enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.appendString(key, to: &out)
                 out.append(UInt8(ascii: ":"))

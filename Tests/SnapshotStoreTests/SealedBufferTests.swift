@@ -47,10 +47,7 @@ import Testing
             try expectStore(store, equals: model, candidates: workloadKeys)
             // Dropped without close, as after a crash: everything flushed must be there.
         }
-        let reopened = try openStore(directory)
-        #expect(reopened.openReport.truncatedTail == nil)
-        try expectStore(reopened, equals: model, candidates: workloadKeys)
-        try reopened.close()
+        try expectReopened(directory, equals: model)
     }
 
     /// `applyWritingLater` hands the write of the buffer a batch filled to its caller: nothing
@@ -86,10 +83,7 @@ import Testing
             #expect(try fileHolds(dropped.sealed, directory.dataFile()))
             try expectStore(store, equals: model, candidates: workloadKeys)
         }
-        let reopened = try openStore(directory)
-        #expect(reopened.openReport.truncatedTail == nil)
-        try expectStore(reopened, equals: model, candidates: workloadKeys)
-        try reopened.close()
+        try expectReopened(directory, equals: model)
     }
 
     /// A write meant for the data file a compaction has since replaced lands in the old file
@@ -118,6 +112,14 @@ import Testing
         try expectStore(reopened, equals: model, candidates: workloadKeys)
         try reopened.close()
     }
+}
+
+/// Reopening finds no torn tail and the model's documents.
+private func expectReopened(_ directory: TemporaryDirectory, equals model: StoreModel) throws {
+    let reopened = try openStore(directory)
+    #expect(reopened.openReport.truncatedTail == nil)
+    try expectStore(reopened, equals: model, candidates: workloadKeys)
+    try reopened.close()
 }
 
 /// Applies the next `n` workload batches after `last` to the store and the model.
