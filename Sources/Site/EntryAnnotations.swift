@@ -66,6 +66,55 @@ struct EntryAnnotations: Equatable {
 
     init() {}
 
+    /// `encoded` annotations with replication marks added: the bytes
+    /// `EntryAnnotations(decoding: encoded)` with `replica` and `stream` set would encode to.
+    /// Those two are the last members, so when `encoded` has neither they are appended to its
+    /// text, without parsing it; otherwise it is decoded and encoded again.
+    static func adding(replica: ReplicaMark?, stream: StreamMark?, to encoded: [UInt8]) throws -> [UInt8] {
+        guard replica != nil || stream != nil else { return encoded }
+        guard encoded.isEmpty || (encoded.last == UInt8(ascii: "}") && !mentionsMarks(encoded)) else {
+            var annotations = try EntryAnnotations(decoding: encoded)
+            if let replica { annotations.replica = replica }
+            if let stream { annotations.stream = stream }
+            return annotations.encoded()
+        }
+        var out = encoded.isEmpty ? [UInt8(ascii: "{")] : Array(encoded.dropLast())
+        out.reserveCapacity(out.count + 192)
+        func member(_ key: String) {
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            JSON.appendString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+        }
+        if let replica {
+            member("replica")
+            replica.json.serialize(into: &out)
+        }
+        if let stream {
+            member("stream")
+            stream.json.serialize(into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// Whether the bytes contain a `"replica"` or `"stream"` string anywhere (a member of
+    /// that name, or such a value: either way `adding` takes the slow, exact path).
+    private static func mentionsMarks(_ bytes: [UInt8]) -> Bool {
+        contains(bytes, "\"replica\"") || contains(bytes, "\"stream\"")
+    }
+
+    private static func contains(_ bytes: [UInt8], _ needle: StaticString) -> Bool {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard bytes.count >= n.count else { return false }
+        return bytes.withUnsafeBufferPointer { b in
+            candidates: for i in 0...(b.count - n.count) {
+                for j in 0..<n.count where b[i + j] != n[j] { continue candidates }
+                return true
+            }
+            return false
+        }
+    }
+
     init(decoding bytes: [UInt8]) throws {
         guard !bytes.isEmpty else { return }
         let json = try JSON(parsing: bytes)

@@ -13,6 +13,15 @@ struct ReplicationContext {
     var sequences: [DocumentKey: UInt64] = [:]
     /// Documents this transaction will insert before it ends; links to them pass the link check.
     var promised: Set<DocumentKey> = []
+    /// The marks `sealReplication` wrote into the entries, in entry order (nil before it ran).
+    var sealed: [SealedMarks]?
+
+    struct SealedMarks {
+        var doctype: String
+        var origin: Origin?
+        var replica: ReplicaMark?
+        var stream: StreamMark?
+    }
 }
 
 extension SiteTransaction {
@@ -82,36 +91,46 @@ extension SiteTransaction {
     }
 
     /// Writes the replication marks into the entries' origin and annotations; the write path
-    /// calls it just before appending.
+    /// calls it just before appending. Remembers the marks it wrote (`ReplicationContext.sealed`)
+    /// for `replicationStoreChanges`.
     func sealReplication() throws {
         guard let context = replication else { return }
         if let broken = context.promised.first(where: { !exists($0.doctype, $0.name) }) {
             throw SiteError(.linkValidation, "\(broken.doctype) \(broken.name) was promised to this transaction but not inserted",
                             doctype: broken.doctype, docname: broken.name)
         }
+        var sealed: [ReplicationContext.SealedMarks] = []
+        defer { replication!.sealed = sealed }
         guard !entries.isEmpty else { return }
         for i in entries.indices {
             let key = DocumentKey(doctype: entries[i].doctype, name: entries[i].docname)
             let isLast = i == entries.count - 1
             let replica = context.replicas[key]
-            guard replica != nil || (isLast && context.stream != nil) else { continue }
-            var annotations = try EntryAnnotations(decoding: entries[i].annotations)
-            if let replica {
-                annotations.replica = replica.mark
-                entries[i].origin = replica.origin
-            }
-            if isLast, let stream = context.stream { annotations.stream = stream }
-            entries[i].annotations = annotations.encoded()
+            let stream = isLast ? context.stream : nil
+            guard replica != nil || stream != nil else { continue }
+            if let replica { entries[i].origin = replica.origin }
+            entries[i].annotations = try EntryAnnotations.adding(replica: replica?.mark, stream: stream, to: entries[i].annotations)
+            sealed.append(.init(doctype: entries[i].doctype, origin: entries[i].origin, replica: replica?.mark, stream: stream))
         }
     }
 
     /// The store changes that fold this transaction's replication marks, read against the
     /// store under the writer lock.
     func replicationStoreChanges() throws -> [StoreChange] {
-        guard replication != nil else { return [] }
+        guard let context = replication else { return [] }
         var fold = ReplicationFold(reading: { try self.storedBytes($0) })
-        for entry in entries {
-            try fold.fold(doctype: entry.doctype, origin: entry.origin, try EntryAnnotations(decoding: entry.annotations))
+        if let sealed = context.sealed {
+            // The marks `sealReplication` just wrote: the only ones the entries carry.
+            for marks in sealed {
+                var annotations = EntryAnnotations()
+                annotations.replica = marks.replica
+                annotations.stream = marks.stream
+                try fold.fold(doctype: marks.doctype, origin: marks.origin, annotations)
+            }
+        } else {
+            for entry in entries {
+                try fold.fold(doctype: entry.doctype, origin: entry.origin, try EntryAnnotations(decoding: entry.annotations))
+            }
         }
         return fold.changes()
     }

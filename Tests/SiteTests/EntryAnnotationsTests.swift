@@ -57,4 +57,28 @@ import Testing
             #expect(out == Array("x".utf8) + JSON.string(text).serialized())
         }
     }
+
+    /// `adding(replica:stream:to:)` appends the marks to the text it is given; its bytes must
+    /// be those of the decoded annotations with the marks set, encoded again, including for
+    /// annotations whose text names a mark already (which take the decoding path).
+    @Test func addingMarksGivesTheBytesOfTheAnnotationsWithThem() throws {
+        let replica = ReplicaMark(producer: "site-b", sequence: 12, remoteName: "INV-\"7\"")
+        let stream = StreamMark(producer: "site-b", sequence: 12, cursor: LogCursor(segment: 3, offset: 512), outcome: .synced, count: 5)
+        var named = EntryAnnotations()
+        named.modifiedBy = "stream"
+        var marked = EntryAnnotations()
+        marked.series = ["\"replica\"": 1]
+        marked.replica = ReplicaMark(producer: "old", sequence: 1, remoteName: "x")
+        for base in Self.samples + [named, marked] {
+            for (r, s) in [(replica, nil), (nil, stream), (replica, stream)] as [(ReplicaMark?, StreamMark?)] {
+                var expected = base
+                if let r { expected.replica = r }
+                if let s { expected.stream = s }
+                let bytes = try EntryAnnotations.adding(replica: r, stream: s, to: base.encoded())
+                #expect(bytes == expected.encoded(), "\(String(decoding: bytes, as: UTF8.self))")
+                #expect(try EntryAnnotations(decoding: bytes) == expected)
+            }
+            #expect(try EntryAnnotations.adding(replica: nil, stream: nil, to: base.encoded()) == base.encoded())
+        }
+    }
 }
