@@ -94,6 +94,37 @@ struct BatchReplayTests {
         #expect(replayed.map { $0.origin?.sequence ?? 0 } == replayed.map { $0.origin?.sequence ?? 0 }.sorted())
     }
 
+    @Test("link targets lacking in some replies and not others (the pull's look-ups before replaying go on and off): every record applied once, in order")
+    func missingLinkTargetsAcrossReplies() async throws {
+        // Replies of 10 records: the first lacks a target (found by the insert's own check),
+        // the second lacks two (found by the look-up before replaying, which the first turned
+        // on), the third lacks none (which turns it off), the fourth lacks one again.
+        let pair = try await StreamPair()
+        defer { pair.close() }
+        try await pair.subscribe([.init("Customer", useSameName: true)])
+        let rare = [3: "Rare A", 12: "Rare B", 17: "Rare C", 34: "Rare D"]
+        try await pair.producerSite.write { tx in
+            for group in rare.values.sorted() { try tx.insert(Docs.customerGroup(group)) }
+        }
+        var expected: [String] = []
+        try await pair.producerSite.write { tx in
+            for i in 0..<40 {
+                try tx.insert(Docs.customer("C\(i)", group: rare[i]))
+                expected.append("C\(i)")
+            }
+        }
+        let report = try await pair.pull(maxEntries: 10)
+        #expect(report.synced == 40 && report.failed == 0 && report.batches >= 4)
+        for (i, group) in rare {
+            #expect(try pair.consumerSite.get("Customer", "C\(i)")?["customer_group"]?.stringValue == group)
+        }
+        #expect(try pair.consumer.syncLog(status: .failed).isEmpty)
+        let replayed = try pair.consumerSite.log.read(after: nil, maxEntries: 10_000, maxBytes: 16 << 20).records()
+            .filter { $0.doctype == "Customer" }
+        #expect(replayed.map(\.docname) == expected)
+        #expect(replayed.map { $0.origin?.sequence ?? 0 } == replayed.map { $0.origin?.sequence ?? 0 }.sorted())
+    }
+
     @Test("a Create and an Update of one document in one reply keep their own origin sequences")
     func twoChangesOfOneDocumentInOneReply() async throws {
         let pair = try await StreamPair()

@@ -43,6 +43,12 @@ import Synchronization
 /// it; its figures then describe the wrapped run. `SITESTREAM_CATCHUP_KIND=mixed` or
 /// `customers` runs that backlog alone. `SITESTREAM_CATCHUP_KEEP=DIR` keeps each run's consumer
 /// site as `DIR/<backlog>-<run>`.
+///
+/// For comparing two builds: `SITESTREAM_CATCHUP_AB=PATH[,ROUNDS]` folds the same bundle again
+/// into copies of the same empty local consumer, ROUNDS times (default 3) with this binary and
+/// with the `sitestream` at PATH, alternating, and reports both (`….ab.this…`, `….ab.other…`,
+/// entries per wall and per CPU second) and their ratio per round: the two binaries share the
+/// machine's phases, which on a noisy virtual machine move a single run by a fifth.
 public struct CatchUpBenchmarks: BenchmarkGroup {
     public let name = "catchup"
     public init() {}
@@ -76,6 +82,7 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         for backlog in Backlog.allCases where kind == nil || kind == "\(backlog)" {
             var rates: [Double] = [], megabytes: [Double] = [], peaks: [Double] = [], cpuRates: [Double] = []
             var localRates: [Double] = [], localPeaks: [Double] = [], ratios: [Double] = []
+            var ab: [(this: ChildResult, other: ChildResult)] = []
             var entries = size
             // A 1M-entry backlog takes minutes to write: one run of the full size, `runs` of smaller ones.
             let runs = size >= 1_000_000 ? 1 : context.runs
@@ -90,6 +97,7 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
                 localRates.append(result.localRate)
                 localPeaks.append(result.localPeakMB)
                 ratios.append(result.rate / result.localRate)
+                ab += result.ab
                 if let keep = ProcessInfo.processInfo.environment["SITESTREAM_CATCHUP_KEEP"] {
                     // The HTTP consumer, kept for `SITESTREAM_SITE_OPEN` (its index by part).
                     let kept = URL(fileURLWithPath: keep).appendingPathComponent("\(backlog)-\(run)")
@@ -112,6 +120,16 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
             report(Figure(id: id + ".local_fold.peak_rss", unit: "MB", samples: localPeaks, note: "that import process's peak resident memory (VmHWM, sampled every 10 ms)"))
             report(Figure(id: id + ".local_ratio", unit: "ratio", samples: ratios,
                           note: "\(id) ÷ \(id).local_fold of the same run (goal ≥ 0.8)"))
+            if !ab.isEmpty {
+                let other = ProcessInfo.processInfo.environment["SITESTREAM_CATCHUP_AB"]!.split(separator: ",")[0]
+                let n = Double(entries)
+                report(Figure(id: id + ".ab.this", unit: "entries/s", samples: ab.map { n / $0.this.seconds }, note: "the local fold again, this binary, alternating with \(other)"))
+                report(Figure(id: id + ".ab.other", unit: "entries/s", samples: ab.map { n / $0.other.seconds }, note: "the same with \(other)"))
+                report(Figure(id: id + ".ab.this.cpu", unit: "entries/cpu-s", samples: ab.map { n / $0.this.cpuSeconds }, note: "this binary, per CPU second of the import process"))
+                report(Figure(id: id + ".ab.other.cpu", unit: "entries/cpu-s", samples: ab.map { n / $0.other.cpuSeconds }, note: "\(other), per CPU second"))
+                report(Figure(id: id + ".ab.cpu_ratio", unit: "ratio", samples: ab.map { $0.other.cpuSeconds / $0.this.cpuSeconds },
+                              note: "per round: the other's CPU seconds ÷ this binary's (above 1: this binary needs less)"))
+            }
         }
     }
 
@@ -124,6 +142,8 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         var cpuRate: Double
         var localRate: Double
         var localPeakMB: Double
+        /// `SITESTREAM_CATCHUP_AB`'s rounds: (this binary, the other), each an import.
+        var ab: [(this: ChildResult, other: ChildResult)] = []
     }
 
     /// N in "…, N WORD, …" (the pull's and the import's summary lines).
@@ -182,13 +202,35 @@ public struct CatchUpBenchmarks: BenchmarkGroup {
         guard exported.manifest.entries >= UInt64(backlog) else {
             throw BenchError("catchup: the bundle for the local fold holds \(exported.manifest.entries) of \(backlog) entries")
         }
+        let ab = ProcessInfo.processInfo.environment["SITESTREAM_CATCHUP_AB"].map { $0.split(separator: ",").map(String.init) }
+        let template = localConsumer + "-template"
+        if ab != nil { try FileManager.default.copyItem(atPath: localConsumer, toPath: template) }
         let local = try Self.run(executable, ["import", "--site", localConsumer, bundle], what: "import")
         guard let localSynced = Self.count("synced", in: local.stdout), localSynced >= backlog else {
             throw BenchError("catchup: the local fold replayed \(Self.count("synced", in: local.stdout).map(String.init) ?? "?") of \(backlog) entries: \(local.stdout)")
         }
         let recordBytes = exported.manifest.records.reduce(0) { $0 + Double($1.bytes) }
-        return Result(entries: backlog, rate: Double(synced) / pull.seconds, megabytesPerSecond: recordBytes / 1e6 / pull.seconds, peakMB: Double(pull.peakKiB) / 1024, cpuRate: Double(synced) / pull.cpuSeconds,
-                      localRate: Double(localSynced) / local.seconds, localPeakMB: Double(local.peakKiB) / 1024)
+        var result = Result(entries: backlog, rate: Double(synced) / pull.seconds, megabytesPerSecond: recordBytes / 1e6 / pull.seconds,
+                            peakMB: Double(pull.peakKiB) / 1024, cpuRate: Double(synced) / pull.cpuSeconds,
+                            localRate: Double(localSynced) / local.seconds, localPeakMB: Double(local.peakKiB) / 1024)
+        if let ab {
+            let other = URL(fileURLWithPath: ab[0])
+            for _ in 0..<(ab.count > 1 ? Int(ab[1]) ?? 3 : 3) {
+                func fold(_ binary: URL) throws -> ChildResult {
+                    let copy = localConsumer + "-ab"
+                    try? FileManager.default.removeItem(atPath: copy)
+                    try FileManager.default.copyItem(atPath: template, toPath: copy)
+                    defer { try? FileManager.default.removeItem(atPath: copy) }
+                    let folded = try Self.run(binary, ["import", "--site", copy, bundle], what: "import")
+                    guard let n = Self.count("synced", in: folded.stdout), n >= backlog else {
+                        throw BenchError("catchup: \(binary.path) import replayed \(Self.count("synced", in: folded.stdout).map(String.init) ?? "?") of \(backlog) entries: \(folded.stdout)")
+                    }
+                    return folded
+                }
+                result.ab.append((try fold(executable), try fold(other)))
+            }
+        }
+        return result
     }
 
     /// The Customer backlog: a Customer Group "Retail", then `count` Customers linking to

@@ -32,6 +32,9 @@ extension StreamConsumer {
         /// document, a second change of a document this transaction already changed): the
         /// batch ends before it.
         case stop
+        /// The record links to a document the site lacks (`checkingLinks`): the batch ends
+        /// before it, as for `stop`, and the pull goes on checking links.
+        case lacksLinkTarget
     }
 
     /// A record of the run threw inside the shared transaction (which therefore wrote
@@ -65,7 +68,7 @@ extension StreamConsumer {
             do {
                 var result = try replayBatch(records[records.startIndex..<limit], configuration: configuration, mappings: mappings,
                                              parked: parked, checkingLinks: checkingLinks)
-                result.missedLinkTarget = missed
+                result.missedLinkTarget = result.missedLinkTarget || missed
                 return result
             } catch let abort as BatchAbort {
                 limit = abort.index
@@ -80,7 +83,7 @@ extension StreamConsumer {
         let producerID = configuration.siteID
         // The store takes each batch while the next one replays (`DeferredApply`); the pull
         // settles it before anything reads the site directly.
-        let (outcomes, acknowledgement) = try site.writeQueued(as: configuration.user, deferringStore: true) { tx -> [ReplayOutcome] in
+        let ((outcomes, lacked), acknowledgement) = try site.writeQueued(as: configuration.user, deferringStore: true) { tx -> ([ReplayOutcome], Bool) in
             var outcomes: [ReplayOutcome] = []
             var synced: UInt64 = 0
             for index in records.indices {
@@ -92,14 +95,15 @@ extension StreamConsumer {
                 } catch {
                     throw BatchAbort(index: index, missedLinkTarget: (error as? SiteError)?.code == .linkValidation)
                 }
-                if case .stop = step { break }
-                if case .synced = step { synced += 1 }
+                if step == .stop { break }
+                if step == .lacksLinkTarget { return (outcomes, true) }
+                if step == .synced { synced += 1 }
                 outcomes.append(step == .synced ? .synced : .skipped)
                 tx.setStreamMark(StreamMark(producer: producerID, sequence: record.sequence, cursor: cursor, outcome: .synced, count: synced))
             }
-            return outcomes
+            return (outcomes, false)
         }
-        return BatchResult(outcomes: outcomes, acknowledgement: acknowledgement)
+        return BatchResult(outcomes: outcomes, acknowledgement: acknowledgement, missedLinkTarget: lacked)
     }
 
     /// Replays `record` into `tx`, as `apply` would on its own, when that needs nothing but
@@ -137,7 +141,8 @@ extension StreamConsumer {
         case .create:
             guard let received = try parsed.document(of: record) else { return .stop }
             let (document, links) = try mapping?.map(received, schema: site.schema) ?? (received, [])
-            guard links.isEmpty, !(checkingLinks && lacksLinkTargets(document, tx: tx)) else { return .stop }
+            guard links.isEmpty else { return .stop }
+            if checkingLinks && lacksLinkTargets(document, tx: tx) { return .lacksLinkTarget }
             if row.useSameName, tx.hasReplicaMark(doctype: doctype, name: record.docname) { return .stop }
             let stored = try tx.insert(Self.named(document, row: row, remoteName: record.docname, configuration: configuration),
                                        keepingName: row.useSameName)
@@ -150,7 +155,7 @@ extension StreamConsumer {
             let (change, links) = try mapping?.map(diff, schema: site.schema) ?? (diff, [])
             guard links.isEmpty else { return .stop }
             var document = try change.apply(to: local)
-            guard !(checkingLinks && lacksLinkTargets(document, tx: tx)) else { return .stop }
+            if checkingLinks && lacksLinkTargets(document, tx: tx) { return .lacksLinkTarget }
             document.modified = local.modified
             try tx.save(document)
             tx.markReplica(doctype: doctype, name: name, replica, origin: origin)

@@ -103,7 +103,9 @@ extension StreamConsumer {
         // replay does not stand still for a group commit after every reply. A record is
         // counted, reported and remembered only once its write is durable.
         var unconfirmed: RepliedWrites?
-        // Links are checked before replaying only once a record lacked a target (`replayBatch`).
+        // Links are checked before replaying only after a record lacked a target
+        // (`replayBatch`), until a whole reply lacks none: a catch-up fetches the few masters
+        // it lacks at its start, and its records then pay for no second lookup of every link.
         var checkingLinks = false
         func confirm() async throws {
             guard let writes = unconfirmed else { return }
@@ -150,10 +152,11 @@ extension StreamConsumer {
                 let run: [ReplayItem] = records.indices.map { ReplayItem(cursor: reply.entries[$0].cursor, record: records[$0], parsed: parsed[$0]) }
                 let mappings = loadMappings(configuration)
                 var index = 0
+                var missedLinkTarget = false
                 while index < run.count {
                     let batch = try replayBatch(run[index..<min(index + Self.maxRecordsPerTransaction, run.count)],
                                                 configuration: configuration, mappings: mappings, checkingLinks: checkingLinks)
-                    if batch.missedLinkTarget { checkingLinks = true }
+                    if batch.missedLinkTarget { (checkingLinks, missedLinkTarget) = (true, true) }
                     if let acknowledgement = batch.acknowledgement { acknowledgements.append(acknowledgement) }
                     for (offset, outcome) in batch.outcomes.enumerated() { outcomes.append((run[index + offset].record.sequence, outcome, false)) }
                     index += batch.outcomes.count
@@ -166,6 +169,7 @@ extension StreamConsumer {
                     outcomes.append((record.sequence, outcome, waiting))
                     index += 1
                 }
+                if !missedLinkTarget { checkingLinks = false }
                 if let last = run.last { replayed = last.cursor }
                 // The previous reply's writes, queued before these, are durable once waited for.
                 try await confirm()
