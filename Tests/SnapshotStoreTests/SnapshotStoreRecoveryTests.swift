@@ -1,5 +1,6 @@
 import CrashChildSupport
 import Foundation
+import Synchronization
 import Testing
 @testable import SnapshotStore
 
@@ -25,10 +26,17 @@ struct TornTailFixture: Sendable {
     let expectedAfter: StoreModel
 
     static let shared: TornTailFixture = try! TornTailFixture()
+    static let removeAtExit = Mutex<String?>(nil)
 
     init() throws {
         let directory = try TemporaryDirectory("torn-tail-template")
         template = directory.url
+        // Shared by the whole test process, so no test can remove it: the process does, as it
+        // exits (it was left behind in the temporary directory by every run before).
+        Self.removeAtExit.withLock { $0 = directory.url.path }
+        atexit {
+            if let path = TornTailFixture.removeAtExit.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+        }
         var model = StoreModel()
         do {
             let store = try openStore(directory)
