@@ -54,7 +54,7 @@ struct EntryAnnotations: Equatable {
         }
         if let replica {
             member("replica")
-            replica.json.serialize(into: &out)
+            replica.appendJSON(to: &out)
         }
         if let stream {
             member("stream")
@@ -87,7 +87,7 @@ struct EntryAnnotations: Equatable {
         }
         if let replica {
             member("replica")
-            replica.json.serialize(into: &out)
+            replica.appendJSON(to: &out)
         }
         if let stream {
             member("stream")

@@ -78,7 +78,8 @@ struct ReplicationFold {
             if key.doctype == Self.streamDocType {
                 return .put(key, document: watermarks[key.name]!.json.serialized(), terms: [])
             }
-            return .put(key, document: JSON.object(["seq": .int(Int64(bitPattern: replicas[key]!))]).serialized(), terms: [])
+            // `{"seq":N}`, the compact text of that object, written directly.
+            return .put(key, document: Array("{\"seq\":\(Int64(bitPattern: replicas[key]!))}".utf8), terms: [])
         }
     }
 

@@ -26,6 +26,18 @@ public struct ReplicaMark: Sendable, Equatable {
         ["producer": .string(producer), "seq": .int(Int64(bitPattern: sequence)), "remote": .string(remoteName)]
     }
 
+    /// Appends the compact text of `json` to `out`, without building it: every replicated
+    /// entry carries one.
+    func appendJSON(to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"producer":"#.utf8)
+        JSON.appendString(producer, to: &out)
+        out.append(contentsOf: #","seq":"#.utf8)
+        out.append(contentsOf: String(Int64(bitPattern: sequence)).utf8)
+        out.append(contentsOf: #","remote":"#.utf8)
+        JSON.appendString(remoteName, to: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
     init?(json: JSON?) {
         guard let o = json?.objectValue, let p = o["producer"]?.stringValue, let s = o["seq"]?.intValue,
               let r = o["remote"]?.stringValue else { return nil }

@@ -81,4 +81,23 @@ import Testing
             #expect(try EntryAnnotations.adding(replica: nil, stream: nil, to: base.encoded()) == base.encoded())
         }
     }
+
+    /// The replication marks' text written by hand is the serializer's text of their objects.
+    @Test func replicationMarksWrittenByHandAreTheSerializersText() throws {
+        for (producer, sequence, remote) in [("site-a", UInt64(1), "CUST-1"), ("s\"é\\", UInt64(Int64.max), "name with \"quotes\" and \n"),
+                                             ("", UInt64.max, "")] {
+            let mark = ReplicaMark(producer: producer, sequence: sequence, remoteName: remote)
+            var out: [UInt8] = []
+            mark.appendJSON(to: &out)
+            #expect(out == mark.json.serialized(), "\(String(decoding: out, as: UTF8.self))")
+            #expect(ReplicaMark(json: try JSON(parsing: out)) == mark)
+        }
+        var fold = ReplicationFold(reading: { _ in nil })
+        var annotations = EntryAnnotations()
+        annotations.replica = ReplicaMark(producer: "p", sequence: 42, remoteName: "X")
+        try fold.fold(doctype: "Customer", origin: nil, annotations)
+        guard case .put(_, let document, _)? = fold.changes().first else { Issue.record("no replica change"); return }
+        #expect(document == JSON.object(["seq": .int(42)]).serialized())
+        #expect(try ReplicationFold.replicaSequence(document) == 42)
+    }
 }
