@@ -85,19 +85,18 @@ extension StreamConsumer {
             configuration = try producer(configuration.name)
             if let moved = positions.withLock({ $0[configuration.siteID] }), moved > cursor { cursor = moved }
         }
-        // The next reply is fetched and verified while this one is replayed: where it starts
-        // (`reply.next`) does not depend on the replay. One reply ahead at most; dropped unread
-        // when the pull ends early, and its errors surface only when the loop gets to it, after
-        // everything before it is applied. The fetching task also parses the payloads
-        // (`ParsedPayload`), so the replay of this reply and the parsing of the next one run on
-        // both cores.
+        // The next replies are fetched and verified while this one is replayed: where each
+        // starts (`reply.next`) does not depend on the replay. Two replies ahead at most
+        // (`ReplyPrefetch`); dropped unread when the pull ends early, and their errors surface
+        // only when the loop gets to them, after everything before them is applied. The
+        // fetching tasks also parse the payloads (`ParsedPayload`), so the replay of this
+        // reply and the parsing of the next ones run on both cores.
         let consumerName = site.identity.name
-        let fetch: @Sendable (LogCursor) async throws -> (UpdatesReply, [LogRecord], [ParsedPayload]) = { after in
+        var prefetch = ReplyPrefetch(depth: 2) { after in
             let (reply, records) = try await client.verifiedUpdates(consumer: consumerName, after: after, maxEntries: maxEntries, maxBytes: maxBytes)
             return (reply, records, records.map(ParsedPayload.init))
         }
-        var prefetched: (after: LogCursor, task: Task<(UpdatesReply, [LogRecord], [ParsedPayload]), any Error>)?
-        defer { prefetched?.task.cancel() }
+        defer { prefetch.cancel() }
         // A reply's writes are waited for after the next reply is replayed, not before: the
         // log acknowledges in queue order, so they are durable by then at no cost, and the
         // replay does not stand still for a group commit after every reply. A record is
@@ -126,18 +125,8 @@ extension StreamConsumer {
         }
         do {
             while true {
-                let (reply, records, parsed): (UpdatesReply, [LogRecord], [ParsedPayload])
-                if let ahead = prefetched, ahead.after == cursor {
-                    (reply, records, parsed) = try await ahead.task.value
-                } else {
-                    prefetched?.task.cancel()
-                    (reply, records, parsed) = try await fetch(cursor)
-                }
-                prefetched = nil
-                if !reply.caughtUp, reply.next != cursor {
-                    let next = reply.next
-                    prefetched = (next, Task { try await fetch(next) })
-                }
+                let (reply, records, parsed) = try await prefetch.reply(at: cursor)
+                prefetch.fill(after: reply, startedAt: cursor)
                 report.batches += 1
                 report.received += records.count
                 report.producerLastSequence = reply.lastSequence

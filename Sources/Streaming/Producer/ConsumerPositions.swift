@@ -6,7 +6,8 @@ import Synchronization
 
 /// Where each consumer last asked the producer to read from, and when: what retention and the
 /// status pages go by. Kept in `stream-positions.json` in the site directory,
-/// `{"<consumer site id>": {"cursor": "1:4096", "at": <Unix seconds>, "previous": "1:2048"}}`.
+/// `{"<consumer site id>": {"cursor": "1:4096", "at": <Unix seconds>, "previous": "1:2048",
+/// "earlier": "1:1024"}}`.
 ///
 /// A position is a hint the producer keeps for itself, not a promise to the consumer: it is
 /// replaced atomically (temporary file, rename) but not synced, so a crash may bring back an
@@ -17,13 +18,15 @@ final class ConsumerPositions: Sendable {
         var cursor: LogCursor
         /// When the consumer last asked for updates (Unix seconds).
         var at: Double
-        /// Where the consumer's request before that one started. A consumer asks for the next
-        /// reply while it replays the last (one ahead at most), so only this position is known
-        /// to be applied: retention keeps what lies after it (`applied`).
+        /// Where the consumer's two requests before that one started. A consumer asks for the
+        /// next two replies while it replays the last (`ReplyPrefetch`), so only the oldest of
+        /// its last three positions is known to be applied: retention keeps what lies after it
+        /// (`applied`). (Consumers before session 14 asked one reply ahead.)
         var previous: LogCursor? = nil
+        var earlier: LogCursor? = nil
 
-        /// The position a consumer has surely applied up to: the earlier of its last two.
-        var applied: LogCursor { min(cursor, previous ?? cursor) }
+        /// The position a consumer has surely applied up to: the earliest of its last three.
+        var applied: LogCursor { min(cursor, previous ?? cursor, earlier ?? previous ?? cursor) }
     }
 
     let file: URL
@@ -50,7 +53,7 @@ final class ConsumerPositions: Sendable {
         let snapshot: [String: Position]? = state.withLock { state in
             if state == nil { state = (load(), [:]) }
             let previous = state!.positions[siteID]
-            state!.positions[siteID] = Position(cursor: cursor, at: now, previous: previous?.cursor)
+            state!.positions[siteID] = Position(cursor: cursor, at: now, previous: previous?.cursor, earlier: previous?.previous)
             let lastWrite = state!.written[siteID] ?? 0
             guard previous?.cursor != cursor || now - lastWrite >= Self.refreshInterval else { return nil }
             state!.written[siteID] = now
@@ -66,7 +69,8 @@ final class ConsumerPositions: Sendable {
         for (id, value) in object {
             guard let cursor = value["cursor"]?.stringValue.flatMap(LogCursor.init(string:)) else { continue }
             result[id] = Position(cursor: cursor, at: value["at"]?.doubleValue ?? value["at"]?.intValue.map(Double.init) ?? 0,
-                                  previous: value["previous"]?.stringValue.flatMap(LogCursor.init(string:)))
+                                  previous: value["previous"]?.stringValue.flatMap(LogCursor.init(string:)),
+                                  earlier: value["earlier"]?.stringValue.flatMap(LogCursor.init(string:)))
         }
         return result
     }
@@ -76,6 +80,7 @@ final class ConsumerPositions: Sendable {
         for id in positions.keys.sorted() {
             var position: JSONObject = ["cursor": .string(positions[id]!.cursor.description), "at": .double(positions[id]!.at)]
             if let previous = positions[id]!.previous { position["previous"] = .string(previous.description) }
+            if let earlier = positions[id]!.earlier { position["earlier"] = .string(earlier.description) }
             o[id] = .object(position)
         }
         // A lost write only makes retention keep more (see the type's comment).
