@@ -41,30 +41,47 @@ extension SnapshotStore {
         defer { if deletes { knownKeys.forgetAll() } }
         let (dueForSnapshot, sealed): (Bool, SealedBuffer?) = try state.withLock { state in
             guard !state.closed else { throw closedError() }
-            // Write out what is gathered first if this batch would overflow it: after letting
-            // go of the lock if no earlier buffer is still on its way, else here. If writing
-            // here fails, nothing of this batch is applied.
             var sealed: SealedBuffer?
-            if !state.buffer.isEmpty && state.buffer.count + bytes.count > configuration.writeBufferSize {
-                if state.sealed.isEmpty {
-                    sealed = Self.sealBuffer(&state)
-                } else {
-                    try Self.flushBuffer(&state)
-                }
-            }
             let base = state.end
-            if bytes.count >= configuration.writeBufferSize {
-                do {
-                    try state.file.write(bytes, at: base)
-                } catch {
-                    // Leave no partial batch behind; the next open would cut it anyway.
-                    try? state.file.truncate(to: base)
-                    throw error
+            if bytes.count >= configuration.writeBufferSize && state.sealed.isEmpty {
+                // A batch as large as the buffer is sealed with what the buffer holds, and
+                // written by the caller after the lock like a full buffer: readers used to wait
+                // out its `pwrite` (a consumer's run of 20-row invoices is such a batch).
+                state.end = base + UInt64(bytes.count)
+                if state.buffer.isEmpty {
+                    state.sealed = bytes
+                    state.sealedStart = base
+                    state.seals += 1
+                    sealed = SealedBuffer(bytes: bytes, offset: base, file: state.file, seal: state.seals)
+                } else {
+                    state.buffer.append(contentsOf: bytes)
+                    sealed = Self.sealBuffer(&state)
                 }
             } else {
-                state.buffer.append(contentsOf: bytes)
+                // Write out what is gathered first if this batch would overflow it: after
+                // letting go of the lock if no earlier buffer is still on its way, else here.
+                // If writing here fails, nothing of this batch is applied.
+                if !state.buffer.isEmpty && state.buffer.count + bytes.count > configuration.writeBufferSize {
+                    if state.sealed.isEmpty {
+                        sealed = Self.sealBuffer(&state)
+                    } else {
+                        try Self.flushBuffer(&state)
+                    }
+                }
+                if bytes.count >= configuration.writeBufferSize {
+                    // An earlier buffer is still on its way: this batch is written here.
+                    do {
+                        try state.file.write(bytes, at: base)
+                    } catch {
+                        // Leave no partial batch behind; the next open would cut it anyway.
+                        try? state.file.truncate(to: base)
+                        throw error
+                    }
+                } else {
+                    state.buffer.append(contentsOf: bytes)
+                }
+                state.end = base + UInt64(bytes.count)
             }
-            state.end = base + UInt64(bytes.count)
             for (i, change) in changes.enumerated() {
                 let start = offsets[i]
                 let end = i + 1 < offsets.count ? offsets[i + 1] : bytes.count

@@ -86,6 +86,56 @@ import Testing
         try expectReopened(directory, equals: model)
     }
 
+    /// A batch at least as large as the buffer is sealed (alone, or with what the buffer held)
+    /// and written by the caller after the lock, not under it; until then readers get it from
+    /// memory. Only when an earlier sealed write is still pending is it written under the lock.
+    @Test func aBatchLargerThanTheBufferIsWrittenByTheCaller() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var model = StoreModel()
+        var candidates = workloadKeys
+        do {
+            let store = try openStore(directory) { $0.writeBufferSize = 3000 }
+            var k: UInt64 = 0
+            func large(_ tag: String) throws -> SnapshotStore.SealedWrite? {
+                k += 1
+                let changes: [StoreChange] = (0..<3).map { i in
+                    .put(key("Customer", "BIG-\(tag)-\(i)"), document: bytes("{\"pad\":\"" + String(repeating: tag, count: 1500) + "\"}"),
+                         terms: [IndexTerm(index: "field:Customer.group", value: tag)])
+                }
+                candidates += changes.map(\.key)
+                model.apply(changes)
+                return try store.applyWritingLater(try PreparedBatch(changes, throughSequence: k))
+            }
+            // The buffer empty: the batch alone is sealed.
+            let alone = try #require(try large("a"))
+            #expect(try !fileHolds(alone.sealed, directory.dataFile()), "written under the lock")
+            try expectStore(store, equals: model, candidates: candidates)
+            alone.perform()
+            #expect(try fileHolds(alone.sealed, directory.dataFile()))
+
+            // The buffer holding small batches: they are sealed together with the large one.
+            k += 1
+            try store.apply(StoreWorkload.batch(k), throughSequence: k)
+            model.apply(StoreWorkload.batch(k))
+            let together = try #require(try large("b"))
+            #expect(together.sealed.bytes.count > 3 * 1500)
+            #expect(try !fileHolds(together.sealed, directory.dataFile()))
+            try expectStore(store, equals: model, candidates: candidates)
+
+            // That write still pending: the next large batch is written under the lock.
+            #expect(try large("c") == nil)
+            try expectStore(store, equals: model, candidates: candidates)
+            together.perform()
+            try store.flush()
+            #expect(try fileHolds(together.sealed, directory.dataFile()))
+        }
+        let reopened = try openStore(directory)
+        #expect(reopened.openReport.truncatedTail == nil)
+        try expectStore(reopened, equals: model, candidates: candidates)
+        try reopened.close()
+    }
+
     /// A write meant for the data file a compaction has since replaced lands in the old file
     /// (the write holds it open), which no longer matters: the new file holds everything.
     @Test func aWriteLandingAfterACompactionLosesNothing() throws {
