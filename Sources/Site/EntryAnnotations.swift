@@ -27,22 +27,16 @@ struct EntryAnnotations: Equatable {
         var out: [UInt8] = []
         out.reserveCapacity(96)
         out.append(UInt8(ascii: "{"))
-        func member(_ key: StaticString) {
-            if out.count > 1 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-        }
         if let modified {
-            member("modified")
+            Self.appendKey("modified", to: &out)
             JSON.appendString(modified, to: &out)
         }
         if let modifiedBy {
-            member("modified_by")
+            Self.appendKey("modified_by", to: &out)
             JSON.appendString(modifiedBy, to: &out)
         }
         if !series.isEmpty {
-            member("series")
+            Self.appendKey("series", to: &out)
             out.append(UInt8(ascii: "{"))
             for (n, key) in series.keys.sorted().enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
@@ -52,16 +46,29 @@ struct EntryAnnotations: Equatable {
             }
             out.append(UInt8(ascii: "}"))
         }
+        Self.appendMarks(replica: replica, stream: stream, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// Appends `"key":` to an object's text, after a comma unless it holds only its `{`.
+    private static func appendKey(_ key: StaticString, to out: inout [UInt8]) {
+        if out.count > 1 { out.append(UInt8(ascii: ",")) }
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    }
+
+    /// Appends the replication marks, the last members, in their order.
+    private static func appendMarks(replica: ReplicaMark?, stream: StreamMark?, to out: inout [UInt8]) {
         if let replica {
-            member("replica")
+            appendKey("replica", to: &out)
             replica.appendJSON(to: &out)
         }
         if let stream {
-            member("stream")
+            appendKey("stream", to: &out)
             stream.json.serialize(into: &out)
         }
-        out.append(UInt8(ascii: "}"))
-        return out
     }
 
     init() {}
@@ -80,19 +87,7 @@ struct EntryAnnotations: Equatable {
         }
         var out = encoded.isEmpty ? [UInt8(ascii: "{")] : Array(encoded.dropLast())
         out.reserveCapacity(out.count + 192)
-        func member(_ key: String) {
-            if out.count > 1 { out.append(UInt8(ascii: ",")) }
-            JSON.appendString(key, to: &out)
-            out.append(UInt8(ascii: ":"))
-        }
-        if let replica {
-            member("replica")
-            replica.appendJSON(to: &out)
-        }
-        if let stream {
-            member("stream")
-            stream.json.serialize(into: &out)
-        }
+        appendMarks(replica: replica, stream: stream, to: &out)
         out.append(UInt8(ascii: "}"))
         return out
     }
