@@ -115,22 +115,17 @@ extension SiteTransaction {
     }
 
     /// The store changes that fold this transaction's replication marks, read against the
-    /// store under the writer lock.
+    /// store under the writer lock. Only after `sealReplication`, whose marks they fold: the
+    /// entries carry no others.
     func replicationStoreChanges() throws -> [StoreChange] {
         guard let context = replication else { return [] }
+        guard let sealed = context.sealed else { preconditionFailure("replicationStoreChanges before sealReplication") }
         var fold = ReplicationFold(reading: { try self.storedBytes($0) })
-        if let sealed = context.sealed {
-            // The marks `sealReplication` just wrote: the only ones the entries carry.
-            for marks in sealed {
-                var annotations = EntryAnnotations()
-                annotations.replica = marks.replica
-                annotations.stream = marks.stream
-                try fold.fold(doctype: marks.doctype, origin: marks.origin, annotations)
-            }
-        } else {
-            for entry in entries {
-                try fold.fold(doctype: entry.doctype, origin: entry.origin, try EntryAnnotations(decoding: entry.annotations))
-            }
+        for marks in sealed {
+            var annotations = EntryAnnotations()
+            annotations.replica = marks.replica
+            annotations.stream = marks.stream
+            try fold.fold(doctype: marks.doctype, origin: marks.origin, annotations)
         }
         return fold.changes()
     }
