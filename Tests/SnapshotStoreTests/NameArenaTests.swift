@@ -31,6 +31,25 @@ struct NameArenaTests {
         }
     }
 
+    /// The index sorts a DocType's new names with `sort` (Strings built once per name, not per
+    /// comparison): the order must be `String` order, and names that are equal keep their order.
+    @Test(arguments: [false, true])
+    func sortOrdersAsStringsAndIsStable(internsPrefixes: Bool) {
+        var arena = NameArena(internsPrefixes: internsPrefixes)
+        var generator = SystemRandomNumberGenerator()
+        // Every sample three times, shuffled, tagged with where it was: stability is visible.
+        let names = (Self.samples + Self.samples + Self.samples).shuffled(using: &generator)
+        var items = names.enumerated().map { (tag: $0.offset, span: arena.add($0.element)) }
+        arena.sort(&items) { $0.span }
+        let expected = names.enumerated().sorted { $0.element < $1.element || ($0.element == $1.element && $0.offset < $1.offset) }
+        #expect(items.map { arena.string($0.span) } == expected.map(\.element))
+        #expect(items.map(\.tag) == expected.map(\.offset))
+        // Only ASCII names: no String is ever needed.
+        var ascii = ["b", "a", "Customer 10", "Customer 2", "", "a"].map { arena.add($0) }
+        arena.sort(&ascii) { $0 }
+        #expect(ascii.map { arena.string($0) } == ["", "Customer 10", "Customer 2", "a", "a", "b"])
+    }
+
     /// Names spill into further pages without moving the earlier ones.
     @Test func pagesFillAndKeepEarlierNames() {
         var arena = NameArena()

@@ -188,6 +188,33 @@ struct NameArena {
         return order.sign < 0
     }
 
+    /// Sorts `items` by their names (`span(item)`) in `String` order, as `less` would, stable.
+    /// A comparison the bytes do not settle compares `String`s, which `less` builds twice per
+    /// comparison; here each name's is built once, when first needed, and kept until the sort
+    /// ends. Only names with a non-ASCII byte ever need one. Closing a site just rebuilt from
+    /// a log of 1,000,000 Customers with international names sorted them for its index
+    /// snapshot in 5 s, most of it building and freeing `String`s.
+    func sort<Item>(_ items: inout [Item], by span: (Item) -> UInt64) {
+        let spans = items.map(span)
+        let count = spans.count
+        // Room for the `String`s only when some name may need one.
+        let texts = spans.allSatisfy(Self.isASCII) ? nil : UnsafeMutablePointer<String?>.allocate(capacity: count)
+        texts?.initialize(repeating: nil, count: count)
+        defer { texts?.deinitialize(count: count); texts?.deallocate() }
+        var order = Array(0..<UInt32(count))
+        spans.withUnsafeBufferPointer { spans in
+            order.sort { x, y in
+                let a = spans[Int(x)], b = spans[Int(y)]
+                let bytes = withParts(a) { a0, a1 in withParts(b) { b0, b1 in Self.byteOrder((a0, a1), (b0, b1)) } }
+                guard !bytes.settled, let texts else { return bytes.sign < 0 }
+                if texts[Int(x)] == nil { texts[Int(x)] = string(a) }
+                if texts[Int(y)] == nil { texts[Int(y)] = string(b) }
+                return texts[Int(x)]! < texts[Int(y)]!
+            }
+        }
+        items = order.map { items[Int($0)] }
+    }
+
     /// `String` order of the name at `span` and `name`.
     func less(_ span: UInt64, than name: String) -> Bool {
         var name = name

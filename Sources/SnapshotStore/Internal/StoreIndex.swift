@@ -305,7 +305,7 @@ struct StoreIndex {
         tables[Int(doctype)] = Table() // unique reference while editing
         let entries = self.entries, names = self.names
         var added = table.pending.filter { entries[Int($0)].isLive }
-        added.sort { names.less(entries[Int($0)].name, entries[Int($1)].name) }
+        names.sort(&added) { entries[Int($0)].name }
         var merged: [UInt32] = []
         merged.reserveCapacity(table.ids.count)
         var i = 0, j = 0
