@@ -56,7 +56,11 @@ extension EventLog {
             }
             let budget = maxBytes - out.count
             if budget <= 0 && count > 0 { break }
-            let want = Int(min(view.readableEnd - position, UInt64(max(budget, RecordFrame.headerSize))))
+            let allowed = Int(min(view.readableEnd - position, UInt64(max(budget, RecordFrame.headerSize))))
+            // Read about what the entries still wanted take, not the whole byte budget: a
+            // rebuild asks for 4,096 entries within 16 MiB and read 16 MiB to use 2.5.
+            let want = min(allowed, Self.chunkEstimate(read: out.count, entries: count, wanted: maxEntries - count))
+            let cappedByEstimate = want < allowed
             var chunk = try view.segment.file.read(at: position, count: want)
             var grown = false
             var consumed = 0
@@ -83,6 +87,16 @@ extension EventLog {
                         let fits = length >= RecordFrame.headerSize && position + UInt64(consumed + length) <= view.readableEnd
                         // The chunk ends where the byte budget does, before the readable end.
                         let cutByBudget = position + UInt64(chunk.count) < view.readableEnd
+                        // The estimate, not the budget, ended the chunk: read on from here.
+                        if cappedByEstimate && !grown
+                            && (chunk.count - consumed < RecordFrame.headerSize || (fits && consumed + length <= budget)) {
+                            if consumed > 0 { break }
+                            if fits {
+                                chunk = try view.segment.file.read(at: position, count: length)
+                                grown = true
+                                continue
+                            }
+                        }
                         if (fits || cutByBudget) && count > 0 { break }  // the byte budget is spent
                         if fits && count == 0 && consumed == 0 && length > chunk.count && !grown {
                             // One record larger than the budget: return it alone. Read once:
@@ -129,6 +143,16 @@ extension EventLog {
         // Every frame in `out` passed `RecordFrame.check` above, in sequence.
         batch.framesChecked = true
         return batch
+    }
+
+    /// Bytes to read for `wanted` more entries, given `read` bytes for `entries` so far: their
+    /// average size (512 bytes before any), with room for one more, and at least 4 KiB. A
+    /// record the chunk cuts is read on from in a further chunk; the byte budget still bounds
+    /// the whole.
+    static func chunkEstimate(read: Int, entries: Int, wanted: Int) -> Int {
+        let average = entries == 0 ? 512 : (read + entries - 1) / entries
+        let (product, overflow) = average.multipliedReportingOverflow(by: wanted + 1)
+        return overflow ? Int.max : max(product, 4096)
     }
 
     /// Finds the cursor's segment and the index point at or before it; copies what reading needs.
