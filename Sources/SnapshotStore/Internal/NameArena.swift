@@ -195,7 +195,12 @@ struct NameArena {
     /// a log of 1,000,000 Customers with international names sorted them for its index
     /// snapshot in 5 s, most of it building and freeing `String`s.
     func sort<Item>(_ items: inout [Item], by span: (Item) -> UInt64) {
-        let spans = items.map(span)
+        let order = order(of: items.map(span))
+        items = order.map { items[Int($0)] }
+    }
+
+    /// The positions of `spans` in the order `sort` puts their names.
+    func order(of spans: [UInt64]) -> [UInt32] {
         let count = spans.count
         // Room for the `String`s only when some name may need one.
         let texts = spans.allSatisfy(Self.isASCII) ? nil : UnsafeMutablePointer<String?>.allocate(capacity: count)
@@ -212,7 +217,7 @@ struct NameArena {
                 return texts[Int(x)]! < texts[Int(y)]!
             }
         }
-        items = order.map { items[Int($0)] }
+        return order
     }
 
     /// `String` order of the name at `span` and `name`.

@@ -93,6 +93,8 @@ struct StoreIndex {
     /// The entries' names (`Entry.name` is a span into it).
     var names = NameArena(internsPrefixes: true)
     var freeIDs: [UInt32] = []
+    /// Merges so far (`merge(doctype:)`): a `PendingOrder` taken since the last one is current.
+    private(set) var merges: UInt64 = 0
     /// Term tables by index name (few names, looked up on every put: `HashSlots` over
     /// `termNames` with the fast hash rather than a `Dictionary<String, …>`).
     var termNames: [String] = []
@@ -298,31 +300,73 @@ struct StoreIndex {
     // MARK: Name order
 
     /// Brings a DocType's `sorted` list up to date and releases the ids deleted since the last
-    /// merge for reuse. Cost: sorting the additions, one pass over the list.
-    mutating func merge(doctype: UInt16) {
+    /// merge for reuse. Cost: sorting the additions, one pass over the list. `presorted`: the
+    /// first `covered` ids of `pending`, live ones in name order, sorted by the caller without
+    /// the store's lock (`PendingOrder`); only those added since are sorted here.
+    mutating func merge(doctype: UInt16, presorted: (covered: Int, ids: [UInt32])? = nil) {
         var table = tables[Int(doctype)]
         guard !table.pending.isEmpty || !table.limbo.isEmpty else { return }
         tables[Int(doctype)] = Table() // unique reference while editing
+        merges += 1
         let entries = self.entries, names = self.names
-        var added = table.pending.filter { entries[Int($0)].isLive }
-        names.sort(&added) { entries[Int($0)].name }
-        var merged: [UInt32] = []
-        merged.reserveCapacity(table.ids.count)
-        var i = 0, j = 0
-        let old = table.sorted
-        while i < old.count || j < added.count {
-            if i < old.count && !entries[Int(old[i])].isLive { i += 1; continue }
-            if j == added.count || (i < old.count && names.less(entries[Int(old[i])].name, entries[Int(added[j])].name)) {
-                merged.append(old[i]); i += 1
-            } else {
-                merged.append(added[j]); j += 1
-            }
+        var added: [UInt32]
+        if let presorted, presorted.covered <= table.pending.count {
+            var later = table.pending[presorted.covered...].filter { entries[Int($0)].isLive }
+            names.sort(&later) { entries[Int($0)].name }
+            added = Self.mergedByName(presorted.ids, later, entries: entries, names: names)
+        } else {
+            added = table.pending.filter { entries[Int($0)].isLive }
+            names.sort(&added) { entries[Int($0)].name }
         }
+        table.sorted = Self.mergedByName(table.sorted, added, entries: entries, names: names)
         freeIDs.append(contentsOf: table.limbo)
-        table.sorted = merged
         table.pending = []
         table.limbo = []
         tables[Int(doctype)] = table
+    }
+
+    /// Two lists of ids, each in name order, as one in name order without the ids no longer
+    /// live (the first list's go first among equal names, which live ones never are).
+    private static func mergedByName(_ a: [UInt32], _ b: [UInt32], entries: [Entry], names: NameArena) -> [UInt32] {
+        var merged: [UInt32] = []
+        merged.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if i < a.count && !entries[Int(a[i])].isLive { i += 1; continue }
+            if j < b.count && !entries[Int(b[j])].isLive { j += 1; continue }
+            if j == b.count || (i < a.count && !names.less(entries[Int(b[j])].name, entries[Int(a[i])].name)) {
+                merged.append(a[i]); i += 1
+            } else {
+                merged.append(b[j]); j += 1
+            }
+        }
+        return merged
+    }
+
+    /// The live ids each DocType took in since its last merge and their names' spans, taken
+    /// under the store's lock so that `PendingOrder.sort()` can sort them without it; nil when
+    /// fewer than `minimum` (sorting them under the lock costs less than taking them out).
+    func pendingOrder(minimum: Int) -> PendingOrder? {
+        var taken: [PendingOrder.Table] = []
+        var total = 0
+        for (doctype, table) in tables.enumerated() where !table.pending.isEmpty {
+            let ids = table.pending.filter { entries[Int($0)].isLive }
+            taken.append(PendingOrder.Table(doctype: UInt16(doctype), covered: table.pending.count, ids: ids,
+                                            spans: ids.map { entries[Int($0)].name }))
+            total += ids.count
+        }
+        guard total >= minimum else { return nil }
+        return PendingOrder(merges: merges, tables: taken, names: names)
+    }
+
+    /// `mergeAll()`, taking the order of the additions from `presorted` when no merge came
+    /// after it was taken (until the next merge, a DocType's `pending` only grows, and no id
+    /// in it is reused).
+    mutating func mergeAll(presorted: PendingOrder?) {
+        if let presorted, presorted.merges == merges {
+            for table in presorted.tables { merge(doctype: table.doctype, presorted: (table.covered, table.ids)) }
+        }
+        mergeAll()
     }
 
     /// Rewrites `names` without the bytes of removed documents' names.
