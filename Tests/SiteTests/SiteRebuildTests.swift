@@ -67,10 +67,16 @@ extension SiteFixture {
     /// expects every document byte for byte as before. Returns the reopened site.
     static func rebuildExpectingSameDocuments(_ site: Site, at url: URL) throws -> Site {
         let before = try snapshot(site)
+        // And the same index terms: per index name, as many values and postings.
+        func terms(_ site: Site) -> [String: [Int]] {
+            Dictionary(uniqueKeysWithValues: site.store.indexFootprint.terms.map { ($0.index, [$0.values, $0.postings]) })
+        }
+        let termsBefore = terms(site)
         try site.close()
         try FileManager.default.removeItem(at: SiteLayout(root: url).storeDirectory)
         let reopened = try Site.open(at: SiteLayout(root: url))
         let after = try snapshot(reopened)
+        #expect(terms(reopened) == termsBefore)
         #expect(after.keys.sorted() == before.keys.sorted())
         for (key, bytes) in before where after[key] != bytes {
             Issue.record("\(key) differs after rebuild")
