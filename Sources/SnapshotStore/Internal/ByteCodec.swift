@@ -17,9 +17,24 @@ struct ByteWriter {
         bytes.append(contentsOf: raw)
     }
 
+    /// From the string's own storage when it has one (no copy of the `String` to reach it).
     @inline(__always) mutating func write(utf8 string: String) {
-        var string = string
-        string.withUTF8 { bytes.append(contentsOf: $0) }
+        let done: Void? = string.utf8.withContiguousStorageIfAvailable { bytes.append(contentsOf: $0) }
+        if done == nil {
+            var string = string
+            string.withUTF8 { bytes.append(contentsOf: $0) }
+        }
+    }
+
+    /// A change record's fixed 20 bytes (`ChangeRecord`), crc32 and length left 0, in one append.
+    @inline(__always) mutating func writeHeader(kind: UInt8, doctypeLength: Int, nameLength: Int, termCount: Int, documentLength: Int) {
+        // In order, naturally aligned: the same layout as the record's header.
+        var header = (UInt32(0), UInt32(0), kind, UInt8(0), UInt16(doctypeLength).littleEndian, UInt16(nameLength).littleEndian,
+                      UInt16(termCount).littleEndian, UInt32(documentLength).littleEndian)
+        withUnsafeBytes(of: &header) { raw in
+            precondition(raw.count == 20)
+            bytes.append(contentsOf: raw)
+        }
     }
 
     /// Overwrites an integer written earlier (a length or checksum known only at the end).
