@@ -326,7 +326,8 @@ struct StoreIndex {
     }
 
     /// Two lists of ids, each in name order, as one in name order without the ids no longer
-    /// live (the first list's go first among equal names, which live ones never are).
+    /// live. Of equal names the first list's comes first (two live documents of a DocType
+    /// never have equal names).
     private static func mergedByName(_ a: [UInt32], _ b: [UInt32], entries: [Entry], names: NameArena) -> [UInt32] {
         var merged: [UInt32] = []
         merged.reserveCapacity(a.count + b.count)
