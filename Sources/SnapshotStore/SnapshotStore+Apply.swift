@@ -218,12 +218,13 @@ extension SnapshotStore {
                      into state: inout State, logger: Logger) {
         if kind == ChangeRecord.put {
             let (id, previous) = state.index.put(key, offset: offset, length: UInt32(length), hasTerms: !terms.isEmpty)
-            if let previous, previous.hasTerms {
+            // Terms frozen or in the term file are not removed: they stop being answered.
+            if let previous, previous.hasTerms, previous.termTier == StoreIndex.Entry.hot {
                 replaceOldTerms(of: id, previous, with: terms, key: key, in: &state, logger: logger)
             } else if !terms.isEmpty {
                 state.index.addTerms(terms, to: id)
             }
-        } else if let (id, previous) = state.index.remove(key), previous.hasTerms {
+        } else if let (id, previous) = state.index.remove(key), previous.hasTerms, previous.termTier == StoreIndex.Entry.hot {
             replaceOldTerms(of: id, previous, with: [], key: key, in: &state, logger: logger)
         }
     }

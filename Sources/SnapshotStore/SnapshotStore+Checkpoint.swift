@@ -32,9 +32,27 @@ extension SnapshotStore {
         var presorted = state.withLock { state in
             state.closed || state.snapshotPosition == state.end ? nil : state.index.pendingOrder(minimum: Self.presortMinimum)
         }
+        // Many terms in memory: they go to the next term file, written without the lock
+        // while the frozen tables answer for them (`StoreIndex+TermTiers`).
+        let freeze: StoreIndex.TermFreeze? = state.withLock { state in
+            guard !state.closed, state.snapshotPosition != state.end else { return nil }
+            let hot = state.index.hotValueCount
+            guard hot > 0, hot >= configuration.termFileMinimum else { return nil }
+            return state.index.freezeTerms()
+        }
         presorted?.sort()
+        var termFile: TermFile?
+        if let freeze {
+            do {
+                termFile = try writeTermFile(freeze)
+            } catch {
+                state.withLock { $0.index.thawTerms() }
+                throw error
+            }
+        }
         let captured: (StoreFile, UInt64, UInt64, StoreFile, Int)? = try state.withLock { state in
             guard !state.closed else { throw closedError() }
+            if let termFile { state.index.installTermFile(termFile) }
             guard state.snapshotPosition != state.end else { return nil }
             try Self.flushBuffer(&state)
             state.index.mergeAll(presorted: presorted)
@@ -56,11 +74,43 @@ extension SnapshotStore {
         try snapshot.syncData()
         try StoreDirectory.rename(temporary, path)
         try StoreDirectory.sync(directoryPath)
-        state.withLock { state in
+        let current: TermFile? = state.withLock { state in
             if state.generation == generation { state.snapshotPosition = max(state.snapshotPosition, position) }
-            state.snapshotBytes = UInt64(size)
+            // Rewriting the term file is part of a snapshot's cost, which the spacing bounds.
+            state.snapshotBytes = UInt64(size) + (state.index.termFile?.size ?? 0)
+            return state.index.termFile
         }
+        try removeTermFiles(except: current?.number)
         logger.debug("wrote the store's index snapshot", metadata: ["bytes": "\(size)", "position": "\(position)"])
+    }
+
+    /// Writes the next term file from `freeze` (`TermFileWriter`), durably, under its own name.
+    func writeTermFile(_ freeze: StoreIndex.TermFreeze) throws -> TermFile {
+        let number = (freeze.old?.number ?? 0) + 1
+        let path = directoryPath + "/" + TermFile.fileName(number)
+        let temporary = path + ".tmp"
+        do {
+            _ = try TermFileWriter.write(to: temporary, number: number, merging: freeze.old, keepingOld: freeze.keepsOld,
+                                         frozenNames: freeze.frozen.names, frozen: freeze.frozen.tables)
+            try StoreDirectory.rename(temporary, path)
+            try StoreDirectory.sync(directoryPath)
+        } catch {
+            try? StoreDirectory.remove(temporary)
+            throw error
+        }
+        return try TermFile.open(path, number: number, verifyBlocks: false)
+    }
+
+    /// Removes the term files no durable snapshot needs any more: all but the one the snapshot
+    /// just written goes with. Readers of a removed one keep its descriptor until they are done.
+    func removeTermFiles(except kept: UInt64?) throws {
+        var removed = false
+        for name in try StoreDirectory.list(directoryPath) {
+            guard let number = TermFile.number(inFileName: name), number != kept else { continue }
+            try StoreDirectory.remove(directoryPath + "/" + name)
+            removed = true
+        }
+        if removed { try StoreDirectory.sync(directoryPath) }
     }
 
     /// Runs `body` (a long run of `apply` calls: a Site levelling its store with the log)

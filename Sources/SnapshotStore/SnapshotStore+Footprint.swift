@@ -35,15 +35,25 @@ public struct IndexFootprint: Sendable, CustomStringConvertible {
     public var lookupBytes: Int
     /// Per-DocType name order and ids waiting for reuse.
     public var orderBytes: Int
+    /// The index terms held in memory: those of documents changed since the last term file
+    /// was written (and, while the next one is written, the frozen ones).
     public var terms: [Terms]
+    /// The term file (`TermFile`): postings on disk, its size, and what its directory and
+    /// Bloom filters hold in memory.
+    public var termFilePostings = 0
+    public var termFileSize = 0
+    public var termFileMemory = 0
 
     public var termBytes: Int { terms.reduce(0) { $0 + $1.bytes } }
-    public var bytes: Int { entryBytes + nameBytes + lookupBytes + orderBytes + termBytes }
+    public var bytes: Int { entryBytes + nameBytes + lookupBytes + orderBytes + termBytes + termFileMemory }
 
     public var description: String {
         func mb(_ n: Int) -> String { String(Double(n / 10_000) / 100) + " MB" }
         var lines = ["\(documents) documents, \(mb(bytes)) in all (\(documents == 0 ? 0 : bytes / documents) B a document)",
                      "  entries \(mb(entryBytes)), names \(mb(nameBytes)), name lookup \(mb(lookupBytes)), name order \(mb(orderBytes))"]
+        if termFileSize > 0 {
+            lines.append("  term file: \(termFilePostings) postings, \(mb(termFileSize)) on disk, \(mb(termFileMemory)) in memory (directory, filters)")
+        }
         for t in terms.sorted(by: { $0.bytes > $1.bytes }) {
             lines.append("  \(t.index): \(t.values) values, \(t.postings) postings: \(mb(t.bytes)) (values \(mb(t.valueBytes)), lookup \(mb(t.lookupBytes)), sets \(mb(t.setBytes)))")
         }
@@ -62,12 +72,19 @@ extension StoreIndex {
             lookup += table.ids.allocatedBytes
             order += (table.sorted.capacity + table.pending.capacity + table.limbo.capacity) * 4
         }
-        let terms = zip(termNames, termTables).map { name, table in
+        let tables = zip(termNames, termTables) + (frozenTerms.map { zip($0.names, $0.tables).map { ($0, $1) } } ?? [])
+        let terms = tables.map { name, table in
             let f = table.footprint
             return IndexFootprint.Terms(index: name, values: table.count, postings: f.postings, valueBytes: f.values,
                                         lookupBytes: f.lookup, setBytes: f.sets)
         }
-        return IndexFootprint(documents: liveCount, entryBytes: entries.capacity * MemoryLayout<Entry>.stride,
-                              nameBytes: names.allocatedBytes, lookupBytes: lookup, orderBytes: order, terms: terms)
+        var footprint = IndexFootprint(documents: liveCount, entryBytes: entries.capacity * MemoryLayout<Entry>.stride,
+                                       nameBytes: names.allocatedBytes, lookupBytes: lookup, orderBytes: order, terms: terms)
+        if let termFile {
+            footprint.termFilePostings = termFile.postingCount
+            footprint.termFileSize = Int(termFile.size)
+            footprint.termFileMemory = termFile.allocatedBytes
+        }
+        return footprint
     }
 }

@@ -54,6 +54,11 @@ extension SnapshotStore {
                     report.indexSnapshotProblem = "it covers \(loaded.position) bytes of data, the data file has \(size)"
                 } else {
                     state.index = loaded.index
+                    if loaded.termFile != 0 {
+                        // Checked whole: a damaged block found later could only stop the store.
+                        state.index.termFile = try TermFile.open(directory + "/" + TermFile.fileName(loaded.termFile),
+                                                                 number: loaded.termFile, verifyBlocks: true)
+                    }
                     state.end = loaded.position
                     state.snapshotPosition = loaded.position
                     state.lastAppliedSequence = loaded.lastAppliedSequence
@@ -64,7 +69,19 @@ extension SnapshotStore {
             }
         } catch let error as SnapshotStoreError {
             report.indexSnapshotProblem = error.description
+            state = State(index: StoreIndex(), file: file, generation: generation, end: UInt64(DataFileHeader.size),
+                          lastAppliedSequence: 0, snapshotPosition: 0)
         }
+        // Term files other than the snapshot's: written for a snapshot that never replaced it
+        // (a crash between the two), or replaced since.
+        var removedTermFiles = false
+        for name in try StoreDirectory.list(directory) {
+            guard let number = TermFile.number(inFileName: name), number != state.index.termFile?.number else { continue }
+            try StoreDirectory.remove(directory + "/" + name)
+            report.removedFiles.append(name)
+            removedTermFiles = true
+        }
+        if removedTermFiles { try StoreDirectory.sync(directory) }
         if let problem = report.indexSnapshotProblem, size > UInt64(DataFileHeader.size) {
             logger.warning("rebuilding the store index from the data file", metadata: ["reason": "\(problem)", "file": "\(file.path)"])
         }

@@ -50,6 +50,10 @@ public final class SnapshotStore: Sendable {
         /// About how many live records a compaction lists at a time (`CompactionSlices`; 3 MiB
         /// of list). Tests set it low to make one compaction copy in many slices.
         var compactionSliceRecords = 1 << 17
+        /// Distinct index values in memory from which an index snapshot moves the index terms
+        /// to a term file (`TermFile`) and out of memory; with fewer they stay in memory and
+        /// in the snapshot. 1 moves them at every snapshot (tests, the crash child).
+        public var termFileMinimum = 1 << 16
 
         public init() {}
     }

@@ -40,6 +40,7 @@ private func storeWrite(directory: String, progress: String) throws {
     var configuration = SnapshotStore.Configuration()
     configuration.automaticCompaction = false
     configuration.writeBufferSize = 16 << 10 // flushes every few batches: kills land mid-write too
+    configuration.termFileMinimum = 1 // every checkpoint writes a term file: kills land in those too
     let store = try SnapshotStore(directory: FilePath(directory), configuration: configuration, logger: Logger(label: "crash-child"))
     let out = open(progress, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     guard out >= 0 else { throw ScenarioUsage("cannot open \(progress)") }

@@ -4,24 +4,33 @@
 /// Layout (little endian):
 ///
 ///     0  magic               u64  "SSINDEX1"
-///     8  formatVersion       u32  1
+///     8  formatVersion       u32  2
 ///     12 reserved            u32  0
 ///     16 dataGeneration      u64  the data file it describes
 ///     24 dataPosition        u64  data-file bytes it covers; replay starts here
 ///     32 lastAppliedSequence u64
 ///     40 doctypeCount        u32
-///     44 termIndexCount      u32
+///     44 termIndexCount      u32  index names with terms in memory (hot)
 ///     48 documentCount       u64
-///     56 per DocType: nameLength u16, name, entryCount u32,
-///        entryCount × (nameLength u16, name, offset u64, length u32, flags u8), in name order
+///     56 idBound             u32  every document id is below it
+///     60 reserved            u32  0
+///     64 termFile            u64  the number of the term file it goes with (`TermFile`), 0: none
+///     72 per DocType: nameLength u16, name, entryCount u32, entryCount × (nameLength u16,
+///        name, id u32, offset u64, length u32, flags u8), in name order; flags: 2 the record
+///        carries terms, 4 they are in the term file
 ///        per term index: nameLength u16, name, valueCount u32,
-///        valueCount × (valueLength u32, value, postingCount u32, postingCount × ordinal u32)
-///        where an ordinal counts documents in the order they appear above
+///        valueCount × (valueLength u32, value, postingCount u32, postingCount × id u32)
 ///     end-4 crc32            u32  over every byte before it
+///
+/// Ids are kept (version 1 renumbered documents in the order above) because the term file
+/// lists documents by id. A version 1 snapshot is not read: the index is rebuilt from the
+/// data file once, and the next snapshot is version 2.
 enum IndexSnapshot {
     static let magic: UInt64 = 0x3158_4544_4E49_5353 // "SSINDEX1" in file order
-    static let formatVersion: UInt32 = 1
-    static let headerSize = 56
+    static let formatVersion: UInt32 = 2
+    static let headerSize = 72
+    static let hasTermsFlag: UInt8 = 2
+    static let coldTermsFlag: UInt8 = 4
     static let fileName = "index.ssi"
 
     struct Loaded {
@@ -29,6 +38,8 @@ enum IndexSnapshot {
         var generation: UInt64
         var position: UInt64
         var lastAppliedSequence: UInt64
+        /// The term file the snapshot goes with (0: none); the caller opens it.
+        var termFile: UInt64
     }
 
     /// Serializes the index; `index` must be merged (names in order) first.
@@ -66,10 +77,11 @@ enum IndexSnapshot {
         writer.write(UInt32(index.doctypeNames.count))
         writer.write(UInt32(index.termTables.filter { $0.count > 0 }.count))
         writer.write(UInt64(index.liveCount))
-        var ordinals = [UInt32](repeating: UInt32.max, count: index.entries.count)
-        var next: UInt32 = 0
-        ordinals.withUnsafeMutableBufferPointer { ordinals in
-            index.entries.withUnsafeBufferPointer { entries in
+        writer.write(UInt32(index.entries.count))
+        writer.write(UInt32(0))
+        writer.write(index.termFile?.number ?? 0)
+        precondition(index.frozenTerms == nil, "an index snapshot while a term file is being written")
+        index.entries.withUnsafeBufferPointer { entries in
                 for (doctype, name) in index.doctypeNames.enumerated() {
                     let table = index.tables[doctype]
                     writer.write(UInt16(name.utf8.count))
@@ -82,26 +94,22 @@ enum IndexSnapshot {
                             writer.write(head)
                             writer.write(rest)
                         }
+                        writer.write(id)
                         writer.write(entry.offset)
                         writer.write(entry.length == StoreIndex.Entry.longLength ? index.length(of: id) : entry.length)
-                        writer.write(entry.flags)
-                        ordinals[Int(id)] = next
-                        next += 1
+                        writer.write((entry.hasTerms ? hasTermsFlag : 0) | (entry.termTier == StoreIndex.Entry.cold ? coldTermsFlag : 0))
                     }
                 }
-            }
         }
-        ordinals.withUnsafeBufferPointer { ordinals in
-            for (indexName, table) in zip(index.termNames, index.termTables) where table.count > 0 {
-                writer.write(UInt16(indexName.utf8.count))
-                writer.write(utf8: indexName)
-                writer.write(UInt32(table.count))
-                table.forEachRaw { value, count, visit in
-                    writer.write(UInt32(value.count))
-                    writer.write(value)
-                    writer.write(UInt32(count))
-                    visit { id in writer.write(ordinals[Int(id)]) }
-                }
+        for (indexName, table) in zip(index.termNames, index.termTables) where table.count > 0 {
+            writer.write(UInt16(indexName.utf8.count))
+            writer.write(utf8: indexName)
+            writer.write(UInt32(table.count))
+            table.forEachRaw { value, count, visit in
+                writer.write(UInt32(value.count))
+                writer.write(value)
+                writer.write(UInt32(count))
+                visit { id in writer.write(id) }
             }
         }
         return writer.finish()
@@ -198,8 +206,14 @@ enum IndexSnapshot {
             let sequence = reader.read(UInt64.self)!
             let doctypeCount = reader.read(UInt32.self)!, termCount = reader.read(UInt32.self)!
             let documentCount = reader.read(UInt64.self)!
+            let idBound = reader.read(UInt32.self)!
+            _ = reader.read(UInt32.self)
+            let termFile = reader.read(UInt64.self)!
+            guard documentCount <= UInt64(idBound) else { throw damaged("bad document count", 48) }
             var index = StoreIndex()
-            index.entries.reserveCapacity(Int(min(documentCount, UInt64(body.count / 15))))
+            var present = [Bool](repeating: false, count: Int(idBound))
+            index.entries = [StoreIndex.Entry](repeating: .init(name: NameArena.empty, offset: 0, length: 0, doctype: 0, flags: 0),
+                                                count: Int(idBound))
             for _ in 0..<doctypeCount {
                 guard let length = reader.read(UInt16.self), let doctype = reader.readString(count: Int(length)),
                       let count = reader.read(UInt32.self), Int(count) <= reader.remaining / 15
@@ -214,12 +228,17 @@ enum IndexSnapshot {
                     }
                     let name = UnsafeRawBufferPointer(rebasing: body[reader.position..<(reader.position + Int(nameLength))])
                     _ = reader.skip(Int(nameLength))
-                    guard let offset = reader.read(UInt64.self), let length = reader.read(UInt32.self),
-                          let flags = reader.read(UInt8.self)
+                    guard let documentID = reader.read(UInt32.self), let offset = reader.read(UInt64.self),
+                          let length = reader.read(UInt32.self), let flags = reader.read(UInt8.self)
                     else { throw damaged("bad entry of \(doctype)", reader.position) }
-                    let documentID = UInt32(index.entries.count)
+                    guard documentID < idBound, !present[Int(documentID)] else { throw damaged("document id out of range or repeated", reader.position - 17) }
                     guard offset <= StoreIndex.Entry.maximumOffset else { throw damaged("offset out of range", reader.position) }
-                    index.entries.append(.init(name: index.names.add(name), offset: offset, length: length, doctype: id, flags: flags | StoreIndex.Entry.live))
+                    guard flags & coldTermsFlag == 0 || termFile != 0 else { throw damaged("terms in a term file, but none named", reader.position - 1) }
+                    present[Int(documentID)] = true
+                    var entry = StoreIndex.Entry(name: index.names.add(name), offset: offset, length: length, doctype: id,
+                                                 flags: StoreIndex.Entry.live | (flags & hasTermsFlag != 0 ? StoreIndex.Entry.hasTerms : 0))
+                    entry.termTier = flags & coldTermsFlag != 0 ? StoreIndex.Entry.cold : StoreIndex.Entry.hot
+                    index.entries[Int(documentID)] = entry
                     if length >= StoreIndex.Entry.longLength { index.longLengths[documentID] = length }
                     table.ids.insert(hash: slotHash(name), number: documentID)
                     table.sorted.append(documentID)
@@ -228,7 +247,7 @@ enum IndexSnapshot {
                 index.liveCount += Int(count)
                 index.tables[Int(id)] = table
             }
-            let total = UInt32(index.entries.count)
+            index.freeIDs = (0..<idBound).reversed().filter { !present[Int($0)] }
             for _ in 0..<termCount {
                 guard let length = reader.read(UInt16.self), let indexName = reader.readString(count: Int(length)),
                       let valueCount = reader.read(UInt32.self)
@@ -245,8 +264,11 @@ enum IndexSnapshot {
                         throw damaged("bad postings of \(indexName)", reader.position)
                     }
                     let ids = UnsafeRawBufferPointer(rebasing: body[reader.position..<(reader.position + 4 * Int(postingCount))])
-                    for i in 0..<Int(postingCount) where UInt32(littleEndian: ids.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) >= total {
-                        throw damaged("posting out of range", reader.position + 4 * i)
+                    for i in 0..<Int(postingCount) {
+                        let id = UInt32(littleEndian: ids.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                        guard id < idBound, present[Int(id)], index.entries[Int(id)].termTier == StoreIndex.Entry.hot else {
+                            throw damaged("posting of a document that is not there or whose terms are elsewhere", reader.position + 4 * i)
+                        }
                     }
                     _ = reader.skip(4 * Int(postingCount))
                     table.load(value, documents: ids, count: Int(postingCount))
@@ -256,7 +278,7 @@ enum IndexSnapshot {
                 index.termTables.append(table)
             }
             guard reader.remaining == 0 else { throw damaged("trailing bytes", reader.position) }
-            return Loaded(index: index, generation: generation, position: position, lastAppliedSequence: sequence)
+            return Loaded(index: index, generation: generation, position: position, lastAppliedSequence: sequence, termFile: termFile)
         }
     }
 }

@@ -9,7 +9,8 @@ struct StoreIndex {
     /// is the version's offset in the data file (40 bits, up to 1 TiB) and its record's length
     /// (24 bits; `longLength` when it does not fit, the length then kept in
     /// `StoreIndex.longLengths`); `word1` is the name's span in `names` (48 bits, `NameArena`),
-    /// the DocType (14 bits) and the live and has-terms flags.
+    /// the DocType (12 bits), where its index terms are (`termTier`, 2 bits) and the live and
+    /// has-terms flags.
     struct Entry {
         private var word0: UInt64
         private var word1: UInt64
@@ -18,7 +19,13 @@ struct StoreIndex {
         static let hasTerms: UInt8 = 2
         static let maximumOffset: UInt64 = 1 << 40 - 1
         static let longLength: UInt32 = 1 << 24 - 1
-        static let maximumDoctypes = 1 << 14
+        static let maximumDoctypes = 1 << 12
+
+        /// Where a document's index terms are: in `termTables` (hot), in `frozenTerms` (being
+        /// written to the next term file) or in `termFile` (cold).
+        static let hot: UInt8 = 0
+        static let frozen: UInt8 = 1
+        static let cold: UInt8 = 2
 
         init(name: UInt64, offset: UInt64, length: UInt32, doctype: UInt16, flags: UInt8) {
             word0 = 0
@@ -52,8 +59,15 @@ struct StoreIndex {
         }
 
         var doctype: UInt16 {
-            get { UInt16(truncatingIfNeeded: (word1 >> 48) & 0x3FFF) }
-            set { word1 = word1 & ~(0x3FFF << 48) | UInt64(newValue & 0x3FFF) << 48 }
+            get { UInt16(truncatingIfNeeded: (word1 >> 48) & 0xFFF) }
+            set { word1 = word1 & ~(0xFFF << 48) | UInt64(newValue & 0xFFF) << 48 }
+        }
+
+        /// `hot`, `frozen` or `cold`: which of the index's places holds the document's terms.
+        /// A posting elsewhere is stale (the document changed since) and is not answered.
+        var termTier: UInt8 {
+            get { UInt8(truncatingIfNeeded: (word1 >> 60) & 3) }
+            set { word1 = word1 & ~(3 << 60) | UInt64(newValue & 3) << 60 }
         }
 
         var flags: UInt8 {
@@ -70,6 +84,9 @@ struct StoreIndex {
         var offset: UInt64
         var length: UInt32
         var hasTerms: Bool
+        /// Where its terms are (`Entry.termTier`): only hot ones are removed one by one when
+        /// the document changes; frozen and cold ones simply stop being answered.
+        var termTier: UInt8 = Entry.hot
     }
 
     /// One DocType's names. `sorted` holds ids in name order as of the last merge and may still
@@ -100,6 +117,11 @@ struct StoreIndex {
     var termNames: [String] = []
     var termTables: [TermTable] = []
     var termSlots = HashSlots()
+    /// The hot terms as they were when the next term file began to be written
+    /// (`freezeTerms`), answered for the documents still `frozen` until it is in place.
+    var frozenTerms: FrozenTerms?
+    /// The terms of the documents `cold` since the last term file was written.
+    var termFile: TermFile?
     /// Bytes of the live put records (the rest of the data file is dead or framing).
     var liveBytes: UInt64 = 0
     var liveCount = 0
@@ -154,7 +176,7 @@ struct StoreIndex {
     /// Where the document numbered `id` lies (its entry must be live).
     func location(of id: UInt32) -> Location {
         let entry = entries[Int(id)]
-        return Location(offset: entry.offset, length: length(of: id), hasTerms: entry.hasTerms)
+        return Location(offset: entry.offset, length: length(of: id), hasTerms: entry.hasTerms, termTier: entry.termTier)
     }
 
     /// The record length of the document numbered `id`.
@@ -186,16 +208,43 @@ struct StoreIndex {
     }
 
     func keys(matching term: IndexTerm) -> [DocumentKey] {
-        guard let table = termTable(named: term.index) else { return [] }
-        let ids = termTables[table].documents(with: term.value)
+        let ids = documents(with: term, limit: .max)
         if ids.count == 1 { return [key(of: ids[0])] }
         return ids.map { key(of: $0) }.sorted { ($0.doctype, $0.name) < ($1.doctype, $1.name) }
     }
 
     /// Up to `limit` of the documents carrying `term`, in no particular order.
     func keys(matching term: IndexTerm, limit: Int) -> [DocumentKey] {
-        guard let table = termTable(named: term.index) else { return [] }
-        return termTables[table].documents(with: term.value, limit: limit).map { key(of: $0) }
+        documents(with: term, limit: limit).map { key(of: $0) }
+    }
+
+    /// Up to `limit` ids of the documents carrying `term`: the hot ones, then those whose
+    /// terms are frozen or in the term file and have not changed since. A document's terms are
+    /// in one place at a time, so no id comes twice.
+    func documents(with term: IndexTerm, limit: Int) -> [UInt32] {
+        var ids = termTable(named: term.index).map { termTables[$0].documents(with: term.value, limit: limit) } ?? []
+        if ids.count < limit, let frozenTerms, let table = frozenTerms.table(named: term.index) {
+            for id in frozenTerms.tables[table].documents(with: term.value) where ids.count < limit && holds(id, Entry.frozen) {
+                ids.append(id)
+            }
+        }
+        if ids.count < limit, let termFile {
+            do {
+                ids += try termFile.documents(index: term.index, value: term.value, limit: limit - ids.count) { holds($0, Entry.cold) }
+            } catch {
+                // Checked whole when the store opened; damaged since. An index that answers
+                // wrongly would let a duplicate through or lose a link: stop instead. The next
+                // open finds the damage and rebuilds the index from the data file.
+                fatalError("the store's term file became unreadable: \(error)")
+            }
+        }
+        return ids
+    }
+
+    /// Whether `id` is a live document whose terms are in place `tier`.
+    @inline(__always)
+    func holds(_ id: UInt32, _ tier: UInt8) -> Bool {
+        Int(id) < entries.count && entries[Int(id)].isLive && entries[Int(id)].termTier == tier
     }
 
     func count(doctype: String) -> Int {
@@ -226,6 +275,7 @@ struct StoreIndex {
             entries[Int(id)].offset = offset
             setLength(length, of: id)
             entries[Int(id)].flags = flags
+            entries[Int(id)].termTier = Entry.hot
             liveBytes -= UInt64(old.length)
             return (id, old)
         }
@@ -255,6 +305,7 @@ struct StoreIndex {
         let old = location(of: id)
         if !longLengths.isEmpty { longLengths[id] = nil }
         entries[Int(id)].flags = 0
+        entries[Int(id)].termTier = Entry.hot
         names.remove(entries[Int(id)].name)
         entries[Int(id)].name = NameArena.empty
         if names.wantsCompaction { compactNames() }

@@ -122,6 +122,30 @@ struct TermTable {
         }
     }
 
+    /// The numbers of the values held, in byte order of the values (writing a term file).
+    func numbersInByteOrder() -> [UInt32] {
+        var numbers: [UInt32] = []
+        numbers.reserveCapacity(count)
+        slots.forEach { numbers.append($0) }
+        numbers.sort { a, b in
+            arena.withParts(spans[Int(a)]) { a0, a1 in
+                arena.withParts(spans[Int(b)]) { b0, b1 in NameArena.byteOrder((a0, a1), (b0, b1)).sign < 0 }
+            }
+        }
+        return numbers
+    }
+
+    /// A value's bytes as its interned prefix and the rest (`NameArena.withParts`).
+    func withValueParts<R>(_ number: UInt32, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> R) -> R {
+        arena.withParts(spans[Int(number)], body)
+    }
+
+    /// The ids of the documents carrying value `number`, ascending.
+    func documents(ofNumber number: UInt32) -> [UInt32] {
+        let posting = postings[Int(number)]
+        return posting & Self.multiFlag == 0 ? [posting] : multi[Int(posting & ~Self.multiFlag)].ids
+    }
+
     /// Calls `body` with every value and its document ids.
     func forEach(_ body: (String, [UInt32]) -> Void) {
         slots.forEach { number in

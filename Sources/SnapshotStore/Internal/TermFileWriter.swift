@@ -1,0 +1,196 @@
+/// Writes the next term file (`TermFile`): the postings of the previous one that still hold,
+/// merged with the in-memory terms being moved to disk, value by value in byte order. Memory
+/// stays at one output chunk, one block of the old file, the sorted value numbers of the
+/// in-memory terms and the new file's directory and filters: the old file is streamed, never
+/// loaded.
+struct TermFileWriter {
+    private let file: StoreFile
+    private var position = UInt64(TermFile.headerSize)
+    /// Bytes gathered for the next `pwrite`.
+    private var pending = ByteWriter(capacity: Self.chunk + 4096)
+    private var pendingStart = UInt64(TermFile.headerSize)
+    private var directory = ByteWriter()
+    static let chunk = 1 << 20
+
+    /// Writes term file `number` at `path` (created or truncated) from the postings of `old`
+    /// whose documents `keepOld` accepts and all of `frozen`'s (index names `frozenNames`),
+    /// and makes it durable (`fdatasync`). Returns its size. The caller renames it into place.
+    static func write(to path: String, number: UInt64, merging old: TermFile?, keepingOld keepOld: (UInt32) -> Bool,
+                      frozenNames: [String], frozen: [TermTable]) throws -> UInt64 {
+        let file = try StoreFile.open(path, create: true, truncate: true)
+        var writer = TermFileWriter(file: file)
+        var names = Set(old?.sections.map(\.name) ?? [])
+        for (name, table) in zip(frozenNames, frozen) where table.count > 0 { names.insert(name) }
+        let ordered = names.sorted { a, b in
+            var a = a, b = b
+            return a.withUTF8 { x in b.withUTF8 { y in TermFile.compare(UnsafeRawBufferPointer(x), UnsafeRawBufferPointer(y)) < 0 } }
+        }
+        var sectionCount: UInt32 = 0
+        var sections = ByteWriter()
+        for name in ordered {
+            let table = frozenNames.firstIndex(of: name).map { frozen[$0] }
+            let wrote = try writer.writeSection(name, old: old, oldSection: old?.section(named: name), keepOld: keepOld, frozen: table)
+            if let wrote {
+                sections.write(wrote)
+                sectionCount += 1
+            }
+        }
+        writer.directory.write(sectionCount)
+        writer.directory.write(sections.bytes)
+        return try writer.finish(number: number)
+    }
+
+    private init(file: StoreFile) {
+        self.file = file
+    }
+
+    /// One index name's blocks; returns its directory entry, or nil when no posting of it is left.
+    private mutating func writeSection(_ name: String, old: TermFile?, oldSection: Int?, keepOld: (UInt32) -> Bool,
+                                       frozen: TermTable?) throws -> [UInt8]? {
+        let expected = (oldSection.map { old!.sections[$0].valueCount } ?? 0) + (frozen?.count ?? 0)
+        var section = SectionWriter(bloom: TermBloom(expected: expected))
+        let numbers = frozen?.numbersInByteOrder() ?? []
+        var next = 0
+        var ids: [UInt32] = []
+        // The in-memory values before `bound` (all of them when nil), in order.
+        func emitFrozen(before bound: UnsafeRawBufferPointer?) throws {
+            guard let frozen else { return }
+            while next < numbers.count {
+                let number = numbers[next]
+                if let bound {
+                    let order = frozen.withValueParts(number) { head, rest in
+                        NameArena.byteOrder((head, rest), (bound, UnsafeRawBufferPointer(start: nil, count: 0))).sign
+                    }
+                    if order >= 0 { return }
+                }
+                let value = frozen.withValueParts(number) { head, rest in [UInt8](head) + [UInt8](rest) }
+                try value.withUnsafeBytes { try emit($0, frozen.documents(ofNumber: number)) }
+                next += 1
+            }
+        }
+        func emit(_ value: UnsafeRawBufferPointer, _ documents: [UInt32]) throws {
+            guard !documents.isEmpty else { return }
+            try section.add(value, documents, into: &self)
+        }
+        if let old, let oldSection {
+            try old.forEachValue(section: oldSection) { value, raw in
+                try emitFrozen(before: value)
+                ids.removeAll(keepingCapacity: true)
+                for i in 0..<(raw.count / 4) {
+                    let id = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                    if keepOld(id) { ids.append(id) }
+                }
+                // The same value in memory: one entry with the documents of both (never the
+                // same document in both: a document's terms are in one place at a time).
+                if let frozen, next < numbers.count,
+                   frozen.withValueParts(numbers[next], { head, rest in
+                       NameArena.byteOrder((head, rest), (value, UnsafeRawBufferPointer(start: nil, count: 0))).sign == 0 }) {
+                    ids = Array(Set(ids).union(frozen.documents(ofNumber: numbers[next]))).sorted()
+                    next += 1
+                }
+                try emit(value, ids)
+            }
+        }
+        try emitFrozen(before: nil)
+        try section.closeBlock(into: &self)
+        guard section.values > 0 else { return nil }
+        var entry = ByteWriter()
+        entry.write(UInt16(name.utf8.count))
+        entry.write(utf8: name)
+        entry.write(UInt64(section.values))
+        entry.write(UInt64(section.postings))
+        entry.write(UInt32(section.bloom.words.count))
+        entry.write(section.bloom.probes)
+        for word in section.bloom.words { entry.write(word) }
+        entry.write(UInt32(section.blockCount))
+        entry.write(section.blocks.bytes)
+        return entry.bytes
+    }
+
+    /// The blocks of one section as they are written.
+    private struct SectionWriter {
+        var bloom: TermBloom
+        var block = ByteWriter(capacity: TermFile.blockTarget + 4096)
+        var firstValue: [UInt8] = []
+        /// Directory entries of the blocks written: offset, length, first value.
+        var blocks = ByteWriter()
+        var blockCount = 0
+        var values = 0
+        var postings = 0
+
+        init(bloom: TermBloom) {
+            self.bloom = bloom
+        }
+
+        mutating func add(_ value: UnsafeRawBufferPointer, _ ids: [UInt32], into writer: inout TermFileWriter) throws {
+            let size = 8 + value.count + 4 * ids.count
+            if block.count > TermFile.blockHeaderSize && block.count + size > TermFile.blockTarget {
+                try closeBlock(into: &writer)
+            }
+            if block.count == 0 {
+                block.write(UInt32(0))
+                block.write(UInt32(0))
+                firstValue = [UInt8](value)
+            }
+            block.write(UInt32(value.count))
+            block.write(value)
+            block.write(UInt32(ids.count))
+            for id in ids { block.write(id) }
+            bloom.insert(value)
+            values += 1
+            postings += ids.count
+        }
+
+        mutating func closeBlock(into writer: inout TermFileWriter) throws {
+            guard block.count > TermFile.blockHeaderSize else { return }
+            block.set(UInt32(block.count), at: 0)
+            block.set(checksum(block.bytes, from: TermFile.blockHeaderSize, to: block.count), at: 4)
+            let offset = try writer.append(block.bytes)
+            blocks.write(offset)
+            blocks.write(UInt32(block.count))
+            blocks.write(UInt32(firstValue.count))
+            blocks.write(firstValue)
+            blockCount += 1
+            block.bytes.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Appends bytes after the blocks written so far; returns where they start.
+    private mutating func append(_ bytes: [UInt8]) throws -> UInt64 {
+        let at = position
+        pending.write(bytes)
+        position += UInt64(bytes.count)
+        if pending.count >= Self.chunk { try flush() }
+        return at
+    }
+
+    private mutating func flush() throws {
+        guard pending.count > 0 else { return }
+        try file.write(pending.bytes, at: pendingStart)
+        pendingStart += UInt64(pending.count)
+        pending.bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the directory, the footer and the header, and syncs.
+    private mutating func finish(number: UInt64) throws -> UInt64 {
+        let directoryOffset = position
+        let directoryBytes = directory.bytes
+        _ = try append(directoryBytes)
+        var footer = ByteWriter()
+        footer.write(directoryOffset)
+        footer.write(UInt32(directoryBytes.count))
+        footer.write(checksum(directoryBytes, from: 0, to: directoryBytes.count))
+        _ = try append(footer.bytes)
+        try flush()
+        var header = ByteWriter()
+        header.write(TermFile.magic)
+        header.write(TermFile.formatVersion)
+        header.write(UInt32(0))
+        header.write(number)
+        header.write(UInt32(0))
+        header.write(checksum(header.bytes, from: 0, to: 28))
+        try file.write(header.bytes, at: 0)
+        try file.syncData()
+        return position
+    }
+}
