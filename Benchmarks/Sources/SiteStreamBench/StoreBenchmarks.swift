@@ -5,8 +5,9 @@ import SnapshotStore
 import SystemPackage
 
 /// The snapshot store on its own: put throughput, get latency, fold (batched apply) and
-/// rebuild throughput, and opening a store of 1,000,000 documents (`--quick`: 100,000, the
-/// figures scaled linearly to 1M): seconds, and the resident memory the open adds.
+/// rebuild throughput, opening a store of 1,000,000 documents (`--quick`: 100,000, the
+/// figures scaled linearly to 1M): seconds, and the resident memory the open adds; index
+/// snapshots of it, without and with a rewrite of its term file.
 public struct StoreBenchmarks: BenchmarkGroup {
     public let name = "store"
 
@@ -128,6 +129,26 @@ public struct StoreBenchmarks: BenchmarkGroup {
         report(Figure(id: "store.checkpoint.1m", unit: "s", samples: checkpointSeconds,
                       note: "one index snapshot of the store (encode and write under the lock, then the syncs)\(scaled)"))
 
+        // store.checkpoint.terms.1m: an index snapshot that also moves the terms in memory to
+        // the term file: a tenth of the documents put again with a new unique value each, their
+        // terms merged with the term file of all the others (written outside the lock).
+        var termSeconds: [Double] = []
+        do {
+            let store = try SnapshotStore(directory: FilePath(directory.path), configuration: configuration, logger: logger)
+            for run in 0..<context.runs {
+                let changes = (0..<(total / 10)).map { Self.customer($0, revision: run + 1) }
+                for batchStart in stride(from: 0, to: changes.count, by: 1000) {
+                    try store.apply(Array(changes[batchStart..<min(batchStart + 1000, changes.count)]), throughSequence: UInt64(total + 100 + run))
+                }
+                let start = monotonicNanoseconds()
+                try store.checkpoint()
+                termSeconds.append(Self.seconds(since: start) * scale)
+            }
+            try store.close()
+        }
+        report(Figure(id: "store.checkpoint.terms.1m", unit: "s", samples: termSeconds,
+                      note: "an index snapshot after 10 % of the documents changed their terms: the term file rewritten with them\(scaled)"))
+
         // store.rebuild: open with the index snapshot gone (reads every record).
         var rebuildRates: [Double] = []
         for _ in 0..<max(1, context.runs / 2) {
@@ -150,7 +171,7 @@ public struct StoreBenchmarks: BenchmarkGroup {
     static let padding = String(repeating: "x", count: 700)
 
     /// A ~1 KB Customer put with the terms a Site would give it.
-    public static func customer(_ i: Int) -> StoreChange {
+    public static func customer(_ i: Int, revision: Int = 0) -> StoreChange {
         let name = documentName(i)
         let group = ["Commercial", "Individual", "Retail", "Government", "Non Profit"][i % 5]
         let territory = "Territory-\(i % 10)"
@@ -162,7 +183,7 @@ public struct StoreBenchmarks: BenchmarkGroup {
         return .put(DocumentKey(doctype: "Customer", name: name), document: Array(document.utf8), terms: [
             IndexTerm(index: "field:Customer.customer_group", value: group),
             IndexTerm(index: "linkto", value: "Territory\u{0}\(territory)"),
-            IndexTerm(index: "unique:Customer.email_id", value: "c\(i)@example.com"),
+            IndexTerm(index: "unique:Customer.email_id", value: revision == 0 ? "c\(i)@example.com" : "c\(i).r\(revision)@example.com"),
         ])
     }
 

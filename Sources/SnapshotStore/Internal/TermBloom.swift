@@ -25,28 +25,33 @@ struct TermBloom {
         self.probes = max(1, probes)
     }
 
+    /// The filter's `probes` bit positions for `hash`: `h1 + i·h2` modulo the bits, the second
+    /// hash made from the first and odd, so that the probes cycle through every bit.
     @inline(__always)
-    private func positions(_ hash: UInt32, _ body: (Int) -> Bool) -> Bool {
+    private func position(_ hash: UInt32, _ i: UInt64) -> Int {
         let bits = UInt64(words.count) * 64
-        let h1 = UInt64(hash)
-        // A second hash from the first, odd so that the probes cycle through every bit.
         var h2 = UInt64(hash) &* 0x9E37_79B9_7F4A_7C15
         h2 = (h2 ^ (h2 >> 29)) | 1
-        for i in 0..<UInt64(probes) where !body(Int((h1 &+ i &* h2) % bits)) { return false }
-        return true
+        return Int((UInt64(hash) &+ i &* h2) % bits)
     }
 
+    // Plain loops, not a closure over `self`: a mutating method's closure capturing `self`
+    // copies the words in and out, which made each insert copy the whole filter.
     mutating func insert(_ value: UnsafeRawBufferPointer) {
         let hash = slotHash(value)
-        _ = positions(hash) { bit in
+        for i in 0..<UInt64(probes) {
+            let bit = position(hash, i)
             words[bit >> 6] |= 1 << UInt64(bit & 63)
-            return true
         }
     }
 
     /// False when no value equal to `value` was inserted; true when one may have been.
     func mayContain(hash: UInt32) -> Bool {
-        positions(hash) { bit in words[bit >> 6] & (1 << UInt64(bit & 63)) != 0 }
+        for i in 0..<UInt64(probes) {
+            let bit = position(hash, i)
+            if words[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
+        }
+        return true
     }
 
     var allocatedBytes: Int { words.capacity * 8 }
