@@ -105,6 +105,40 @@ struct TermFileTests {
         if let dropped { #expect(try merged.documents(index: "remote:Customer", value: dropped.key) { _ in true }.isEmpty) }
     }
 
+    /// Values are ordered by hash, then bytes: values whose hashes collide must each be found,
+    /// in one file and across a merge that brings more of the same hash.
+    @Test func valuesWithEqualHashesAreEachFound() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var byHash: [UInt32: String] = [:]
+        var pairs: [(String, String)] = []
+        var i = 0
+        while pairs.count < 3 && i < 2_000_000 {
+            let value = "collide-\(i)"
+            let hash = slotHash(value)
+            if let other = byHash[hash] { pairs.append((other, value)) } else { byHash[hash] = value }
+            i += 1
+        }
+        try #require(pairs.count == 3, "no 32-bit hash collisions found among \(i) values")
+        var first = TermTable(), second = TermTable()
+        var model: [String: Set<UInt32>] = [:]
+        for (n, (a, b)) in pairs.enumerated() {
+            // One of each pair in the first file, the other merged in from memory later.
+            first.add(a, document: UInt32(10 * n))
+            second.add(b, document: UInt32(10 * n + 1))
+            second.add(a, document: UInt32(10 * n + 2))
+            model[a] = [UInt32(10 * n), UInt32(10 * n + 2)]
+            model[b] = [UInt32(10 * n + 1)]
+        }
+        for k in 0..<5_000 { first.add("filler-\(k)", document: UInt32(1_000 + k)) }
+        let old = try Self.write(directory, number: 1, old: nil, keep: { _ in false }, names: ["linkto"], tables: [first])
+        for (a, _) in pairs { #expect(try old.documents(index: "linkto", value: a) { _ in true }.count == 1) }
+        let merged = try Self.write(directory, number: 2, old: old, keep: { _ in true }, names: ["linkto"], tables: [second])
+        for (value, ids) in model {
+            #expect(Set(try merged.documents(index: "linkto", value: value) { _ in true }) == ids, "\(value)")
+        }
+    }
+
     @Test func anEmptyFileIsValid() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

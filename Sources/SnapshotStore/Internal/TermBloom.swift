@@ -37,8 +37,8 @@ struct TermBloom {
 
     // Plain loops, not a closure over `self`: a mutating method's closure capturing `self`
     // copies the words in and out, which made each insert copy the whole filter.
-    mutating func insert(_ value: UnsafeRawBufferPointer) {
-        let hash = slotHash(value)
+    /// Adds the value whose `slotHash` is `hash`.
+    mutating func insert(hash: UInt32) {
         for i in 0..<UInt64(probes) {
             let bit = position(hash, i)
             words[bit >> 6] |= 1 << UInt64(bit & 63)

@@ -5,21 +5,24 @@ import Glibc
 /// changed since: the postings were over half of the in-memory index (127 bytes a document
 /// for a consumer of mixed documents) and grew with every document a catch-up brought in.
 ///
-/// Immutable once written (`TermFileWriter`). Per index name, values in byte order, cut into
-/// checksummed blocks of about `blockTarget` bytes; memory keeps each block's first value
-/// and place and a Bloom filter of the values (`TermBloom`), about 2 bytes a value. A look-up
-/// for a value is a filter probe, a binary search over the first values and, when the filter
-/// says "maybe", one `pread` of a block. Layout (little endian):
+/// Immutable once written (`TermFileWriter`). Per index name, values in the order of their
+/// `slotHash` and then their bytes (values are only ever looked up by equality, and sorting a
+/// million values by hash is a sort of integers: in byte order it took seconds), cut into
+/// checksummed blocks of about `blockTarget` bytes; memory keeps each block's first key and
+/// place and a Bloom filter of the values (`TermBloom`), about 2 bytes a value. A look-up for a
+/// value is a filter probe, a binary search over the first keys and, when the filter says
+/// "maybe", one `pread` of a block. Layout (little endian):
 ///
 ///     0   magic "SSTERMS1" u64, format version u32 (1), reserved u32, file number u64,
 ///         reserved u32, crc32 of bytes 0–27 u32                                   (32 bytes)
 ///     32  blocks: length u32 (the whole block), crc32 u32 of the bytes after these 8, then
-///         entries: valueLength u32, value, postingCount u32 (≥ 1), postingCount × id u32
-///         (ascending). A value's entry is never split between blocks.
+///         entries: hash u32 (`slotHash` of the value), valueLength u32, value,
+///         postingCount u32 (≥ 1), postingCount × id u32 (ascending). A value's entry is never
+///         split between blocks.
 ///     D   directory: sectionCount u32, per index name (in byte order): nameLength u16, name,
 ///         valueCount u64, postingCount u64, bloomWords u32, bloomProbes u8,
 ///         bloomWords × u64, blockCount u32, blockCount × (offset u64, length u32,
-///         firstValueLength u32, firstValue)
+///         firstHash u32, firstValueLength u32, firstValue)
 ///     end−16  directory offset D u64, directory length u32, crc32 of the directory u32
 ///
 /// Document ids are the store's (`StoreIndex`): the index snapshot that names this file keeps
@@ -40,7 +43,9 @@ final class TermFile: Sendable {
         var bloom: TermBloom
         var blockOffsets: [UInt64]
         var blockLengths: [UInt32]
-        /// The blocks' first values, back to back; block `i`'s ends at `firstValueEnds[i]`.
+        /// The blocks' first keys: hash, and value (back to back; block `i`'s ends at
+        /// `firstValueEnds[i]`).
+        var firstHashes: [UInt32]
         var firstValues: [UInt8]
         var firstValueEnds: [UInt32]
 
@@ -50,8 +55,8 @@ final class TermFile: Sendable {
         }
 
         var allocatedBytes: Int {
-            bloom.allocatedBytes + blockOffsets.capacity * 8 + blockLengths.capacity * 4 + firstValues.capacity
-                + firstValueEnds.capacity * 4 + 5 * StoreIndex.heapOverhead
+            bloom.allocatedBytes + blockOffsets.capacity * 8 + blockLengths.capacity * 4 + firstHashes.capacity * 4
+                + firstValues.capacity + firstValueEnds.capacity * 4 + 6 * StoreIndex.heapOverhead
         }
     }
 
@@ -132,20 +137,23 @@ final class TermFile: Sendable {
                 else { throw bad() }
                 var words = [UInt64](repeating: 0, count: Int(bloomWords))
                 for i in 0..<Int(bloomWords) { words[i] = reader.read(UInt64.self)! }
-                guard let blocks = reader.read(UInt32.self), Int(blocks) <= reader.remaining / 16 else { throw bad() }
+                guard let blocks = reader.read(UInt32.self), Int(blocks) <= reader.remaining / 20 else { throw bad() }
                 var section = Section(name: name, valueCount: Int(values), postingCount: Int(postings),
                                       bloom: TermBloom(words: words, probes: probes), blockOffsets: [], blockLengths: [],
-                                      firstValues: [], firstValueEnds: [])
+                                      firstHashes: [], firstValues: [], firstValueEnds: [])
                 section.blockOffsets.reserveCapacity(Int(blocks))
                 section.blockLengths.reserveCapacity(Int(blocks))
                 section.firstValueEnds.reserveCapacity(Int(blocks))
+                section.firstHashes.reserveCapacity(Int(blocks))
                 for _ in 0..<blocks {
                     guard let offset = reader.read(UInt64.self), let length = reader.read(UInt32.self),
+                          let firstHash = reader.read(UInt32.self),
                           let firstLength = reader.read(UInt32.self), let first = reader.readBytes(count: Int(firstLength)),
                           offset >= UInt64(headerSize), Int(length) >= blockHeaderSize, offset + UInt64(length) <= directoryOffset
                     else { throw bad() }
                     section.blockOffsets.append(offset)
                     section.blockLengths.append(length)
+                    section.firstHashes.append(firstHash)
                     section.firstValues.append(contentsOf: first)
                     section.firstValueEnds.append(UInt32(section.firstValues.count))
                 }
@@ -174,7 +182,7 @@ final class TermFile: Sendable {
             guard raw.count == length, ByteReader(raw).get(UInt32.self, at: 0) == UInt32(length),
                   ByteReader(raw).get(UInt32.self, at: 4) == checksum(UnsafeRawBufferPointer(rebasing: raw[Self.blockHeaderSize...]))
             else { return false }
-            return Self.entries(raw) { _, _ in true }
+            return Self.entries(raw) { _, _, _ in true }
         }
         guard intact else {
             throw SnapshotStoreError(.corrupt, "a block of index \"\(sections[section].name)\" fails its checksum or does not parse",
@@ -183,30 +191,31 @@ final class TermFile: Sendable {
         return bytes
     }
 
-    /// Calls `body` with each entry of a block (its value and its ids' bytes) until it returns
-    /// false; false if the block does not parse.
+    /// Calls `body` with each entry of a block (its hash, its value and its ids' bytes) until
+    /// it returns false; false if the block does not parse.
     @discardableResult
-    private static func entries(_ block: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) -> Bool {
+    private static func entries(_ block: UnsafeRawBufferPointer, _ body: (UInt32, UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) -> Bool {
         var reader = ByteReader(block, position: blockHeaderSize)
         while reader.remaining > 0 {
-            guard let length = reader.read(UInt32.self), Int(length) <= reader.remaining else { return false }
+            guard let hash = reader.read(UInt32.self), let length = reader.read(UInt32.self), Int(length) <= reader.remaining
+            else { return false }
             let value = UnsafeRawBufferPointer(rebasing: block[reader.position..<(reader.position + Int(length))])
             _ = reader.skip(Int(length))
             guard let count = reader.read(UInt32.self), count > 0, Int(count) <= reader.remaining / 4 else { return false }
             let ids = UnsafeRawBufferPointer(rebasing: block[reader.position..<(reader.position + 4 * Int(count))])
             _ = reader.skip(4 * Int(count))
-            if !body(value, ids) { return true }
+            if !body(hash, value, ids) { return true }
         }
         return true
     }
 
-    /// Calls `body` with every (value, ids) of a section's blocks, in value order: a term file's
-    /// merge into the next one.
-    func forEachValue(section: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+    /// Calls `body` with every (hash, value, ids) of a section's blocks, in key order: a term
+    /// file's merge into the next one.
+    func forEachValue(section: Int, _ body: (UInt32, UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
         try forEachBlock(section) { block in
             var failure: (any Error)?
-            Self.entries(block) { value, ids in
-                do { try body(value, ids) } catch { failure = error; return false }
+            Self.entries(block) { hash, value, ids in
+                do { try body(hash, value, ids) } catch { failure = error; return false }
                 return true
             }
             if let failure { throw failure }
@@ -230,19 +239,20 @@ final class TermFile: Sendable {
         var value = value
         return try value.withUTF8 { utf8 -> [UInt32] in
             let wanted = UnsafeRawBufferPointer(utf8)
-            guard section.bloom.mayContain(hash: slotHash(wanted)) else { return [] }
-            // The last block whose first value is not after `wanted`.
+            let hash = slotHash(wanted)
+            guard section.bloom.mayContain(hash: hash) else { return [] }
+            // The last block whose first key is not after `wanted`'s.
             var low = 0, high = section.blockOffsets.count
             while low < high {
                 let mid = (low + high) / 2
-                if section.firstValue(mid, { Self.compare($0, wanted) }) <= 0 { low = mid + 1 } else { high = mid }
+                if section.firstValue(mid, { Self.compare(section.firstHashes[mid], $0, hash, wanted) }) <= 0 { low = mid + 1 } else { high = mid }
             }
             guard low > 0 else { return [] }
             let block = try readBlock(number, low - 1)
             var found: [UInt32] = []
             block.withUnsafeBytes { raw in
-                Self.entries(raw) { candidate, ids in
-                    let order = Self.compare(candidate, wanted)
+                Self.entries(raw) { candidateHash, candidate, ids in
+                    let order = Self.compare(candidateHash, candidate, hash, wanted)
                     guard order >= 0 else { return true }
                     if order == 0 {
                         for i in 0..<(ids.count / 4) {
@@ -258,6 +268,12 @@ final class TermFile: Sendable {
             }
             return found
         }
+    }
+
+    /// The file's order of two keys (hash, then value bytes): < 0, 0 or > 0.
+    @inline(__always)
+    static func compare(_ hashA: UInt32, _ a: UnsafeRawBufferPointer, _ hashB: UInt32, _ b: UnsafeRawBufferPointer) -> Int {
+        hashA != hashB ? (hashA < hashB ? -1 : 1) : compare(a, b)
     }
 
     /// Byte order of two values: < 0, 0 or > 0.

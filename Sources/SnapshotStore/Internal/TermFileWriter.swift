@@ -1,5 +1,6 @@
 /// Writes the next term file (`TermFile`): the postings of the previous one that still hold,
-/// merged with the in-memory terms being moved to disk, value by value in byte order. Memory
+/// merged with the in-memory terms being moved to disk, value by value in key order (hash,
+/// then bytes). Memory
 /// stays at one output chunk, one block of the old file, the sorted value numbers of the
 /// in-memory terms and the new file's directory and filters: the old file is streamed, never
 /// loaded.
@@ -53,32 +54,35 @@ final class TermFileWriter {
                                        frozen: TermTable?) throws -> [UInt8]? {
         let expected = (oldSection.map { old!.sections[$0].valueCount } ?? 0) + (frozen?.count ?? 0)
         let section = SectionWriter(bloom: TermBloom(expected: expected))
-        let numbers = frozen?.numbersInByteOrder() ?? []
+        let keys = frozen?.keyOrder() ?? []
         var next = 0
         var ids: [UInt32] = []
-        // The in-memory values before `bound` (all of them when nil), in order.
-        func emitFrozen(before bound: UnsafeRawBufferPointer?) throws {
+        var scratch: [UInt8] = []
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
+        /// The file's order of in-memory value `k` and (hash, value).
+        func order(_ k: Int, _ hash: UInt32, _ value: UnsafeRawBufferPointer) -> Int {
+            if keys[k].hash != hash { return keys[k].hash < hash ? -1 : 1 }
+            return frozen!.withValueParts(keys[k].number) { head, rest in NameArena.byteOrder((head, rest), (value, none)).sign }
+        }
+        // The in-memory values before (hash, value) (all of them when nil), in order.
+        func emitFrozen(before bound: (UInt32, UnsafeRawBufferPointer)?) throws {
             guard let frozen else { return }
-            while next < numbers.count {
-                let number = numbers[next]
-                if let bound {
-                    let order = frozen.withValueParts(number) { head, rest in
-                        NameArena.byteOrder((head, rest), (bound, UnsafeRawBufferPointer(start: nil, count: 0))).sign
-                    }
-                    if order >= 0 { return }
+            while next < keys.count {
+                if let (hash, value) = bound, order(next, hash, value) >= 0 { return }
+                let (hash, number) = keys[next]
+                scratch.removeAll(keepingCapacity: true)
+                frozen.withValueParts(number) { head, rest in
+                    scratch.append(contentsOf: head)
+                    scratch.append(contentsOf: rest)
                 }
-                let value = frozen.withValueParts(number) { head, rest in [UInt8](head) + [UInt8](rest) }
-                try value.withUnsafeBytes { try emit($0, frozen.documents(ofNumber: number)) }
+                let documents = frozen.documents(ofNumber: number)
+                try scratch.withUnsafeBytes { try section.add(hash, $0, documents, into: self) }
                 next += 1
             }
         }
-        func emit(_ value: UnsafeRawBufferPointer, _ documents: [UInt32]) throws {
-            guard !documents.isEmpty else { return }
-            try section.add(value, documents, into: self)
-        }
         if let old, let oldSection {
-            try old.forEachValue(section: oldSection) { value, raw in
-                try emitFrozen(before: value)
+            try old.forEachValue(section: oldSection) { hash, value, raw in
+                try emitFrozen(before: (hash, value))
                 ids.removeAll(keepingCapacity: true)
                 for i in 0..<(raw.count / 4) {
                     let id = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
@@ -86,13 +90,11 @@ final class TermFileWriter {
                 }
                 // The same value in memory: one entry with the documents of both (never the
                 // same document in both: a document's terms are in one place at a time).
-                if let frozen, next < numbers.count,
-                   frozen.withValueParts(numbers[next], { head, rest in
-                       NameArena.byteOrder((head, rest), (value, UnsafeRawBufferPointer(start: nil, count: 0))).sign == 0 }) {
-                    ids = TermFileWriter.union(ids, frozen.documents(ofNumber: numbers[next]))
+                if let frozen, next < keys.count, order(next, hash, value) == 0 {
+                    ids = TermFileWriter.union(ids, frozen.documents(ofNumber: keys[next].number))
                     next += 1
                 }
-                try emit(value, ids)
+                if !ids.isEmpty { try section.add(hash, value, ids, into: self) }
             }
         }
         try emitFrozen(before: nil)
@@ -132,6 +134,7 @@ final class TermFileWriter {
     private final class SectionWriter {
         var bloom: TermBloom
         var block = ByteWriter(capacity: TermFile.blockTarget + 4096)
+        var firstHash: UInt32 = 0
         var firstValue: [UInt8] = []
         /// Directory entries of the blocks written: offset, length, first value.
         var blocks = ByteWriter()
@@ -143,21 +146,23 @@ final class TermFileWriter {
             self.bloom = bloom
         }
 
-        func add(_ value: UnsafeRawBufferPointer, _ ids: [UInt32], into writer: TermFileWriter) throws {
-            let size = 8 + value.count + 4 * ids.count
+        func add(_ hash: UInt32, _ value: UnsafeRawBufferPointer, _ ids: [UInt32], into writer: TermFileWriter) throws {
+            let size = 12 + value.count + 4 * ids.count
             if block.count > TermFile.blockHeaderSize && block.count + size > TermFile.blockTarget {
                 try closeBlock(into: writer)
             }
             if block.count == 0 {
                 block.write(UInt32(0))
                 block.write(UInt32(0))
+                firstHash = hash
                 firstValue = [UInt8](value)
             }
+            block.write(hash)
             block.write(UInt32(value.count))
             block.write(value)
             block.write(UInt32(ids.count))
             for id in ids { block.write(id) }
-            bloom.insert(value)
+            bloom.insert(hash: hash)
             values += 1
             postings += ids.count
         }
@@ -169,6 +174,7 @@ final class TermFileWriter {
             let offset = try writer.append(block.bytes)
             blocks.write(offset)
             blocks.write(UInt32(block.count))
+            blocks.write(firstHash)
             blocks.write(UInt32(firstValue.count))
             blocks.write(firstValue)
             blockCount += 1

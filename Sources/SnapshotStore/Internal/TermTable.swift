@@ -122,17 +122,26 @@ struct TermTable {
         }
     }
 
-    /// The numbers of the values held, in byte order of the values (writing a term file).
-    func numbersInByteOrder() -> [UInt32] {
-        var numbers: [UInt32] = []
-        numbers.reserveCapacity(count)
-        slots.forEach { numbers.append($0) }
-        numbers.sort { a, b in
-            arena.withParts(spans[Int(a)]) { a0, a1 in
-                arena.withParts(spans[Int(b)]) { b0, b1 in NameArena.byteOrder((a0, a1), (b0, b1)).sign < 0 }
+    /// The values held as (`slotHash`, number), in a term file's key order: by hash, values of
+    /// equal hash by their bytes. The hash slots hold exactly (hash, number) pairs, so this is
+    /// a sort of integers (and of the rare runs of equal hashes).
+    func keyOrder() -> [(hash: UInt32, number: UInt32)] {
+        let keys = slots.slots.filter { $0 != HashSlots.empty }.sorted()
+        var ordered = keys.map { (hash: UInt32(truncatingIfNeeded: $0 >> 32), number: UInt32(truncatingIfNeeded: $0)) }
+        var i = 0
+        while i < ordered.count {
+            var j = i + 1
+            while j < ordered.count && ordered[j].hash == ordered[i].hash { j += 1 }
+            if j - i > 1 {
+                ordered[i..<j].sort { a, b in
+                    arena.withParts(spans[Int(a.number)]) { a0, a1 in
+                        arena.withParts(spans[Int(b.number)]) { b0, b1 in NameArena.byteOrder((a0, a1), (b0, b1)).sign < 0 }
+                    }
+                }
             }
+            i = j
         }
-        return numbers
+        return ordered
     }
 
     /// A value's bytes as its interned prefix and the rest (`NameArena.withParts`).
