@@ -23,15 +23,27 @@ extension SnapshotStore {
         return found
     }
 
-    /// The documents carrying an index term, ordered by DocType then name. No file access.
+    /// The documents carrying an index term, ordered by DocType then name. At most one
+    /// `pread` (of the term file, when its filter cannot rule the value out).
     public func keys(matching term: IndexTerm) -> [DocumentKey] {
-        state.withLock { $0.index.keys(matching: term) }
+        let keys = keys(matching: term, limit: .max)
+        return keys.count < 2 ? keys : keys.sorted { ($0.doctype, $0.name) < ($1.doctype, $1.name) }
     }
 
     /// Up to `limit` of the documents carrying an index term, in no particular order: "is there
-    /// one that…" without the cost of listing and sorting them all. No file access.
+    /// one that…" without the cost of listing and sorting them all. At most one `pread`.
     public func keys(matching term: IndexTerm, limit: Int) -> [DocumentKey] {
-        state.withLock { $0.index.keys(matching: term, limit: limit) }
+        // The term file's block is read without the store's lock (readers and writers would
+        // wait for the `pread`), then filtered under it; if another term file was put in place
+        // meanwhile, the answer is taken again under the lock.
+        let file = state.withLock { $0.index.termFile }
+        let listed = file.map { StoreIndex.read($0, term) } ?? []
+        return state.withLock { state in
+            guard state.index.termFile === file else { return state.index.keys(matching: term, limit: limit) }
+            var ids = state.index.inMemoryDocuments(with: term, limit: limit)
+            if ids.count < limit { ids += state.index.stillCold(listed, limit: limit - ids.count) }
+            return ids.map { state.index.key(of: $0) }
+        }
     }
 
     /// The number of documents of a DocType. No file access.

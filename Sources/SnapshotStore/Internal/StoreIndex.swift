@@ -222,23 +222,42 @@ struct StoreIndex {
     /// terms are frozen or in the term file and have not changed since. A document's terms are
     /// in one place at a time, so no id comes twice.
     func documents(with term: IndexTerm, limit: Int) -> [UInt32] {
+        var ids = inMemoryDocuments(with: term, limit: limit)
+        if ids.count < limit, let termFile {
+            ids += stillCold(Self.read(termFile, term), limit: limit - ids.count)
+        }
+        return ids
+    }
+
+    /// The hot and frozen part of `documents(with:limit:)`.
+    func inMemoryDocuments(with term: IndexTerm, limit: Int) -> [UInt32] {
         var ids = termTable(named: term.index).map { termTables[$0].documents(with: term.value, limit: limit) } ?? []
         if ids.count < limit, let frozenTerms, let table = frozenTerms.table(named: term.index) {
             for id in frozenTerms.tables[table].documents(with: term.value) where ids.count < limit && holds(id, Entry.frozen) {
                 ids.append(id)
             }
         }
-        if ids.count < limit, let termFile {
-            do {
-                ids += try termFile.documents(index: term.index, value: term.value, limit: limit - ids.count) { holds($0, Entry.cold) }
-            } catch {
-                // Checked whole when the store opened; damaged since. An index that answers
-                // wrongly would let a duplicate through or lose a link: stop instead. The next
-                // open finds the damage and rebuilds the index from the data file.
-                fatalError("the store's term file became unreadable: \(error)")
-            }
-        }
         return ids
+    }
+
+    /// Of the ids the term file lists, up to `limit` of those whose terms are still there.
+    func stillCold(_ listed: [UInt32], limit: Int) -> [UInt32] {
+        var ids: [UInt32] = []
+        for id in listed where ids.count < limit && holds(id, Entry.cold) { ids.append(id) }
+        return ids
+    }
+
+    /// Every id `file` lists for `term` (whether it still holds is `stillCold`'s call). Needs no
+    /// lock: the file never changes.
+    static func read(_ file: TermFile, _ term: IndexTerm) -> [UInt32] {
+        do {
+            return try file.documents(index: term.index, value: term.value) { _ in true }
+        } catch {
+            // Checked whole when the store opened; damaged since. An index that answers
+            // wrongly would let a duplicate through or lose a link: stop instead. The next
+            // open finds the damage and rebuilds the index from the data file.
+            fatalError("the store's term file became unreadable: \(error)")
+        }
     }
 
     /// Whether `id` is a live document whose terms are in place `tier`.
