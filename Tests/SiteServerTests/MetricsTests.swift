@@ -44,6 +44,15 @@ struct MetricsTests {
             #expect(producer.value("sitestream_consumer_lag_bytes", consumer) == 0)
             #expect(producer.value("sitestream_consumer_lag_seconds", consumer) == 0)
             #expect(producer.value("sitestream_http_requests_total", ["route": "/api/stream/updates", "method": "GET", "status": "200"])! >= 2)
+            // The store's gauges: its documents (the 20 Customers and what the site holds
+            // besides), its index in memory, its data file and the live part of it.
+            let documents = try #require(producer.value("sitestream_store_documents"))
+            #expect(documents == Double(pair.producer.site.store.documentCount) && documents >= 20)
+            #expect(producer.value("sitestream_store_index_bytes")! > 20 * 16)
+            #expect(producer.value("sitestream_store_term_file_bytes") == 0, "a small site keeps its terms in memory")
+            let dataBytes = try #require(producer.value("sitestream_store_data_file_bytes"))
+            let liveBytes = try #require(producer.value("sitestream_store_live_bytes"))
+            #expect(liveBytes > 20 * 50 && liveBytes <= dataBytes)
 
             // Three more writes the consumer has not pulled: the lag shows them.
             for i in 0..<3 {
