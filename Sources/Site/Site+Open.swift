@@ -46,9 +46,10 @@ extension Site {
 
     /// Opens an existing site, recovering the log's torn tail and levelling the store with the
     /// log (folding what the store has not seen; rebuilding it if it is ahead of the log).
-    /// `metrics` receives the log's figures (see `EventLog.Configuration.metrics`).
+    /// `metrics` receives the log's figures (see `EventLog.Configuration.metrics`); `store`
+    /// tunes the snapshot store (tests move index terms to its term file at every snapshot).
     public static func open(at layout: SiteLayout, controllers: ControllerRegistry = .erp,
-                            metrics: (any MetricsFactory)? = nil,
+                            metrics: (any MetricsFactory)? = nil, store storeConfiguration: SnapshotStore.Configuration = .init(),
                             logger: Logger = Logger(label: "sitestream.site")) throws -> Site {
         guard layout.exists else {
             throw SiteError(.notASite, "no site at \(layout.root.path) (no site.json); create one with `sitestream init --site \(layout.root.path) --name NAME`")
@@ -66,10 +67,10 @@ extension Site {
             configuration.metrics = metrics
             removeDiscardedStores(layout: layout, logger: logger)
             let log = try EventLog(directory: layout.logDirectory.path, configuration: configuration, logger: logger)
-            var store = try SnapshotStore(directory: FilePath(layout.storeDirectory.path), logger: logger)
+            var store = try SnapshotStore(directory: FilePath(layout.storeDirectory.path), configuration: storeConfiguration, logger: logger)
             if store.lastAppliedSequence > log.lastSequence {
                 logger.warning("snapshot store is ahead of the log (store \(store.lastAppliedSequence), log \(log.lastSequence)); rebuilding it from the log")
-                store = try rebuildStore(layout: layout, replacing: store, logger: logger)
+                store = try rebuildStore(layout: layout, replacing: store, configuration: storeConfiguration, logger: logger)
             }
             try Leveler(log: log, store: store, schema: schema, logger: logger).level()
             let series = try Leveler.loadSeries(from: store)
@@ -97,14 +98,15 @@ extension Site {
     ///
     /// The old store is first renamed aside (one atomic `rename`), then deleted: a crash while
     /// deleting its files can never leave a half-deleted store under `store/`.
-    static func rebuildStore(layout: SiteLayout, replacing store: SnapshotStore, logger: Logger) throws -> SnapshotStore {
+    static func rebuildStore(layout: SiteLayout, replacing store: SnapshotStore, configuration: SnapshotStore.Configuration,
+                             logger: Logger) throws -> SnapshotStore {
         try store.close()
         let aside = layout.root.appendingPathComponent("store.discarded-\(getpid())", isDirectory: true)
         try? FileManager.default.removeItem(at: aside)
         try FileManager.default.moveItem(at: layout.storeDirectory, to: aside)
         try DurableFile.syncDirectory(containing: layout.storeDirectory.path)
         try FileManager.default.removeItem(at: aside)
-        return try SnapshotStore(directory: FilePath(layout.storeDirectory.path), logger: logger)
+        return try SnapshotStore(directory: FilePath(layout.storeDirectory.path), configuration: configuration, logger: logger)
     }
 
     /// Deletes stores an interrupted rebuild renamed aside.

@@ -3,6 +3,7 @@ import ERPFixtures
 import Foundation
 import Site
 import SiteStreamJSON
+import SnapshotStore
 import Testing
 
 /// A site with master data and an invoice in each state, for refusal cases to work on.
@@ -183,6 +184,48 @@ enum SharedRefusalSite {
             #expect(error?.message.contains(word) == true, "\(refusal): '\(error?.message ?? "")' should mention \(word)")
         }
         #expect(try SiteState(site) == before, "\(refusal) changed the site")
+    }
+
+    /// The same refusals when the site's index terms (unique values, link targets) are in
+    /// the store's term file rather than in memory: moved there by a snapshot after the
+    /// fixture was written.
+    @Test func refusalsHoldWithTheIndexTermsOnDisk() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        var configuration = SnapshotStore.Configuration()
+        configuration.termFileMinimum = 1
+        let site = try await SiteFixture.makeSite(in: dir.url, store: configuration)
+        defer { try? site.close() }
+        let fixture = try await RefusalFixture.make(site)
+        try site.store.checkpoint()
+        #expect(site.store.indexFootprint.termFilePostings > 0)
+        #expect(site.store.indexFootprint.terms.allSatisfy { $0.values == 0 }, "every term is on disk")
+        for refusal in Refusal.all {
+            let before = try SiteState(site)
+            let error = await #expect(throws: SiteError.self) {
+                try await site.write { tx in try refusal.attempt(tx, fixture) }
+            }
+            #expect(error?.code == refusal.code, "\(refusal): got \(error.map { "\($0.code): \($0.message)" } ?? "no error")")
+            for word in refusal.mentions {
+                #expect(error?.message.contains(word) == true, "\(refusal): '\(error?.message ?? "")' should mention \(word)")
+            }
+            #expect(try SiteState(site) == before, "\(refusal) changed the site")
+        }
+        // A customer renamed after its terms went to disk frees its old unique value (the
+        // posting on disk is no longer answered) and holds the new one.
+        let renamed = "\(fixture.customer) Renamed"
+        try await site.write { tx in try tx.update("Customer", fixture.customer, with: ["customer_name": .string(renamed)]) }
+        try await site.write { tx in
+            try tx.insert(Document(doctype: "Customer", name: "Other Name", ["customer_name": .string(fixture.customer), "customer_group": "Commercial"]),
+                          keepingName: true)
+        }
+        let taken = await #expect(throws: SiteError.self) {
+            try await site.write { tx in
+                try tx.insert(Document(doctype: "Customer", name: "Third Name", ["customer_name": .string(renamed), "customer_group": "Commercial"]),
+                              keepingName: true)
+            }
+        }
+        #expect(taken?.code == .duplicate)
     }
 
     @Test func aSiteTakesGoodWritesAfterRefusingBadOnes() async throws {

@@ -3,6 +3,7 @@ import ERPFixtures
 import Foundation
 import Site
 import SiteStreamJSON
+import SnapshotStore
 
 /// A fresh directory under the system's temporary directory, removed by `cleanUp()`.
 struct TemporaryDirectory {
@@ -20,12 +21,12 @@ struct TemporaryDirectory {
 enum SiteFixture {
     /// Creates a site in `directory` with the ERP DocTypes and returns it opened.
     static func makeSite(in directory: URL, name: String = "head-office", durability: SiteSettings.Durability = .none,
-                         controllers: ControllerRegistry = .erp) async throws -> Site {
+                         controllers: ControllerRegistry = .erp, store: SnapshotStore.Configuration = .init()) async throws -> Site {
         let layout = SiteLayout(root: directory)
         var settings = SiteSettings()
         settings.durability = durability
         try await Site.create(at: layout, name: name, url: nil, settings: settings)
-        return try Site.open(at: layout, controllers: controllers)
+        return try Site.open(at: layout, controllers: controllers, store: store)
     }
 
     /// Inserts the generator's master data (groups, territories, items, customers, suppliers).
