@@ -13,6 +13,15 @@ struct TermTierTests {
         try openStore(directory) { $0.termFileMinimum = 1 }
     }
 
+    /// Applies the workload's batches `range` to `store` and to `model`.
+    static func apply(batches range: ClosedRange<UInt64>, to store: SnapshotStore, model: inout StoreModel) throws {
+        for k in range {
+            let changes = StoreWorkload.batch(k)
+            try store.apply(changes, throughSequence: k)
+            model.apply(changes)
+        }
+    }
+
     static func termFiles(_ directory: TemporaryDirectory) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: directory.url.path).filter { TermFile.number(inFileName: $0) != nil }.sorted()
     }
@@ -59,28 +68,16 @@ struct TermTierTests {
         defer { directory.remove() }
         let store = try Self.open(directory)
         var model = StoreModel()
-        for k in UInt64(1)...100 {
-            let changes = StoreWorkload.batch(k)
-            try store.apply(changes, throughSequence: k)
-            model.apply(changes)
-        }
+        try Self.apply(batches: 1...100, to: store, model: &model)
         try store.checkpoint() // term file 1
-        for k in UInt64(101)...200 {
-            let changes = StoreWorkload.batch(k)
-            try store.apply(changes, throughSequence: k)
-            model.apply(changes)
-        }
+        try Self.apply(batches: 101...200, to: store, model: &model)
         // Term file 2 cannot be created: its temporary name is taken by a directory.
         let blocker = directory.file(TermFile.fileName(2) + ".tmp")
         try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: false)
         #expect(throws: SnapshotStoreError.self) { try store.checkpoint() }
         try expectStore(store, equals: model, candidates: workloadKeys)
         #expect(store.indexFootprint.terms.contains { $0.values > 0 }, "the frozen terms went back to memory")
-        for k in UInt64(201)...230 {
-            let changes = StoreWorkload.batch(k)
-            try store.apply(changes, throughSequence: k)
-            model.apply(changes)
-        }
+        try Self.apply(batches: 201...230, to: store, model: &model)
         try expectStore(store, equals: model, candidates: workloadKeys)
         try FileManager.default.removeItem(at: blocker)
         try store.checkpoint()
@@ -97,11 +94,7 @@ struct TermTierTests {
         defer { directory.remove() }
         let store = try Self.open(directory)
         var model = StoreModel()
-        for k in UInt64(1)...150 {
-            let changes = StoreWorkload.batch(k)
-            try store.apply(changes, throughSequence: k)
-            model.apply(changes)
-        }
+        try Self.apply(batches: 1...150, to: store, model: &model)
         try store.close()
         let name = try #require(try Self.termFiles(directory).first)
         let url = directory.file(name)
