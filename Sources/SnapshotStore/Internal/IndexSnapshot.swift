@@ -82,24 +82,24 @@ enum IndexSnapshot {
         writer.write(index.termFile?.number ?? 0)
         precondition(index.frozenTerms == nil, "an index snapshot while a term file is being written")
         index.entries.withUnsafeBufferPointer { entries in
-                for (doctype, name) in index.doctypeNames.enumerated() {
-                    let table = index.tables[doctype]
-                    writer.write(UInt16(name.utf8.count))
-                    writer.write(utf8: name)
-                    writer.write(UInt32(table.sorted.count))
-                    for id in table.sorted {
-                        let entry = entries[Int(id)]
-                        index.names.withParts(entry.name) { head, rest in
-                            writer.write(UInt16(head.count + rest.count))
-                            writer.write(head)
-                            writer.write(rest)
-                        }
-                        writer.write(id)
-                        writer.write(entry.offset)
-                        writer.write(entry.length == StoreIndex.Entry.longLength ? index.length(of: id) : entry.length)
-                        writer.write((entry.hasTerms ? hasTermsFlag : 0) | (entry.termTier == StoreIndex.Entry.cold ? coldTermsFlag : 0))
+            for (doctype, name) in index.doctypeNames.enumerated() {
+                let table = index.tables[doctype]
+                writer.write(UInt16(name.utf8.count))
+                writer.write(utf8: name)
+                writer.write(UInt32(table.sorted.count))
+                for id in table.sorted {
+                    let entry = entries[Int(id)]
+                    index.names.withParts(entry.name) { head, rest in
+                        writer.write(UInt16(head.count + rest.count))
+                        writer.write(head)
+                        writer.write(rest)
                     }
+                    writer.write(id)
+                    writer.write(entry.offset)
+                    writer.write(entry.length == StoreIndex.Entry.longLength ? index.length(of: id) : entry.length)
+                    writer.write((entry.hasTerms ? hasTermsFlag : 0) | (entry.termTier == StoreIndex.Entry.cold ? coldTermsFlag : 0))
                 }
+            }
         }
         for (indexName, table) in zip(index.termNames, index.termTables) where table.count > 0 {
             writer.write(UInt16(indexName.utf8.count))

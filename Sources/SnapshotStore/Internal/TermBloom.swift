@@ -35,10 +35,10 @@ struct TermBloom {
         return Int((UInt64(hash) &+ i &* h2) % bits)
     }
 
-    // Plain loops, not a closure over `self`: a mutating method's closure capturing `self`
-    // copies the words in and out, which made each insert copy the whole filter.
     /// Adds the value whose `slotHash` is `hash`.
     mutating func insert(hash: UInt32) {
+        // A plain loop, not a closure over `self`: a mutating method's closure capturing
+        // `self` copies the words in and out, which made each insert copy the whole filter.
         for i in 0..<UInt64(probes) {
             let bit = position(hash, i)
             words[bit >> 6] |= 1 << UInt64(bit & 63)

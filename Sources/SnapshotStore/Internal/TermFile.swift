@@ -9,7 +9,7 @@ import Glibc
 /// `slotHash` and then their bytes (values are only ever looked up by equality, and sorting a
 /// million values by hash is a sort of integers: in byte order it took seconds), cut into
 /// checksummed blocks of about `blockTarget` bytes; memory keeps each block's first key and
-/// place and a Bloom filter of the values (`TermBloom`), about 2 bytes a value. A look-up for a
+/// place and a Bloom filter of the values (`TermBloom`), about 1.5 bytes a value. A look-up for a
 /// value is a filter probe, a binary search over the first keys and, when the filter says
 /// "maybe", one `pread` of a block. Layout (little endian):
 ///

@@ -1,9 +1,8 @@
 /// Writes the next term file (`TermFile`): the postings of the previous one that still hold,
 /// merged with the in-memory terms being moved to disk, value by value in key order (hash,
-/// then bytes). Memory
-/// stays at one output chunk, one block of the old file, the sorted value numbers of the
-/// in-memory terms and the new file's directory and filters: the old file is streamed, never
-/// loaded.
+/// then bytes). Memory stays at one output chunk, one block of the old file, the sorted keys
+/// of the in-memory terms (8 bytes a value) and the new file's directory and filters: the old
+/// file is streamed, never loaded.
 ///
 /// Classes, not structs: the merge's closures write through them, and a struct captured by a
 /// closure inside its own mutating method is copied in and out, which made every append copy
@@ -51,7 +50,7 @@ final class TermFileWriter {
 
     /// One index name's blocks; returns its directory entry, or nil when no posting of it is left.
     private func writeSection(_ name: String, old: TermFile?, oldSection: Int?, keepOld: (UInt32) -> Bool,
-                                       frozen: TermTable?) throws -> [UInt8]? {
+                              frozen: TermTable?) throws -> [UInt8]? {
         let expected = (oldSection.map { old!.sections[$0].valueCount } ?? 0) + (frozen?.count ?? 0)
         let section = SectionWriter(bloom: TermBloom(expected: expected))
         let keys = frozen?.keyOrder() ?? []
