@@ -13,6 +13,8 @@ import SystemPackage
 ///   generation, raised by each compaction.
 /// - `index.ssi` — a snapshot of the in-memory index, written on `checkpoint()`, `close()` and
 ///   every `Configuration.snapshotInterval` bytes of data.
+/// - `terms-NNNNNNNNNNNNNNNNNNNN.sst` — the index terms of the documents unchanged since a
+///   snapshot moved them out of memory (`TermFile`); the snapshot names the one it goes with.
 ///
 /// Concurrency: one writer at a time (`apply` calls are serialised by an internal mutex), any
 /// number of readers. A read holds the mutex only to look the document up, then reads the file
