@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SnapshotStore
 
@@ -85,6 +86,37 @@ struct NameArenaTests {
         }
         let (fresh, moved) = arena.compacted(spans)
         for (name, span) in zip(names, moved) { #expect(fresh.string(span) == name) }
+    }
+
+    /// Naming-series names keep their series (up to the `-` before the trailing digits) once;
+    /// everything else about them is as before: bytes, equality, order, compaction.
+    @Test func seriesPrefixesAreKeptOnce() {
+        var arena = NameArena(internsPrefixes: true)
+        var names: [String] = []
+        for i in 0..<3000 { names.append(String(format: "ACC-SINV-2026-%05d", i)) }
+        for i in 0..<3000 { names.append(String(format: "ACC-GLE-2026-%05d", i)) }
+        // Not series: digits without a '-' before them, a '-' too early, no digits after it,
+        // a NUL too early; and one series beside a name that only starts like it.
+        names += ["Customer 5", "AB-12", "ACC-SINV-2026-", "x\u{0}-2026-1", "ACC-SINV-2026-0001a", "Zürich-Nord-7", "ACC-SINV-2026-1"]
+        let spans = names.map { arena.add($0) }
+        let stored = names.reduce(0) { $0 + $1.utf8.count }
+        #expect(arena.liveBytes < stored / 2, "\(arena.liveBytes) of \(stored) bytes stored")
+        for (name, span) in zip(names, spans) {
+            #expect(arena.string(span) == name)
+            #expect(arena.equals(span, name) && !arena.equals(span, name + "0"))
+            #expect(arena.length(span) == name.utf8.count)
+        }
+        let sample = Array(zip(names, spans).enumerated().filter { $0.offset % 500 == 0 || $0.offset >= 6000 }.map(\.element))
+        for (a, spanA) in sample {
+            for (b, spanB) in sample {
+                #expect(arena.less(spanA, spanB) == (a < b), "\(a.debugDescription) < \(b.debugDescription)")
+                #expect(arena.less(spanA, than: b) == (a < b))
+            }
+        }
+        #expect(arena.order(of: spans).map { names[Int($0)] } == names.sorted())
+        let (fresh, moved) = arena.compacted(spans)
+        for (name, span) in zip(names, moved) { #expect(fresh.string(span) == name) }
+        #expect(fresh.liveBytes == arena.liveBytes)
     }
 
     /// A value over 65,535 bytes (a long unique field in a `TermTable`) gets a page of its own.

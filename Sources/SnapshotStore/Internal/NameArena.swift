@@ -19,7 +19,10 @@ import Glibc
 /// With `internsPrefixes`, a name with a NUL byte past its 8th (the store's internal keys:
 /// `__replica` is "<producer site id>\0<doctype>\0<producer's name>") keeps everything up to
 /// its last NUL once, in a table of at most 1023 prefixes, and only the rest in a page: a
-/// consumer's million replica keys share a handful of prefixes of some 70 bytes.
+/// consumer's million replica keys share a handful of prefixes of some 70 bytes. A name without
+/// one that ends in digits after a `-` at its 5th byte or later (a naming series:
+/// "ACC-SINV-2026-00042") keeps its part up to that `-` the same way: half a 1M-entry
+/// consumer's documents are invoices and GL Entries, 13–14 bytes of series each.
 struct NameArena {
     static let pageSize = 1 << 20
     private static let nonASCIIBit: UInt64 = 1 << 47
@@ -37,6 +40,8 @@ struct NameArena {
     /// Interned prefixes by number; 0 is "none".
     private var prefixes: [[UInt8]] = [[]]
     private var prefixNumbers: [[UInt8]: Int] = [:]
+    /// The prefix the last name added had (0: none).
+    private var lastPrefix = 0
 
     init(internsPrefixes: Bool = false) {
         self.internsPrefixes = internsPrefixes
@@ -55,16 +60,22 @@ struct NameArena {
         let nonASCII = whole.contains { $0 >= 0x80 } ? Self.nonASCIIBit : 0
         var prefix = 0
         var bytes = whole
-        if internsPrefixes, let nul = whole.lastIndex(of: 0), nul >= 7 {
-            let head = [UInt8](whole[...nul])
-            if let known = prefixNumbers[head] {
+        if internsPrefixes, let end = Self.prefixEnd(whole) {
+            let head = UnsafeRawBufferPointer(rebasing: whole[...end])
+            // Names come in runs of one series: the last prefix is checked without hashing.
+            if lastPrefix != 0, prefixes[lastPrefix].withUnsafeBytes({ sameBytes($0, head) }) {
+                prefix = lastPrefix
+            } else if let known = prefixNumbers[[UInt8](head)] {
                 prefix = known
             } else if prefixes.count < Self.maximumPrefixes {
                 prefix = prefixes.count
-                prefixes.append(head)
-                prefixNumbers[head] = prefix
+                prefixes.append([UInt8](head))
+                prefixNumbers[[UInt8](head)] = prefix
             }
-            if prefix != 0 { bytes = UnsafeRawBufferPointer(rebasing: whole[(nul + 1)...]) }
+            if prefix != 0 {
+                lastPrefix = prefix
+                bytes = UnsafeRawBufferPointer(rebasing: whole[(end + 1)...])
+            }
         }
         let tag = nonASCII | UInt64(prefix) << 36
         liveBytes += bytes.count
@@ -95,6 +106,16 @@ struct NameArena {
         pages[page].append(UInt8(length))
         pages[page].append(contentsOf: bytes)
         return tag | UInt64(page) << 20 | UInt64(offset)
+    }
+
+    /// Where an interned prefix of `name` ends (its last byte), if it has one: its last NUL at
+    /// index 7 or later; else, when it ends in ASCII digits after a `-` at index 4 or later,
+    /// that `-`.
+    static func prefixEnd(_ name: UnsafeRawBufferPointer) -> Int? {
+        if let nul = name.lastIndex(of: 0) { return nul >= 7 ? nul : nil }
+        var i = name.count - 1
+        while i >= 0 && name[i] >= 0x30 && name[i] <= 0x39 { i -= 1 }
+        return i >= 4 && i < name.count - 1 && name[i] == 0x2D ? i : nil
     }
 
     /// Bytes of the LEB128 length of a name of `count` bytes.
