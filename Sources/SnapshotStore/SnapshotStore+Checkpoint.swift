@@ -80,7 +80,7 @@ extension SnapshotStore {
             state.snapshotBytes = UInt64(size) + (state.index.termFile?.size ?? 0)
             return state.index.termFile
         }
-        try removeTermFiles(except: current?.number)
+        try Self.removeTermFiles(in: directoryPath, except: current?.number)
         logger.debug("wrote the store's index snapshot", metadata: ["bytes": "\(size)", "position": "\(position)"])
     }
 
@@ -101,16 +101,20 @@ extension SnapshotStore {
         return try TermFile.open(path, number: number, verifyBlocks: false)
     }
 
-    /// Removes the term files no durable snapshot needs any more: all but the one the snapshot
-    /// just written goes with. Readers of a removed one keep its descriptor until they are done.
-    func removeTermFiles(except kept: UInt64?) throws {
-        var removed = false
-        for name in try StoreDirectory.list(directoryPath) {
+    /// Removes every term file of `directory` but number `kept` (the one the durable snapshot
+    /// goes with), durably; returns the names removed. After a snapshot: the files it replaced.
+    /// At open: files written for a snapshot that never replaced the last (a crash between the
+    /// two). Readers of a removed file keep its descriptor until they are done.
+    @discardableResult
+    static func removeTermFiles(in directory: String, except kept: UInt64?) throws -> [String] {
+        var removed: [String] = []
+        for name in try StoreDirectory.list(directory) {
             guard let number = TermFile.number(inFileName: name), number != kept else { continue }
-            try StoreDirectory.remove(directoryPath + "/" + name)
-            removed = true
+            try StoreDirectory.remove(directory + "/" + name)
+            removed.append(name)
         }
-        if removed { try StoreDirectory.sync(directoryPath) }
+        if !removed.isEmpty { try StoreDirectory.sync(directory) }
+        return removed
     }
 
     /// Runs `body` (a long run of `apply` calls: a Site levelling its store with the log)

@@ -72,16 +72,7 @@ extension SnapshotStore {
             state = State(index: StoreIndex(), file: file, generation: generation, end: UInt64(DataFileHeader.size),
                           lastAppliedSequence: 0, snapshotPosition: 0)
         }
-        // Term files other than the snapshot's: written for a snapshot that never replaced it
-        // (a crash between the two), or replaced since.
-        var removedTermFiles = false
-        for name in try StoreDirectory.list(directory) {
-            guard let number = TermFile.number(inFileName: name), number != state.index.termFile?.number else { continue }
-            try StoreDirectory.remove(directory + "/" + name)
-            report.removedFiles.append(name)
-            removedTermFiles = true
-        }
-        if removedTermFiles { try StoreDirectory.sync(directory) }
+        report.removedFiles += try removeTermFiles(in: directory, except: state.index.termFile?.number)
         if let problem = report.indexSnapshotProblem, size > UInt64(DataFileHeader.size) {
             logger.warning("rebuilding the store index from the data file", metadata: ["reason": "\(problem)", "file": "\(file.path)"])
         }
